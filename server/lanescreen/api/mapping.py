@@ -1,0 +1,187 @@
+"""Translation between protobuf messages and domain values; the only place that knows both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from ..domain.decisions import CameraRole, Decision, Outcome
+from ..domain.screening import FrameInput
+from ..domain.watchlists import EntryFields, ListKind, MatchMode, PlateEntry, Watchlist
+from ..v1 import common_pb2, screening_pb2, watchlist_pb2
+from ..vision.types import Box
+
+CAMERA_TO_PB = {
+    CameraRole.PLATE: common_pb2.CAMERA_ROLE_PLATE,
+    CameraRole.DRIVER: common_pb2.CAMERA_ROLE_DRIVER,
+    CameraRole.OVERVIEW: common_pb2.CAMERA_ROLE_OVERVIEW,
+}
+CAMERA_FROM_PB = {v: k for k, v in CAMERA_TO_PB.items()} | {common_pb2.CAMERA_ROLE_UNSPECIFIED: CameraRole.PLATE}
+OUTCOME_TO_PB = {
+    Outcome.HIT: common_pb2.OUTCOME_HIT,
+    Outcome.CLEAR: common_pb2.OUTCOME_CLEAR,
+    Outcome.REVIEW: common_pb2.OUTCOME_REVIEW,
+}
+OUTCOME_FROM_PB = {v: k for k, v in OUTCOME_TO_PB.items()}
+KIND_TO_PB = {ListKind.DENY: common_pb2.LIST_KIND_DENY, ListKind.ALLOW: common_pb2.LIST_KIND_ALLOW}
+KIND_FROM_PB = {v: k for k, v in KIND_TO_PB.items()}
+MODE_TO_PB = {MatchMode.EXACT: common_pb2.MATCH_MODE_EXACT, MatchMode.LENIENT: common_pb2.MATCH_MODE_LENIENT}
+MODE_FROM_PB = {v: k for k, v in MODE_TO_PB.items()} | {common_pb2.MATCH_MODE_UNSPECIFIED: MatchMode.EXACT}
+MATCH_KIND_TO_PB = {
+    "exact": common_pb2.MATCH_KIND_EXACT,
+    "candidate": common_pb2.MATCH_KIND_CANDIDATE,
+    "confusable": common_pb2.MATCH_KIND_CONFUSABLE,
+    "one_edit": common_pb2.MATCH_KIND_ONE_EDIT,
+}
+
+
+def timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def from_timestamp(ts: Timestamp) -> datetime | None:
+    """A set timestamp as an aware UTC datetime; an unset (zero) one as None."""
+    if ts.seconds == 0 and ts.nanos == 0:
+        return None
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def frame_from_pb(msg: screening_pb2.Frame) -> FrameInput:
+    hint = None
+    if msg.HasField("region_hint"):
+        r = msg.region_hint
+        hint = Box(r.x, r.y, r.width, r.height)
+    return FrameInput(
+        lane_id=msg.lane_id,
+        camera=CAMERA_FROM_PB.get(msg.camera, CameraRole.PLATE),
+        frame_id=msg.frame_id,
+        image=msg.image,
+        captured_at=from_timestamp(msg.captured_at) if msg.HasField("captured_at") else None,
+        region_hint=hint,
+        plate_region=msg.plate_region.strip().lower(),
+        passage_id=msg.passage_id,
+    )
+
+
+def decision_to_pb(d: Decision) -> screening_pb2.Decision:
+    msg = screening_pb2.Decision(
+        decision_id=d.decision_id,
+        lane_id=d.lane_id,
+        frame_id=d.frame_id,
+        camera=CAMERA_TO_PB[d.camera],
+        outcome=OUTCOME_TO_PB[d.outcome],
+        budget_ms=d.budget_ms,
+        budget_met=d.budget_met,
+        total_ms=d.total_ms,
+        passage_id=d.passage_id,
+    )
+    msg.captured_at.CopyFrom(timestamp(d.captured_at))
+    msg.decided_at.CopyFrom(timestamp(d.decided_at))
+    for r in d.reasons:
+        msg.reasons.add(code=r.code.value, detail=r.detail, stage=r.stage)
+    for p in d.plates:
+        plate = msg.plates.add(
+            text=p.text,
+            region=p.region,
+            format=p.format,
+            confidence=p.confidence,
+            char_confidences=list(p.char_confidences),
+            detection_score=p.detection_score,
+            reader=p.reader,
+        )
+        plate.box.CopyFrom(common_pb2.Box(x=p.box.x, y=p.box.y, width=p.box.width, height=p.box.height))
+        for x, y in p.corners or ():
+            plate.corners.add(x=x, y=y)
+        for c in p.candidates:
+            plate.candidates.add(text=c.text, confidence=c.confidence)
+    for m in d.matches:
+        msg.matches.add(
+            entry_id=m.entry_id,
+            watchlist_id=m.watchlist_id,
+            watchlist_name=m.watchlist_name,
+            list_kind=KIND_TO_PB[m.list_kind],
+            category=m.category,
+            action=m.action,
+            priority=m.priority,
+            entry_plate=m.entry_plate,
+            read_text=m.read_text,
+            match_kind=MATCH_KIND_TO_PB.get(m.match_kind, common_pb2.MATCH_KIND_UNSPECIFIED),
+            distance=m.distance,
+            reason=m.reason,
+        )
+    for t in d.timings:
+        msg.timings.add(stage=t.stage, ms=t.ms)
+    return msg
+
+
+def watchlist_to_pb(wl: Watchlist) -> watchlist_pb2.Watchlist:
+    msg = watchlist_pb2.Watchlist(
+        id=wl.id,
+        name=wl.name,
+        kind=KIND_TO_PB[wl.kind],
+        description=wl.description,
+        version=wl.version,
+        entry_count=wl.entry_count,
+        created_by=wl.created_by,
+    )
+    msg.created_at.CopyFrom(timestamp(wl.created_at))
+    return msg
+
+
+def entry_to_pb(entry: PlateEntry) -> watchlist_pb2.PlateEntry:
+    f = entry.fields
+    msg = watchlist_pb2.PlateEntry(
+        id=entry.id,
+        watchlist_id=entry.watchlist_id,
+        plate=f.plate,
+        region=f.region,
+        match_mode=MODE_TO_PB[f.match_mode],
+        category=f.category,
+        action=f.action,
+        priority=f.priority,
+        reason=f.reason,
+        legal_basis=f.legal_basis,
+        owner=f.owner,
+        created_by=entry.created_by,
+        normalized_plate=entry.normalized_plate,
+    )
+    msg.created_at.CopyFrom(timestamp(entry.created_at))
+    msg.updated_at.CopyFrom(timestamp(entry.updated_at))
+    if f.expires_at is not None:
+        msg.expires_at.CopyFrom(timestamp(f.expires_at))
+    return msg
+
+
+def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
+    """The officer-settable fields of a message, loosely typed, for ``validate_entry``."""
+    return {
+        "plate": msg.plate,
+        "region": msg.region,
+        "match_mode": MODE_FROM_PB.get(msg.match_mode, MatchMode.EXACT).value,
+        "category": msg.category,
+        "action": msg.action,
+        "priority": msg.priority if msg.priority else None,
+        "reason": msg.reason,
+        "legal_basis": msg.legal_basis,
+        "owner": msg.owner,
+        "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
+    }
+
+
+def entry_fields_to_raw(fields: EntryFields) -> dict[str, Any]:
+    return {
+        "plate": fields.plate,
+        "region": fields.region,
+        "match_mode": fields.match_mode.value,
+        "category": fields.category,
+        "action": fields.action,
+        "priority": fields.priority,
+        "reason": fields.reason,
+        "legal_basis": fields.legal_basis,
+        "owner": fields.owner,
+        "expires_at": fields.expires_at,
+    }

@@ -1,0 +1,114 @@
+"""Assembles the service: models, store, screener and the gRPC server with health and reflection."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from ..config import Config
+from ..domain.screening import Screener
+from ..domain.watchlist_cache import WatchlistCache
+from ..store.db import Database
+from ..store.decisions import DecisionStore
+from ..store.watchlists import WatchlistStore
+from ..v1 import audit_pb2, audit_pb2_grpc, screening_pb2, screening_pb2_grpc, watchlist_pb2, watchlist_pb2_grpc
+from ..vision.pipeline import PlatePipeline, build_detector
+from ..vision.readers import build_reader
+from ..vision.weights import ensure_models
+from .audit import AuditServicer
+from .screening import ScreeningServicer
+from .watchlists import WatchlistServicer
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (
+    screening_pb2.DESCRIPTOR.services_by_name["ScreeningService"].full_name,
+    watchlist_pb2.DESCRIPTOR.services_by_name["WatchlistService"].full_name,
+    audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+)
+PURGE_INTERVAL_S = 600.0
+
+
+class LanescreenServer:
+    """The running service. ``start()`` binds and returns the port; ``stop()`` drains and closes."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        vision = config.vision
+        ensure_models(config)
+        self.database = Database.open(config.storage.resolved_database_url())
+        self.watchlists = WatchlistStore(self.database)
+        self.decisions = DecisionStore(self.database)
+        self.cache = WatchlistCache(self.watchlists)
+        pipeline = PlatePipeline(
+            build_detector(vision.detector, config.model_dir, vision.onnx_threads),
+            build_reader(vision.reader, config.model_dir, vision.onnx_threads),
+            min_score=vision.min_detection_score,
+            max_plates=vision.max_plates_per_frame,
+        )
+        self.screener = Screener(config, pipeline, self.cache, self.decisions)
+        self.screener.warm_up()
+        limits = config.server
+        self._grpc = grpc.server(
+            ThreadPoolExecutor(max_workers=limits.rpc_threads, thread_name_prefix="rpc"),
+            options=[
+                ("grpc.max_receive_message_length", limits.max_message_bytes),
+                ("grpc.max_send_message_length", limits.max_message_bytes),
+            ],
+        )
+        screening_pb2_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(self.screener), self._grpc)
+        watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
+            WatchlistServicer(self.watchlists, self.cache), self._grpc
+        )
+        audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(self.decisions), self._grpc)
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._grpc)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
+        )
+        self._stopping = threading.Event()
+        self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
+        self.port = 0
+
+    def start(self) -> int:
+        self.port = self._grpc.add_insecure_port(self.config.server.listen)
+        if self.port == 0:
+            raise OSError(f"cannot listen on {self.config.server.listen}: address in use or not local")
+        self._grpc.start()
+        for name in ("", *SERVICE_NAMES):
+            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._purger.start()
+        log.info("lanescreen serving on port %d (lanes: %s)", self.port, ", ".join(l.id for l in self.config.lanes))
+        return self.port
+
+    def wait(self) -> None:
+        self._grpc.wait_for_termination()
+
+    def stop(self, grace: float = 5.0) -> None:
+        self._stopping.set()
+        self._health.enter_graceful_shutdown()
+        self._grpc.stop(grace).wait()
+        self.screener.close()
+        self.database.close()
+
+    def purge_expired_reads(self) -> int:
+        """Delete CLEAR reads older than the retention; returns how many went."""
+        cutoff = datetime.now(UTC) - timedelta(hours=self.config.storage.clear_retention_hours)
+        count = self.decisions.purge_clear_reads(cutoff)
+        if count:
+            log.info("retention: purged %d CLEAR reads older than %s", count, cutoff.isoformat())
+        return count
+
+    def _purge_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.purge_expired_reads()
+            except Exception:  # noqa: BLE001 - retention must keep running
+                log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
+            self._stopping.wait(PURGE_INTERVAL_S)

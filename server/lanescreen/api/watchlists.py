@@ -1,0 +1,174 @@
+"""WatchlistService: officers' edits, validated in the domain and kept by the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import grpc
+
+from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.importing import parse_import
+from ..domain.watchlist_cache import WatchlistCache
+from ..domain.watchlists import EntryError, validate_entry
+from ..store.watchlists import WatchlistStore
+from ..v1 import watchlist_pb2, watchlist_pb2_grpc
+from .mapping import KIND_FROM_PB, entry_fields_raw, entry_fields_to_raw, entry_to_pb, watchlist_to_pb
+
+ACTOR_METADATA_KEY = "x-lanescreen-actor"
+"""Who is acting, until authenticated identities replace it: recorded with every change."""
+
+_FORMATS = {
+    watchlist_pb2.IMPORT_FORMAT_UNSPECIFIED: "auto",
+    watchlist_pb2.IMPORT_FORMAT_CSV: "csv",
+    watchlist_pb2.IMPORT_FORMAT_JSON: "json",
+}
+
+R = TypeVar("R")
+
+
+def actor_of(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == ACTOR_METADATA_KEY and isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return f"unidentified@{context.peer()}"
+
+
+def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
+    """Map domain errors to their gRPC status, with the domain's message."""
+
+    @wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> R:
+        try:
+            return method(self, request, context)
+        except NotFoundError as exc:
+            context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+        except ConflictError as exc:
+            context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
+        except (EntryError, InvalidRequestError) as exc:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+    return wrapper
+
+
+class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
+    def __init__(self, store: WatchlistStore, cache: WatchlistCache) -> None:
+        self._store = store
+        self._cache = cache
+
+    @domain_errors_to_status
+    def CreateWatchlist(
+        self, request: watchlist_pb2.CreateWatchlistRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.Watchlist:
+        name = request.name.strip()
+        if not name:
+            raise InvalidRequestError("name: is required")
+        if request.kind not in KIND_FROM_PB:
+            raise InvalidRequestError("kind: must be LIST_KIND_DENY or LIST_KIND_ALLOW")
+        wl = self._store.create_watchlist(name, KIND_FROM_PB[request.kind], request.description, actor_of(context))
+        self._cache.reload()
+        return watchlist_to_pb(wl)
+
+    @domain_errors_to_status
+    def GetWatchlist(
+        self, request: watchlist_pb2.GetWatchlistRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.Watchlist:
+        return watchlist_to_pb(self._store.get_watchlist(request.watchlist))
+
+    @domain_errors_to_status
+    def ListWatchlists(
+        self, request: watchlist_pb2.ListWatchlistsRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.ListWatchlistsResponse:
+        return watchlist_pb2.ListWatchlistsResponse(
+            watchlists=[watchlist_to_pb(wl) for wl in self._store.list_watchlists()]
+        )
+
+    @domain_errors_to_status
+    def AddPlateEntry(
+        self, request: watchlist_pb2.AddPlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.PlateEntry:
+        fields = validate_entry(entry_fields_raw(request.entry), now=datetime.now(UTC))
+        entry = self._store.add_entry(request.watchlist, fields, actor_of(context))
+        self._cache.reload()
+        return entry_to_pb(entry)
+
+    @domain_errors_to_status
+    def GetPlateEntry(
+        self, request: watchlist_pb2.GetPlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.PlateEntry:
+        return entry_to_pb(self._store.get_entry(request.entry_id))
+
+    @domain_errors_to_status
+    def UpdatePlateEntry(
+        self, request: watchlist_pb2.UpdatePlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.PlateEntry:
+        current = self._store.get_entry(request.entry.id)
+        paths = list(request.update_mask.paths)
+        if not paths:
+            raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
+        incoming = entry_fields_raw(request.entry)
+        merged = entry_fields_to_raw(current.fields)
+        for path in paths:
+            if path not in incoming:
+                raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")
+            merged[path] = incoming[path]
+        # Setting expires_at in the past is allowed here: it is how an officer ends an entry now.
+        fields = validate_entry(merged)
+        entry = self._store.update_entry(current.id, fields, actor_of(context))
+        self._cache.reload()
+        return entry_to_pb(entry)
+
+    @domain_errors_to_status
+    def RemovePlateEntry(
+        self, request: watchlist_pb2.RemovePlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.RemovePlateEntryResponse:
+        if not request.reason.strip():
+            raise InvalidRequestError("reason: say why the entry is removed")
+        version = self._store.remove_entry(request.entry_id, actor_of(context), request.reason.strip())
+        self._cache.reload()
+        return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
+
+    @domain_errors_to_status
+    def ListPlateEntries(
+        self, request: watchlist_pb2.ListPlateEntriesRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.ListPlateEntriesResponse:
+        entries, token, version = self._store.list_entries(
+            request.watchlist,
+            page_size=request.page_size or 100,
+            page_token=request.page_token,
+            plate_prefix=request.plate_prefix,
+        )
+        return watchlist_pb2.ListPlateEntriesResponse(
+            entries=[entry_to_pb(e) for e in entries], next_page_token=token, watchlist_version=version
+        )
+
+    @domain_errors_to_status
+    def ImportPlateEntries(
+        self, request: watchlist_pb2.ImportPlateEntriesRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.ImportPlateEntriesResponse:
+        watchlist = self._store.get_watchlist(request.watchlist)
+        rows = parse_import(request.data, _FORMATS.get(request.format, "auto"))
+        good = [row for row in rows if row.fields is not None]
+        ids: list[str] = []
+        version = watchlist.version
+        if good and not request.dry_run:
+            ids, version = self._store.import_entries(
+                watchlist.id, [row.fields for row in good if row.fields is not None], actor_of(context)
+            )
+            self._cache.reload()
+        id_by_line = dict(zip((row.line for row in good), ids, strict=False))
+        results = [
+            watchlist_pb2.ImportRowResult(
+                line=row.line, ok=row.fields is not None, entry_id=id_by_line.get(row.line, ""), error=row.error
+            )
+            for row in rows
+        ]
+        return watchlist_pb2.ImportPlateEntriesResponse(
+            imported=len(ids),
+            rejected=sum(1 for row in rows if row.fields is None),
+            rows=results,
+            watchlist_version=version,
+        )
+

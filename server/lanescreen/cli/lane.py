@@ -1,0 +1,149 @@
+"""``lanescreen lane``: a lane-terminal simulator that streams frames to a server and prints decisions.
+
+Sources: a folder of images (sorted by name), a video file, or a camera index. One decision per
+frame is printed as it arrives (``--json``: one JSON object per line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from .common import add_json_flag, fail, print_json
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+CAMERAS = {"plate": 1, "driver": 2, "overview": 3}
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "lane",
+        help="simulate a lane terminal: stream frames, print decisions",
+        description="Stream a folder of images, a video file or a camera to a lanescreen server over "
+        "Screen and print each decision.",
+    )
+    parser.add_argument("source", help="folder of images, video file, or camera index (e.g. 0)")
+    parser.add_argument("--server", default="", help="host:port of the server (default: server.listen)")
+    parser.add_argument("--lane", default="", help="lane id (default: the first configured lane)")
+    parser.add_argument("--camera", choices=sorted(CAMERAS), default="plate")
+    parser.add_argument("--fps", type=float, default=0.0, help="frames per second to send (default: as fast as answered)")
+    parser.add_argument("--limit", type=int, default=0, help="stop after N frames")
+    parser.add_argument("--region", default="", help="plate region hint (us, eu, cn, br)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run)
+
+
+def _frames(source: str, limit: int) -> Iterator[tuple[str, bytes]]:
+    import cv2
+
+    path = Path(source)
+    count = 0
+    if path.is_dir():
+        for file in sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+            if limit and count >= limit:
+                return
+            count += 1
+            yield file.name, file.read_bytes()
+        return
+    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if not capture.isOpened():
+        raise FileNotFoundError(f"cannot open {source!r} as a folder, video file or camera")
+    try:
+        while not limit or count < limit:
+            ok, image = capture.read()
+            if not ok:
+                return
+            ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            if ok:
+                count += 1
+                yield f"{path.stem if not source.isdigit() else 'camera'}-{count:06d}", encoded.tobytes()
+    finally:
+        capture.release()
+
+
+def _summary(response: Any) -> str:
+    from ..v1 import common_pb2
+
+    if response.HasField("error"):
+        return f"{response.frame_id}: ERROR {response.error.code} {response.error.message}"
+    d = response.decision
+    outcome = common_pb2.Outcome.Name(d.outcome).removeprefix("OUTCOME_")
+    plates = ", ".join(f"{p.text} ({p.confidence:.2f})" for p in d.plates) or "no plate"
+    matches = "; ".join(f"{m.watchlist_name}:{m.entry_plate} [{m.action}]" for m in d.matches)
+    reasons = "; ".join(r.code for r in d.reasons)
+    late = "" if d.budget_met else " LATE"
+    line = f"{response.frame_id}: {outcome:6} {plates} | {reasons} | {d.total_ms:.0f}/{d.budget_ms} ms{late}"
+    return f"{line} | {matches}" if matches else line
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    import grpc
+    from google.protobuf.json_format import MessageToDict
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from ..v1 import common_pb2, screening_pb2, screening_pb2_grpc
+
+    lane_id = args.lane or (config.lanes[0].id if config.lanes else "")
+    if not lane_id:
+        return fail("no lane given and none configured: pass --lane", 2)
+    target = args.server or config.server.listen
+    try:
+        frames = _frames(args.source, args.limit)
+        first = next(frames, None)
+    except (FileNotFoundError, OSError) as exc:
+        return fail(str(exc), 2)
+    if first is None:
+        return fail(f"no frames in {args.source!r}", 2)
+
+    def requests() -> Iterator[screening_pb2.Frame]:
+        interval = 1.0 / args.fps if args.fps > 0 else 0.0
+        for frame_id, image in _chain(first, frames):
+            started = time.perf_counter()
+            captured = Timestamp()
+            captured.GetCurrentTime()
+            yield screening_pb2.Frame(
+                lane_id=lane_id,
+                camera=CAMERAS[args.camera],
+                frame_id=frame_id,
+                captured_at=captured,
+                image=image,
+                plate_region=args.region,
+            )
+            if interval:
+                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    options = [("grpc.max_send_message_length", config.server.max_message_bytes)]
+    counts: dict[str, int] = {}
+    with grpc.insecure_channel(target, options=options) as channel:
+        try:
+            grpc.channel_ready_future(channel).result(timeout=10)
+        except grpc.FutureTimeoutError:
+            return fail(f"no lanescreen server answering at {target}")
+        stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+        try:
+            for response in stub.Screen(requests()):
+                if response.HasField("error"):
+                    key = "ERROR"
+                else:
+                    key = common_pb2.Outcome.Name(response.decision.outcome).removeprefix("OUTCOME_")
+                counts[key] = counts.get(key, 0) + 1
+                if args.json:
+                    print_json(MessageToDict(response, preserving_proto_field_name=True))
+                else:
+                    print(_summary(response), flush=True)
+        except grpc.RpcError as exc:
+            return fail(f"stream ended: {exc.code().name}: {exc.details()}")
+    if not args.json:
+        print("totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
+    return 0
+
+
+def _chain(first: tuple[str, bytes], rest: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    yield first
+    yield from rest
+

@@ -1,0 +1,46 @@
+"""``lanescreen serve``: run the gRPC service until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from typing import Any
+
+from ..config import Config
+from .common import fail
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="run the screening service",
+        description="Start the gRPC service (screening, watchlists, audit, health, reflection). "
+        "Missing models are fetched first when vision.auto_fetch is on.",
+    )
+    parser.add_argument("--listen", help="host:port to bind (default: server.listen, 127.0.0.1:50051)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.listen:
+        config.server.listen = args.listen
+    from ..api.server import LanescreenServer
+    from ..store.db import StoreError
+    from ..vision.weights import ModelError
+
+    try:
+        server = LanescreenServer(config)
+        port = server.start()
+    except (ModelError, StoreError, OSError) as exc:
+        return fail(f"cannot start: {exc}")
+    print(f"lanescreen listening on port {port}; lanes: {', '.join(l.id for l in config.lanes)}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0

@@ -1,0 +1,220 @@
+"""One typed configuration object, loaded from defaults, a TOML file and environment variables.
+
+Precedence, lowest first: the defaults below, the TOML file (``--config`` or ``LANESCREEN_CONFIG``),
+then environment variables. Every scalar setting ``S`` of a section can be set from the environment
+as ``LANESCREEN_<S>`` (setting names are unique across sections), e.g. ``LANESCREEN_MODEL_MIRROR``.
+Lanes are only configured in the TOML file (``[[lanes]]`` tables). ``docs/configuration.md`` shows a
+complete file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_PREFIX = "LANESCREEN_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, malformed or contradictory; the message says which."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lanescreen"
+
+
+@dataclass
+class ServerConfig:
+    """The gRPC endpoint and the limits that protect it from hostile or broken terminals."""
+
+    listen: str = "127.0.0.1:50051"
+    """Address the gRPC server binds (``host:port``; port 0 picks a free one)."""
+    max_message_bytes: int = 64 * 1024 * 1024
+    """Transport limit for one gRPC message. Above it gRPC ends the whole call; keep it above
+    ``max_frame_bytes`` so an oversized frame is refused alone and its stream goes on."""
+    max_frame_bytes: int = 16 * 1024 * 1024
+    """Largest encoded frame accepted; a bigger one is refused with RESOURCE_EXHAUSTED."""
+    max_frame_pixels: int = 40_000_000
+    """Largest decoded frame (width x height), checked from the header before decoding."""
+    rpc_threads: int = 16
+    """Threads serving RPCs (streams hold one each while open)."""
+    recognition_threads: int = 2
+    """Threads running detection and reading; one per core is the sensible default."""
+
+
+@dataclass
+class StorageConfig:
+    """Where decisions, evidence and watchlists live, and for how long."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    """Directory for the embedded database and, by default, the model files."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite (WAL) at ``<data_dir>/lanescreen.db``.
+    PostgreSQL: ``postgresql+psycopg://user:pass@host/db``."""
+    clear_retention_hours: float = 24.0
+    """How long the minimal record of a CLEAR read (plate text, lane, time) is kept."""
+    evidence_frame_max_side: int = 960
+    """Longest side of the downscaled frame kept as evidence with a HIT or REVIEW."""
+    evidence_jpeg_quality: int = 85
+    """JPEG quality of stored evidence images."""
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'lanescreen.db'}"
+
+
+@dataclass
+class VisionConfig:
+    """Which detector and reader run, where their weights come from, and how sure a read must be."""
+
+    model_dir: Path | None = None
+    """Directory holding model files; empty means ``<data_dir>/models``."""
+    model_mirror: str = ""
+    """Directory or base URL that serves model files instead of their publishers (air-gapped sites)."""
+    auto_fetch: bool = True
+    """Fetch missing models (from the mirror, else the publishers) when the server starts."""
+    detector: str = "y5fu_640"
+    """Plate detector: ``y5fu_640`` (better recall) or ``y5fu_320`` (about 4x faster)."""
+    reader: str = "fast_plate_ocr"
+    """Plate reader: ``fast_plate_ocr`` or ``easyocr``; chosen by measured accuracy (docs/accuracy.md)."""
+    min_detection_score: float = 0.45
+    """Detections scoring below this are ignored."""
+    min_read_confidence: float = 0.5
+    """Reads whose whole-plate confidence is below this cannot CLEAR a vehicle: they go to REVIEW."""
+    max_plates_per_frame: int = 4
+    """Only the strongest detections are read, so a crowded frame cannot blow the budget."""
+    onnx_threads: int = 1
+    """Intra-op threads per ONNX session (parallelism comes from ``recognition_threads``)."""
+
+
+@dataclass
+class LaneConfig:
+    """One checkpoint lane: its deadline and the watchlists it screens against."""
+
+    id: str
+    name: str = ""
+    budget_ms: int = 250
+    """Every decision for this lane is answered within this many milliseconds."""
+    deny_lists: list[str] | None = None
+    """Deny-list names screened here; ``None`` (unset) means every deny list."""
+    allow_lists: list[str] = field(default_factory=list)
+    """Allow-list names: a plate on none of them is sent to REVIEW."""
+    region: str = ""
+    """Default plate region for this lane (``us``, ``eu``, ``cn``, ``br``...), used to rank reads."""
+    review_when_no_plate: bool = True
+    """A plate-camera frame with no readable plate is a REVIEW rather than a CLEAR."""
+
+
+@dataclass
+class Config:
+    """Everything the server and the CLI need. Build with :func:`load_config`."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    lanes: list[LaneConfig] = field(default_factory=lambda: [LaneConfig(id="lane-1")])
+
+    @property
+    def model_dir(self) -> Path:
+        return self.vision.model_dir or self.storage.data_dir / "models"
+
+    def lane(self, lane_id: str) -> LaneConfig | None:
+        return next((lane for lane in self.lanes if lane.id == lane_id), None)
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "server": ServerConfig,
+    "storage": StorageConfig,
+    "vision": VisionConfig,
+}
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Convert a TOML or environment value to the declared field type, or say what is wrong."""
+    text = str(annotation)
+    try:
+        if annotation is bool or text == "bool":
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true/false, got {value!r}")
+        if annotation is int or text == "int":
+            if isinstance(value, bool):
+                raise ValueError("expected an integer, got a boolean")
+            return int(value)
+        if annotation is float or text == "float":
+            return float(value)
+        if "Path" in text:
+            return None if value in ("", None) else Path(str(value)).expanduser()
+        if "list" in text:
+            if isinstance(value, str):
+                return [item.strip() for item in value.split(",") if item.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"expected a list of strings, got {value!r}")
+            return list(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _apply(section: Any, values: Mapping[str, Any], where: str) -> None:
+    hints = get_type_hints(type(section))
+    for key, value in values.items():
+        if key not in hints:
+            known = ", ".join(sorted(hints))
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {known})")
+        setattr(section, key, _coerce(value, hints[key], f"{where}.{key}"))
+
+
+def _lane_from_toml(raw: Any, index: int) -> LaneConfig:
+    where = f"lanes[{index}]"
+    if not isinstance(raw, dict) or not raw.get("id"):
+        raise ConfigError(f"{where}: every lane needs an 'id'")
+    lane = LaneConfig(id=str(raw["id"]))
+    _apply(lane, {k: v for k, v in raw.items() if k != "id"}, where)
+    if lane.budget_ms <= 0:
+        raise ConfigError(f"{where}.budget_ms must be positive, got {lane.budget_ms}")
+    return lane
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration: defaults, then the TOML file, then ``LANESCREEN_*`` variables."""
+    env = os.environ if env is None else env
+    config = Config()
+    if path is None and env.get(ENV_PREFIX + "CONFIG"):
+        path = Path(env[ENV_PREFIX + "CONFIG"])
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        for key, value in data.items():
+            if key == "lanes":
+                if not isinstance(value, list):
+                    raise ConfigError("'lanes' must be an array of tables ([[lanes]])")
+                config.lanes = [_lane_from_toml(raw, i) for i, raw in enumerate(value)]
+            elif key in _SECTIONS and isinstance(value, dict):
+                _apply(getattr(config, key), value, key)
+            else:
+                raise ConfigError(f"{path}: unknown section {key!r} (known: lanes, {', '.join(_SECTIONS)})")
+    for name in _SECTIONS:
+        section = getattr(config, name)
+        for f in dataclasses.fields(section):
+            env_name = ENV_PREFIX + f.name.upper()
+            if env_name in env:
+                _apply(section, {f.name: env[env_name]}, env_name)
+    ids = [lane.id for lane in config.lanes]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"lane ids must be unique, got {ids}")
+    return config

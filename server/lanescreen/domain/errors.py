@@ -1,0 +1,15 @@
+"""Errors the domain and store raise; the wire layer maps each to one gRPC status."""
+
+from __future__ import annotations
+
+
+class NotFoundError(LookupError):
+    """A lane, watchlist, entry or decision does not exist (gRPC NOT_FOUND)."""
+
+
+class ConflictError(ValueError):
+    """The request contradicts stored state, e.g. a duplicate watchlist name (gRPC ALREADY_EXISTS)."""
+
+
+class InvalidRequestError(ValueError):
+    """The request itself is malformed; the message names the field (gRPC INVALID_ARGUMENT)."""

@@ -1,0 +1,98 @@
+"""Plate text: normalisation per region, known formats, and the OCR confusions lenient matching forgives.
+
+Plates are compared in a normal form: upper-case Latin letters and digits, plus the province
+character that leads a Chinese plate. Spaces, dashes, dots and anything a reader invents between
+characters are dropped, because watchlists and readers never agree on them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+"""The 31 province-level abbreviations that open a Chinese civil plate."""
+CN_SPECIAL = "学警港澳挂使领试超"
+"""Suffix characters of special-use Chinese plates (school, police, Hong Kong, Macau, trailer...)."""
+LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+_ALLOWED = frozenset(LATIN + CN_PROVINCES + CN_SPECIAL)
+
+# Each class maps to the character that stands for it; O/0, I/1, B/8, S/5, Z/2 per the field's
+# reports, plus the pairs plate fonts make just as alike (Q/D/U/0, G/6, T/7, A/4).
+_CONFUSION_CLASSES = ("0ODQU", "1IL", "8B", "5S", "2Z", "6G", "7T", "4A")
+_CANONICAL = {ch: cls[0] for cls in _CONFUSION_CLASSES for ch in cls}
+
+
+@dataclass(frozen=True)
+class PlateFormat:
+    """A named plate layout: ``@`` a letter, ``#`` a digit, ``*`` either, ``P`` a CN province."""
+
+    region: str
+    name: str
+    pattern: str
+
+    def matches(self, text: str) -> bool:
+        return _compile(self.pattern).fullmatch(text) is not None
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = {"@": "[A-Z]", "#": "[0-9]", "*": "[A-Z0-9]", "P": f"[{CN_PROVINCES}]"}
+    return re.compile("".join(parts.get(ch, re.escape(ch)) for ch in pattern))
+
+
+FORMATS: tuple[PlateFormat, ...] = (
+    PlateFormat("cn", "cn_standard", "P@*****"),
+    PlateFormat("cn", "cn_new_energy", "P@******"),
+    PlateFormat("br", "br_mercosur", "@@@#@##"),
+    PlateFormat("br", "br_old", "@@@####"),
+    PlateFormat("us", "us_3l4d", "@@@####"),
+    PlateFormat("us", "us_1d3l3d", "#@@@###"),
+    PlateFormat("us", "us_3d3l", "###@@@"),
+    PlateFormat("us", "us_3l3d", "@@@###"),
+    PlateFormat("eu", "eu_de", "@@@@####"),
+    PlateFormat("eu", "eu_fr", "@@###@@"),
+    PlateFormat("eu", "eu_it", "@@###@@"),
+    PlateFormat("eu", "eu_es", "####@@@"),
+    PlateFormat("eu", "eu_uk", "@@##@@@"),
+    PlateFormat("eu", "eu_pl", "@@*****"),
+)
+"""Common layouts used to name a read's format and rank candidates; unknown layouts still match."""
+
+
+def normalize_plate(text: str) -> str:
+    """Upper-case, fold full-width forms, keep only plate characters."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return "".join(ch for ch in folded if ch in _ALLOWED)
+
+
+def normalize_read(text: str, char_confidences: Sequence[float]) -> tuple[str, tuple[float, ...]]:
+    """Normalise a reader's output, keeping the confidence of each character that survives."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    if len(folded) != len(text) or len(char_confidences) != len(text):
+        clean = normalize_plate(text)
+        mean = sum(char_confidences) / len(char_confidences) if char_confidences else 0.0
+        return clean, tuple(mean for _ in clean)
+    kept = [(ch, conf) for ch, conf in zip(folded, char_confidences, strict=True) if ch in _ALLOWED]
+    return "".join(ch for ch, _ in kept), tuple(conf for _, conf in kept)
+
+
+def canonical(text: str) -> str:
+    """Collapse OCR-confusable characters so ``O8S`` and ``0B5`` compare equal."""
+    return "".join(_CANONICAL.get(ch, ch) for ch in text)
+
+
+def plate_format(text: str, region: str = "") -> PlateFormat | None:
+    """The first known format ``text`` fits, preferring the given region's."""
+    ordered = sorted(FORMATS, key=lambda f: f.region != region) if region else FORMATS
+    return next((f for f in ordered if f.matches(text)), None)
+
+
+def guess_region(text: str) -> str:
+    """``cn`` when a province character leads, else the region of the first matching format."""
+    if text[:1] and text[0] in CN_PROVINCES:
+        return "cn"
+    fmt = plate_format(text)
+    return fmt.region if fmt else ""

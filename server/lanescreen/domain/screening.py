@@ -1,0 +1,334 @@
+"""Screening one frame inside the lane's budget: decode, detect, read, match, decide, log.
+
+The deadline is hard. Recognition runs on a bounded pool of worker threads; the caller waits only
+until the lane's budget, less a reserve for matching and logging. If recognition has not finished
+by then, the decision is REVIEW with reason ``budget_exceeded`` naming the stage that overran, and
+the late work is abandoned at its next stage boundary. A late HIT is never sent; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from ..config import Config, LaneConfig
+from ..vision.image import decode_frame, encode_jpeg
+from ..vision.pipeline import PlatePipeline
+from ..vision.types import Box, Image, PlateDetection
+from .decisions import (
+    CameraRole,
+    Decision,
+    Evidence,
+    LanePolicy,
+    Outcome,
+    PlateRead,
+    Reason,
+    ReasonCode,
+    StageTiming,
+    Verdict,
+    decide,
+)
+from .errors import NotFoundError
+from .matching import ReadText
+from .plates import normalize_read, plate_format
+from .watchlist_cache import WatchlistCache
+from .watchlists import ListKind
+
+log = logging.getLogger(__name__)
+
+RESERVE_MS = 25.0
+"""Budget kept back from recognition for matching, evidence, logging and the reply."""
+
+
+class UnsupportedCameraError(Exception):
+    """Frames from this camera role cannot be screened by this server version."""
+
+
+@dataclass(frozen=True)
+class FrameInput:
+    lane_id: str
+    camera: CameraRole
+    frame_id: str
+    image: bytes
+    captured_at: datetime | None = None
+    region_hint: Box | None = None
+    plate_region: str = ""
+    passage_id: str = ""
+
+
+class DecisionSink(Protocol):
+    """Where decisions go: the hit log. Must be durable when ``record`` returns."""
+
+    def record(self, decision: Decision, evidence: Evidence | None) -> None: ...
+
+
+@dataclass
+class _Progress:
+    """Shared between the waiting caller and the worker: which stage runs, and when to give up."""
+
+    stage: str = "queue"
+    started: float = field(default_factory=time.perf_counter)
+    timings: list[StageTiming] = field(default_factory=list)
+    abandoned: threading.Event = field(default_factory=threading.Event)
+
+    def enter(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings.append(StageTiming(self.stage, (now - self.started) * 1000))
+        self.stage, self.started = stage, now
+
+    def finish(self) -> None:
+        self.enter("done")
+
+
+class _Abandoned(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Recognition:
+    image: Image
+    reads: list[PlateRead]
+    crops: list[Image]
+
+
+class Screener:
+    """Screens frames for the configured lanes. Thread-safe; one per server."""
+
+    def __init__(
+        self,
+        config: Config,
+        pipeline: PlatePipeline,
+        watchlists: WatchlistCache,
+        sink: DecisionSink,
+    ) -> None:
+        self._config = config
+        self._pipeline = pipeline
+        self._watchlists = watchlists
+        self._sink = sink
+        self._pool = ThreadPoolExecutor(
+            max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def lane(self, lane_id: str) -> LaneConfig:
+        lane = self._config.lane(lane_id)
+        if lane is None:
+            known = ", ".join(sorted(lane.id for lane in self._config.lanes)) or "none"
+            raise NotFoundError(f"unknown lane {lane_id!r} (configured lanes: {known})")
+        return lane
+
+    def warm_up(self) -> None:
+        """Run the models once so the first real frame is not slowed by lazy initialisation."""
+        import numpy as np
+
+        image = np.full((480, 640, 3), 127, dtype=np.uint8)
+        detections = self._pipeline.detect(image)
+        crop = np.full((48, 160, 3), 200, dtype=np.uint8)
+        self._pipeline.read([crop])
+        log.info("models warmed up (%d detections on a blank frame)", len(detections))
+
+    def screen(self, frame: FrameInput, *, received_at: float, deadline: float | None = None) -> Decision:
+        """Screen one frame received at ``received_at`` (``time.perf_counter()``).
+
+        ``deadline`` (perf-counter seconds) is the caller's own limit, e.g. a gRPC deadline; the
+        decision leaves before the earlier of it and the lane budget. Raises NotFoundError for an
+        unknown lane, ``vision.image.FrameError`` for a bad image and UnsupportedCameraError.
+        """
+        lane = self.lane(frame.lane_id)
+        if frame.camera is CameraRole.DRIVER:
+            raise UnsupportedCameraError(
+                "driver-camera frames need face screening, which this server version does not have"
+            )
+        budget_end = received_at + lane.budget_ms / 1000
+        if deadline is not None:
+            budget_end = min(budget_end, deadline)
+        budget_ms = max(0, round((budget_end - received_at) * 1000))
+        recognition_end = budget_end - min(RESERVE_MS, budget_ms * 0.2) / 1000
+
+        progress = _Progress(started=received_at)
+        future: Future[_Recognition] = self._pool.submit(self._recognise, frame, progress)
+        timeout = max(0.0, recognition_end - time.perf_counter())
+        recognition: _Recognition | None = None
+        verdict: Verdict | None = None
+        try:
+            recognition = future.result(timeout=timeout)
+        except FutureTimeout:
+            progress.abandoned.set()
+            stage = progress.stage
+            verdict = Verdict(
+                Outcome.REVIEW,
+                [
+                    Reason(
+                        ReasonCode.BUDGET_EXCEEDED,
+                        f"recognition did not finish within the lane's {budget_ms} ms budget "
+                        f"(still in stage {stage!r})",
+                        stage=stage,
+                    )
+                ],
+            )
+            timings = [*progress.timings, StageTiming(stage, (time.perf_counter() - progress.started) * 1000)]
+        except _Abandoned:  # pragma: no cover - only raised after a timeout set the flag
+            raise
+        except Exception as exc:
+            from ..vision.image import FrameError
+
+            if isinstance(exc, FrameError):
+                raise
+            log.exception("recognition failed for lane %s frame %s", frame.lane_id, frame.frame_id)
+            verdict = Verdict(
+                Outcome.REVIEW,
+                [Reason(ReasonCode.RECOGNITION_FAILED, f"recognition failed: {exc}", stage=progress.stage)],
+            )
+            timings = list(progress.timings)
+        else:
+            timings = list(progress.timings)
+
+        reads = recognition.reads if recognition else []
+        match_start = time.perf_counter()
+        if verdict is None:
+            verdict = self._decide(lane, reads)
+        timings.append(StageTiming("match", (time.perf_counter() - match_start) * 1000))
+
+        evidence: Evidence | None = None
+        if verdict.outcome is not Outcome.CLEAR:
+            evidence_start = time.perf_counter()
+            evidence = self._evidence(recognition, frame)
+            timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
+
+        now = datetime.now(UTC)
+        total_ms = (time.perf_counter() - received_at) * 1000
+        decision = Decision(
+            decision_id=str(uuid.uuid4()),
+            lane_id=lane.id,
+            frame_id=frame.frame_id,
+            camera=frame.camera,
+            outcome=verdict.outcome,
+            reasons=tuple(verdict.reasons),
+            plates=tuple(reads),
+            matches=tuple(verdict.matches),
+            timings=tuple(t for t in timings if t.stage != "done"),
+            budget_ms=budget_ms,
+            budget_met=total_ms <= budget_ms,
+            total_ms=total_ms,
+            captured_at=frame.captured_at or now,
+            decided_at=now,
+            passage_id=frame.passage_id,
+        )
+        log_start = time.perf_counter()
+        self._sink.record(decision, evidence)
+        log_ms = (time.perf_counter() - log_start) * 1000
+        total_ms = (time.perf_counter() - received_at) * 1000
+        return replace(
+            decision,
+            timings=(*decision.timings, StageTiming("log", log_ms)),
+            total_ms=total_ms,
+            budget_met=total_ms <= budget_ms,
+        )
+
+    def _decide(self, lane: LaneConfig, reads: list[PlateRead]) -> Verdict:
+        index = self._watchlists.index()
+        deny_ids = {
+            wl.id
+            for wl in index.watchlists.values()
+            if wl.kind is ListKind.DENY and (lane.deny_lists is None or wl.name in lane.deny_lists)
+        }
+        allow_ids = {
+            wl.id for wl in index.watchlists.values() if wl.kind is ListKind.ALLOW and wl.name in lane.allow_lists
+        }
+        texts: list[ReadText] = []
+        for read in reads:
+            texts.append(ReadText(read.text, read.confidence))
+            texts.extend(ReadText(c.text, c.confidence, is_candidate=True) for c in read.candidates)
+        now = datetime.now(UTC)
+        deny = index.match(texts, watchlist_ids=deny_ids, now=now) if deny_ids else []
+        allow = index.match(texts, watchlist_ids=allow_ids, now=now) if allow_ids else []
+        policy = LanePolicy(
+            has_allow_lists=bool(lane.allow_lists),
+            review_when_no_plate=lane.review_when_no_plate,
+            min_read_confidence=self._config.vision.min_read_confidence,
+        )
+        return decide(reads, deny, allow, policy)
+
+    def _evidence(self, recognition: _Recognition | None, frame: FrameInput) -> Evidence | None:
+        if recognition is None:
+            # Recognition overran or failed: keep the frame as sent (already a JPEG or PNG)
+            # rather than spend the remaining budget decoding it again.
+            return Evidence(plate_crop_jpeg=None, frame_jpeg=frame.image or None)
+        storage = self._config.storage
+        frame_jpeg = encode_jpeg(
+            recognition.image, quality=storage.evidence_jpeg_quality, max_side=storage.evidence_frame_max_side
+        )
+        crop_jpeg = (
+            encode_jpeg(recognition.crops[0], quality=storage.evidence_jpeg_quality) if recognition.crops else None
+        )
+        return Evidence(plate_crop_jpeg=crop_jpeg, frame_jpeg=frame_jpeg)
+
+    def _recognise(self, frame: FrameInput, progress: _Progress) -> _Recognition:
+        """Runs on a worker thread; gives up at the next stage boundary once abandoned."""
+
+        def enter(stage: str) -> None:
+            if progress.abandoned.is_set():
+                raise _Abandoned
+            progress.enter(stage)
+
+        enter("decode")
+        limits = self._config.server
+        image = decode_frame(frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels)
+        enter("detect")
+        detections = self._detect(image, frame.region_hint)
+        enter("rectify")
+        crops = [self._pipeline.crop(image, det) for det in detections]
+        enter("read")
+        texts = self._pipeline.read(crops) if crops else []
+        progress.finish()
+        reads = []
+        for det, text in zip(detections, texts, strict=True):
+            clean, confidences = normalize_read(text.text, text.char_confidences)
+            fmt = plate_format(clean, frame.plate_region)
+            candidates = tuple(
+                replace(c, text=normalize_read(c.text, ())[0]) for c in text.candidates
+            )
+            reads.append(
+                PlateRead(
+                    text=clean,
+                    confidence=text.confidence,
+                    char_confidences=confidences,
+                    candidates=tuple(c for c in candidates if c.text and c.text != clean),
+                    box=det.box,
+                    corners=det.corners,
+                    detection_score=det.score,
+                    reader=self._pipeline.reader.name,
+                    region=fmt.region if fmt else frame.plate_region,
+                    format=fmt.name if fmt else "",
+                )
+            )
+        return _Recognition(image=image, reads=reads, crops=crops)
+
+    def _detect(self, image: Image, hint: Box | None) -> list[PlateDetection]:
+        if hint is None or hint.width <= 0 or hint.height <= 0:
+            return self._pipeline.detect(image)
+        height, width = image.shape[:2]
+        x0, y0 = max(0, int(hint.x)), max(0, int(hint.y))
+        x1, y1 = min(width, int(hint.x + hint.width)), min(height, int(hint.y + hint.height))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return self._pipeline.detect(image)
+        found = self._pipeline.detect(image[y0:y1, x0:x1])
+        return [_offset(det, x0, y0) for det in found]
+
+
+def _offset(det: PlateDetection, dx: float, dy: float) -> PlateDetection:
+    box = Box(det.box.x + dx, det.box.y + dy, det.box.width, det.box.height)
+    corners = None
+    if det.corners:
+        a, b, c, d = ((x + dx, y + dy) for x, y in det.corners)
+        corners = (a, b, c, d)
+    return replace(det, box=box, corners=corners)

@@ -1,0 +1,175 @@
+"""Watchlists and their plate entries: the values officers maintain, and validation of new entries.
+
+Entries carry the governance fields a border service answers for (reason, legal basis, owner,
+expiry). An entry is matched in its normalised form; an expired or removed entry never matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from .plates import normalize_plate
+
+
+class ListKind(StrEnum):
+    DENY = "deny"
+    """A vehicle on the list is a HIT."""
+    ALLOW = "allow"
+    """A vehicle *not* on any of the lane's allow lists is a REVIEW."""
+
+
+class MatchMode(StrEnum):
+    EXACT = "exact"
+    LENIENT = "lenient"
+    """Forgives OCR confusions (O/0, I/1, B/8, S/5, Z/2...) and one missing or extra character."""
+
+
+class EntryError(ValueError):
+    """An entry field is invalid; ``field`` names it so importers and the API can say which."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    id: str
+    name: str
+    kind: ListKind
+    description: str = ""
+    version: int = 1
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_by: str = ""
+    entry_count: int = 0
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """What an officer supplies for a plate entry; validated by :func:`validate_entry`."""
+
+    plate: str
+    region: str = ""
+    match_mode: MatchMode = MatchMode.EXACT
+    category: str = ""
+    action: str = "alert"
+    priority: int = 50
+    reason: str = ""
+    legal_basis: str = ""
+    owner: str = ""
+    expires_at: datetime | None = None
+
+    @property
+    def normalized_plate(self) -> str:
+        return normalize_plate(self.plate)
+
+
+@dataclass(frozen=True)
+class PlateEntry:
+    """A stored entry: the officer's fields plus what the server records about it."""
+
+    id: str
+    watchlist_id: str
+    fields: EntryFields
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def normalized_plate(self) -> str:
+        return self.fields.normalized_plate
+
+    def active(self, now: datetime) -> bool:
+        expires = self.fields.expires_at
+        return expires is None or now < expires
+
+
+ENTRY_FIELD_NAMES = (
+    "plate",
+    "region",
+    "match_mode",
+    "category",
+    "action",
+    "priority",
+    "reason",
+    "legal_basis",
+    "owner",
+    "expires_at",
+)
+"""The fields an officer may set, in the order the CSV format lists them."""
+
+_MAX_TEXT = 500
+
+
+def parse_timestamp(value: Any, field_name: str = "expires_at") -> datetime | None:
+    """ISO 8601 date or date-time; naive values are taken as UTC. Empty means none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise EntryError(
+                field_name, f"{text!r} is not an ISO 8601 date or date-time (e.g. 2027-01-31T00:00:00Z)"
+            ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> EntryFields:
+    """Turn loosely typed input (CSV row, JSON object, API message) into checked entry fields.
+
+    Raises :class:`EntryError` naming the first bad field.
+    """
+    unknown = set(raw) - set(ENTRY_FIELD_NAMES)
+    if unknown:
+        raise EntryError(sorted(unknown)[0], f"unknown field (known: {', '.join(ENTRY_FIELD_NAMES)})")
+    plate = str(raw.get("plate") or "").strip()
+    if not plate:
+        raise EntryError("plate", "is required")
+    normalized = normalize_plate(plate)
+    if len(normalized) < 2:
+        raise EntryError("plate", f"{plate!r} has fewer than 2 plate characters (A-Z, 0-9, CN province)")
+    if len(normalized) > 12:
+        raise EntryError("plate", f"{plate!r} is longer than 12 plate characters")
+    mode_text = str(raw.get("match_mode") or MatchMode.EXACT.value).strip().lower()
+    try:
+        mode = MatchMode(mode_text)
+    except ValueError as exc:
+        raise EntryError("match_mode", f"{mode_text!r} is not 'exact' or 'lenient'") from exc
+    priority_raw = raw.get("priority")
+    if priority_raw in (None, ""):
+        priority = 50
+    else:
+        try:
+            priority = int(str(priority_raw).strip())
+        except ValueError as exc:
+            raise EntryError("priority", f"{priority_raw!r} is not a whole number") from exc
+        if not 0 <= priority <= 100:
+            raise EntryError("priority", f"{priority} is outside 0-100")
+    texts: dict[str, str] = {}
+    for name in ("region", "category", "action", "reason", "legal_basis", "owner"):
+        value = str(raw.get(name) or "").strip()
+        if len(value) > _MAX_TEXT:
+            raise EntryError(name, f"is longer than {_MAX_TEXT} characters")
+        texts[name] = value
+    expires_at = parse_timestamp(raw.get("expires_at"))
+    if expires_at is not None and now is not None and expires_at <= now:
+        raise EntryError("expires_at", f"{expires_at.isoformat()} is already past")
+    return EntryFields(
+        plate=plate,
+        region=texts["region"].lower(),
+        match_mode=mode,
+        category=texts["category"],
+        action=texts["action"] or "alert",
+        priority=priority,
+        reason=texts["reason"],
+        legal_basis=texts["legal_basis"],
+        owner=texts["owner"],
+        expires_at=expires_at,
+    )

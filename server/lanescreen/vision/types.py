@@ -1,0 +1,90 @@
+"""Values passed between detectors, readers and the screening domain.
+
+Coordinates are pixels in the full frame the detector was given (x right, y down).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+"""An 8-bit BGR (or single-channel) image, as OpenCV holds it."""
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned rectangle."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union, the measure openalpr's benchmark counts detections with."""
+        ix = max(0.0, min(self.x + self.width, other.x + other.width) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.height, other.y + other.height) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.width * self.height + other.width * other.height - inter
+        return inter / union if union > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class PlateDetection:
+    """One plate found in a frame."""
+
+    box: Box
+    score: float
+    corners: tuple[Point, Point, Point, Point] | None = None
+    """Top-left, top-right, bottom-right, bottom-left plate corners when the detector gives them."""
+    rows: int = 1
+    """1 for single-row plates, 2 for two-row plates (when the detector can tell)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An alternative whole-plate reading with its confidence (product of character confidences)."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class PlateText:
+    """What a reader made of one plate crop, before region normalisation.
+
+    ``char_confidences`` has one entry per character of ``text``; ``candidates`` are the next-best
+    whole readings, best first, and never include ``text`` itself.
+    """
+
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    candidates: tuple[Candidate, ...] = ()
+
+
+class PlateDetector(Protocol):
+    """Finds plates in a whole frame."""
+
+    name: str
+
+    def detect(self, image: Image) -> list[PlateDetection]:
+        """Return detections, best first. ``image`` is BGR uint8 of any size."""
+        ...
+
+
+class PlateReader(Protocol):
+    """Reads rectified plate crops."""
+
+    name: str
+
+    def read(self, crops: Sequence[Image]) -> list[PlateText]:
+        """Read each crop (BGR uint8, any size); one result per crop, in order."""
+        ...
