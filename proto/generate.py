@@ -18,7 +18,9 @@ def generate(out_dir: Path) -> None:
     import grpc_tools
 
     include = Path(grpc_tools.__file__).parent / "_proto"
-    protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "lanescreen").rglob("*.proto"))
+    protos = sorted(
+        str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "lanescreen").rglob("*.proto")
+    )
     args = [
         "protoc",
         f"-I{PROTO_ROOT}",
@@ -31,7 +33,9 @@ def generate(out_dir: Path) -> None:
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
     package = out_dir / "lanescreen" / "v1"
-    (package / "__init__.py").write_text('"""Generated gRPC/protobuf code. Do not edit: run proto/generate.py."""\n')
+    (package / "__init__.py").write_text(
+        '"""Generated gRPC/protobuf code. Do not edit: run proto/generate.py."""\n'
+    )
 
 
 if __name__ == "__main__":

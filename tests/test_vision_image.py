@@ -53,7 +53,7 @@ def test_jpeg_and_png_decode_to_bgr() -> None:
 
 
 def test_grayscale_frame_becomes_bgr() -> None:
-    grey = cv2.cvtColor(_scene(), cv2.COLOR_BGR2GRAY)
+    grey = np.asarray(cv2.cvtColor(_scene(), cv2.COLOR_BGR2GRAY), np.uint8)
     image = decode_frame(_encode(grey, ".png"), **LIMITS)
     assert image.shape == (240, 320, 3)
     assert np.array_equal(image[:, :, 0], grey)
@@ -156,12 +156,12 @@ def test_encode_jpeg_quality_changes_size() -> None:
 
 
 def test_encode_jpeg_accepts_grey_and_refuses_nonsense() -> None:
-    grey = cv2.cvtColor(_scene(), cv2.COLOR_BGR2GRAY)
+    grey = np.asarray(cv2.cvtColor(_scene(), cv2.COLOR_BGR2GRAY), np.uint8)
     assert decode_frame(encode_jpeg(grey, quality=90), **LIMITS).shape == (240, 320, 3)
     with pytest.raises(ValueError, match="quality"):
         encode_jpeg(grey, quality=0)
     with pytest.raises(ValueError, match="uint8"):
-        encode_jpeg(grey.astype(np.float32), quality=90)  # type: ignore[arg-type]
+        encode_jpeg(grey.astype(np.float32), quality=90)
     with pytest.raises(ValueError, match="empty"):
         encode_jpeg(np.zeros((0, 10), np.uint8), quality=90)
 

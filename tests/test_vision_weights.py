@@ -34,7 +34,7 @@ def serve() -> Iterator[Any]:
     def start(directory: Path) -> str:
         handler = functools.partial(_QuietHandler, directory=str(directory))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -155,3 +155,38 @@ def test_registry_matches_shared_manifest() -> None:
     for model in weights.MODELS.values():
         if model.filename in manifest:
             assert (model.size, model.sha256) == manifest[model.filename]
+
+
+@needs_models
+def test_publisher_zip_is_unpacked_and_verified(tmp_path: Path, serve: Any) -> None:
+    """EasyOCR-style publishing: a zip at the URL, the checksum pinned on the unpacked member."""
+    import dataclasses
+    import hashlib
+    import zipfile
+
+    source = tmp_path / "publisher"
+    source.mkdir()
+    payload = (SHARED_MODELS / "face_detection_yunet_2023mar.onnx").read_bytes()
+    with zipfile.ZipFile(source / "bundle.zip", "w") as bundle:
+        bundle.writestr("face.pth", payload)
+    base = serve(source)
+    zipped = dataclasses.replace(
+        weights.MODELS["english_g2"],
+        name="face_zip",
+        filename="face.pth",
+        url=base + "bundle.zip",
+        md5=hashlib.md5(payload).hexdigest(),
+        archive_member="face.pth",
+    )
+    models = tmp_path / "models"
+    models.mkdir()
+    path = weights._fetch_one(zipped, models, mirror="", progress=False)
+    assert path.read_bytes() == payload and sorted(p.name for p in models.iterdir()) == ["face.pth"]
+    path.unlink()
+    wrong = dataclasses.replace(zipped, md5="0" * 32)
+    with pytest.raises(ModelError, match="fails its md5 check"):
+        weights._fetch_one(wrong, models, mirror="", progress=False)
+    missing_member = dataclasses.replace(zipped, archive_member="other.pth")
+    with pytest.raises(ModelError, match=r"does not hold other\.pth"):
+        weights._fetch_one(missing_member, models, mirror="", progress=False)
+    assert list(models.iterdir()) == []

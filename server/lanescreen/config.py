@@ -207,7 +207,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             elif key in _SECTIONS and isinstance(value, dict):
                 _apply(getattr(config, key), value, key)
             else:
-                raise ConfigError(f"{path}: unknown section {key!r} (known: lanes, {', '.join(_SECTIONS)})")
+                raise ConfigError(
+                    f"{path}: unknown section {key!r} (known: lanes, {', '.join(_SECTIONS)})"
+                )
     for name in _SECTIONS:
         section = getattr(config, name)
         for f in dataclasses.fields(section):

@@ -30,11 +30,17 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         self._decisions = decisions
 
     @domain_errors_to_status
-    def ListHits(self, request: audit_pb2.ListHitsRequest, context: grpc.ServicerContext) -> audit_pb2.ListHitsResponse:
+    def ListHits(
+        self, request: audit_pb2.ListHitsRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.ListHitsResponse:
         hits, token = self._decisions.list_hits(
-            filter_from_pb(request.filter), page_size=request.page_size or 100, page_token=request.page_token
+            filter_from_pb(request.filter),
+            page_size=request.page_size or 100,
+            page_token=request.page_token,
         )
-        return audit_pb2.ListHitsResponse(hits=[decision_to_pb(d) for d in hits], next_page_token=token)
+        return audit_pb2.ListHitsResponse(
+            hits=[decision_to_pb(d) for d in hits], next_page_token=token
+        )
 
     def ExportHits(
         self, request: audit_pb2.ExportHitsRequest, context: grpc.ServicerContext
@@ -50,7 +56,9 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             yield audit_pb2.ExportChunk(data=bytes(buffer))
 
     @domain_errors_to_status
-    def GetEvidence(self, request: audit_pb2.GetEvidenceRequest, context: grpc.ServicerContext) -> audit_pb2.Evidence:
+    def GetEvidence(
+        self, request: audit_pb2.GetEvidenceRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.Evidence:
         evidence = self._decisions.get_evidence(request.decision_id)
         return audit_pb2.Evidence(
             decision_id=request.decision_id,

@@ -18,7 +18,9 @@ CAMERA_TO_PB = {
     CameraRole.DRIVER: common_pb2.CAMERA_ROLE_DRIVER,
     CameraRole.OVERVIEW: common_pb2.CAMERA_ROLE_OVERVIEW,
 }
-CAMERA_FROM_PB = {v: k for k, v in CAMERA_TO_PB.items()} | {common_pb2.CAMERA_ROLE_UNSPECIFIED: CameraRole.PLATE}
+CAMERA_FROM_PB = {v: k for k, v in CAMERA_TO_PB.items()} | {
+    common_pb2.CAMERA_ROLE_UNSPECIFIED: CameraRole.PLATE
+}
 OUTCOME_TO_PB = {
     Outcome.HIT: common_pb2.OUTCOME_HIT,
     Outcome.CLEAR: common_pb2.OUTCOME_CLEAR,
@@ -27,8 +29,13 @@ OUTCOME_TO_PB = {
 OUTCOME_FROM_PB = {v: k for k, v in OUTCOME_TO_PB.items()}
 KIND_TO_PB = {ListKind.DENY: common_pb2.LIST_KIND_DENY, ListKind.ALLOW: common_pb2.LIST_KIND_ALLOW}
 KIND_FROM_PB = {v: k for k, v in KIND_TO_PB.items()}
-MODE_TO_PB = {MatchMode.EXACT: common_pb2.MATCH_MODE_EXACT, MatchMode.LENIENT: common_pb2.MATCH_MODE_LENIENT}
-MODE_FROM_PB = {v: k for k, v in MODE_TO_PB.items()} | {common_pb2.MATCH_MODE_UNSPECIFIED: MatchMode.EXACT}
+MODE_TO_PB = {
+    MatchMode.EXACT: common_pb2.MATCH_MODE_EXACT,
+    MatchMode.LENIENT: common_pb2.MATCH_MODE_LENIENT,
+}
+MODE_FROM_PB = {v: k for k, v in MODE_TO_PB.items()} | {
+    common_pb2.MATCH_MODE_UNSPECIFIED: MatchMode.EXACT
+}
 MATCH_KIND_TO_PB = {
     "exact": common_pb2.MATCH_KIND_EXACT,
     "candidate": common_pb2.MATCH_KIND_CANDIDATE,
@@ -93,7 +100,9 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
             detection_score=p.detection_score,
             reader=p.reader,
         )
-        plate.box.CopyFrom(common_pb2.Box(x=p.box.x, y=p.box.y, width=p.box.width, height=p.box.height))
+        plate.box.CopyFrom(
+            common_pb2.Box(x=p.box.x, y=p.box.y, width=p.box.width, height=p.box.height)
+        )
         for x, y in p.corners or ():
             plate.corners.add(x=x, y=y)
         for c in p.candidates:

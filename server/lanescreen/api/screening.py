@@ -23,7 +23,11 @@ DEADLINE_MARGIN_S = 0.010
 def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
     """The gRPC status for a frame that cannot be screened, and a message naming the problem."""
     if isinstance(exc, FrameError):
-        code = grpc.StatusCode.RESOURCE_EXHAUSTED if exc.code == "too_large" else grpc.StatusCode.INVALID_ARGUMENT
+        code = (
+            grpc.StatusCode.RESOURCE_EXHAUSTED
+            if exc.code == "too_large"
+            else grpc.StatusCode.INVALID_ARGUMENT
+        )
         return code, str(exc)
     if isinstance(exc, NotFoundError):
         return grpc.StatusCode.NOT_FOUND, str(exc)
@@ -38,13 +42,17 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
     def __init__(self, screener: Screener) -> None:
         self._screener = screener
 
-    def _screen(self, request: screening_pb2.Frame, context: grpc.ServicerContext) -> screening_pb2.Decision:
+    def _screen(
+        self, request: screening_pb2.Frame, context: grpc.ServicerContext
+    ) -> screening_pb2.Decision:
         received_at = time.perf_counter()
         if not request.lane_id:
             raise ValueError("frame has no lane_id")
         remaining = context.time_remaining()
         deadline = None if remaining is None else received_at + remaining - DEADLINE_MARGIN_S
-        decision = self._screener.screen(frame_from_pb(request), received_at=received_at, deadline=deadline)
+        decision = self._screener.screen(
+            frame_from_pb(request), received_at=received_at, deadline=deadline
+        )
         return decision_to_pb(decision)
 
     def ScreenFrame(
@@ -52,10 +60,12 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
     ) -> screening_pb2.Decision:
         try:
             return self._screen(request, context)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a named status
+        except Exception as exc:
             code, message = frame_status(exc)
             if code is grpc.StatusCode.INTERNAL:
-                log.exception("screening frame %s of lane %s failed", request.frame_id, request.lane_id)
+                log.exception(
+                    "screening frame %s of lane %s failed", request.frame_id, request.lane_id
+                )
             context.abort(code, message)
 
     def Screen(
@@ -64,10 +74,12 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
         for frame in request_iterator:
             try:
                 decision = self._screen(frame, context)
-            except Exception as exc:  # noqa: BLE001 - a bad frame must not end the stream
+            except Exception as exc:
                 code, message = frame_status(exc)
                 if code is grpc.StatusCode.INTERNAL:
-                    log.exception("screening frame %s of lane %s failed", frame.frame_id, frame.lane_id)
+                    log.exception(
+                        "screening frame %s of lane %s failed", frame.frame_id, frame.lane_id
+                    )
                 error = screening_pb2.FrameError(code=code.value[0], message=message)
                 yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
             else:

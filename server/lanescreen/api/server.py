@@ -17,10 +17,15 @@ from ..domain.watchlist_cache import WatchlistCache
 from ..store.db import Database
 from ..store.decisions import DecisionStore
 from ..store.watchlists import WatchlistStore
-from ..v1 import audit_pb2, audit_pb2_grpc, screening_pb2, screening_pb2_grpc, watchlist_pb2, watchlist_pb2_grpc
-from ..vision.pipeline import PlatePipeline, build_detector
-from ..vision.readers import build_reader
-from ..vision.weights import ensure_models
+from ..v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
+    screening_pb2,
+    screening_pb2_grpc,
+    watchlist_pb2,
+    watchlist_pb2_grpc,
+)
+from ..vision.pipeline import build_pipeline, ensure_models
 from .audit import AuditServicer
 from .screening import ScreeningServicer
 from .watchlists import WatchlistServicer
@@ -40,19 +45,14 @@ class LanescreenServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        vision = config.vision
-        ensure_models(config)
+        ensure_models(config.vision, config.model_dir, progress=True)
         self.database = Database.open(config.storage.resolved_database_url())
         self.watchlists = WatchlistStore(self.database)
         self.decisions = DecisionStore(self.database)
         self.cache = WatchlistCache(self.watchlists)
-        pipeline = PlatePipeline(
-            build_detector(vision.detector, config.model_dir, vision.onnx_threads),
-            build_reader(vision.reader, config.model_dir, vision.onnx_threads),
-            min_score=vision.min_detection_score,
-            max_plates=vision.max_plates_per_frame,
+        self.screener = Screener(
+            config, build_pipeline(config.vision, config.model_dir), self.cache, self.decisions
         )
-        self.screener = Screener(config, pipeline, self.cache, self.decisions)
         self.screener.warm_up()
         limits = config.server
         self._grpc = grpc.server(
@@ -62,7 +62,9 @@ class LanescreenServer:
                 ("grpc.max_send_message_length", limits.max_message_bytes),
             ],
         )
-        screening_pb2_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(self.screener), self._grpc)
+        screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
+            ScreeningServicer(self.screener), self._grpc
+        )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
             WatchlistServicer(self.watchlists, self.cache), self._grpc
         )
@@ -79,12 +81,18 @@ class LanescreenServer:
     def start(self) -> int:
         self.port = self._grpc.add_insecure_port(self.config.server.listen)
         if self.port == 0:
-            raise OSError(f"cannot listen on {self.config.server.listen}: address in use or not local")
+            raise OSError(
+                f"cannot listen on {self.config.server.listen}: address in use or not local"
+            )
         self._grpc.start()
         for name in ("", *SERVICE_NAMES):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._purger.start()
-        log.info("lanescreen serving on port %d (lanes: %s)", self.port, ", ".join(l.id for l in self.config.lanes))
+        log.info(
+            "lanescreen serving on port %d (lanes: %s)",
+            self.port,
+            ", ".join(lane.id for lane in self.config.lanes),
+        )
         return self.port
 
     def wait(self) -> None:
@@ -109,6 +117,6 @@ class LanescreenServer:
         while not self._stopping.is_set():
             try:
                 self.purge_expired_reads()
-            except Exception:  # noqa: BLE001 - retention must keep running
+            except Exception:
                 log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
             self._stopping.wait(PURGE_INTERVAL_S)

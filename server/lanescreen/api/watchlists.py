@@ -15,7 +15,13 @@ from ..domain.watchlist_cache import WatchlistCache
 from ..domain.watchlists import EntryError, validate_entry
 from ..store.watchlists import WatchlistStore
 from ..v1 import watchlist_pb2, watchlist_pb2_grpc
-from .mapping import KIND_FROM_PB, entry_fields_raw, entry_fields_to_raw, entry_to_pb, watchlist_to_pb
+from .mapping import (
+    KIND_FROM_PB,
+    entry_fields_raw,
+    entry_fields_to_raw,
+    entry_to_pb,
+    watchlist_to_pb,
+)
 
 ACTOR_METADATA_KEY = "x-lanescreen-actor"
 """Who is acting, until authenticated identities replace it: recorded with every change."""
@@ -67,7 +73,9 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             raise InvalidRequestError("name: is required")
         if request.kind not in KIND_FROM_PB:
             raise InvalidRequestError("kind: must be LIST_KIND_DENY or LIST_KIND_ALLOW")
-        wl = self._store.create_watchlist(name, KIND_FROM_PB[request.kind], request.description, actor_of(context))
+        wl = self._store.create_watchlist(
+            name, KIND_FROM_PB[request.kind], request.description, actor_of(context)
+        )
         self._cache.reload()
         return watchlist_to_pb(wl)
 
@@ -126,7 +134,9 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
     ) -> watchlist_pb2.RemovePlateEntryResponse:
         if not request.reason.strip():
             raise InvalidRequestError("reason: say why the entry is removed")
-        version = self._store.remove_entry(request.entry_id, actor_of(context), request.reason.strip())
+        version = self._store.remove_entry(
+            request.entry_id, actor_of(context), request.reason.strip()
+        )
         self._cache.reload()
         return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
 
@@ -141,7 +151,9 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             plate_prefix=request.plate_prefix,
         )
         return watchlist_pb2.ListPlateEntriesResponse(
-            entries=[entry_to_pb(e) for e in entries], next_page_token=token, watchlist_version=version
+            entries=[entry_to_pb(e) for e in entries],
+            next_page_token=token,
+            watchlist_version=version,
         )
 
     @domain_errors_to_status
@@ -155,13 +167,18 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         version = watchlist.version
         if good and not request.dry_run:
             ids, version = self._store.import_entries(
-                watchlist.id, [row.fields for row in good if row.fields is not None], actor_of(context)
+                watchlist.id,
+                [row.fields for row in good if row.fields is not None],
+                actor_of(context),
             )
             self._cache.reload()
         id_by_line = dict(zip((row.line for row in good), ids, strict=False))
         results = [
             watchlist_pb2.ImportRowResult(
-                line=row.line, ok=row.fields is not None, entry_id=id_by_line.get(row.line, ""), error=row.error
+                line=row.line,
+                ok=row.fields is not None,
+                entry_id=id_by_line.get(row.line, ""),
+                error=row.error,
             )
             for row in rows
         ]
@@ -171,4 +188,3 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             rows=results,
             watchlist_version=version,
         )
-

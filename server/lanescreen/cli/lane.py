@@ -28,10 +28,17 @@ def register(subparsers: Any) -> None:
         "Screen and print each decision.",
     )
     parser.add_argument("source", help="folder of images, video file, or camera index (e.g. 0)")
-    parser.add_argument("--server", default="", help="host:port of the server (default: server.listen)")
+    parser.add_argument(
+        "--server", default="", help="host:port of the server (default: server.listen)"
+    )
     parser.add_argument("--lane", default="", help="lane id (default: the first configured lane)")
     parser.add_argument("--camera", choices=sorted(CAMERAS), default="plate")
-    parser.add_argument("--fps", type=float, default=0.0, help="frames per second to send (default: as fast as answered)")
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=0.0,
+        help="frames per second to send (default: as fast as answered)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="stop after N frames")
     parser.add_argument("--region", default="", help="plate region hint (us, eu, cn, br)")
     add_json_flag(parser)
@@ -61,7 +68,10 @@ def _frames(source: str, limit: int) -> Iterator[tuple[str, bytes]]:
             ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
             if ok:
                 count += 1
-                yield f"{path.stem if not source.isdigit() else 'camera'}-{count:06d}", encoded.tobytes()
+                yield (
+                    f"{path.stem if not source.isdigit() else 'camera'}-{count:06d}",
+                    encoded.tobytes(),
+                )
     finally:
         capture.release()
 
@@ -130,7 +140,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 if response.HasField("error"):
                     key = "ERROR"
                 else:
-                    key = common_pb2.Outcome.Name(response.decision.outcome).removeprefix("OUTCOME_")
+                    key = common_pb2.Outcome.Name(response.decision.outcome).removeprefix(
+                        "OUTCOME_"
+                    )
                 counts[key] = counts.get(key, 0) + 1
                 if args.json:
                     print_json(MessageToDict(response, preserving_proto_field_name=True))
@@ -139,11 +151,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         except grpc.RpcError as exc:
             return fail(f"stream ended: {exc.code().name}: {exc.details()}")
     if not args.json:
-        print("totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
+        print(
+            "totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr
+        )
     return 0
 
 
-def _chain(first: tuple[str, bytes], rest: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+def _chain(
+    first: tuple[str, bytes], rest: Iterator[tuple[str, bytes]]
+) -> Iterator[tuple[str, bytes]]:
     yield first
     yield from rest
-

@@ -19,13 +19,19 @@ def register(subparsers: Any) -> None:
         description="Start the gRPC service (screening, watchlists, audit, health, reflection). "
         "Missing models are fetched first when vision.auto_fetch is on.",
     )
-    parser.add_argument("--listen", help="host:port to bind (default: server.listen, 127.0.0.1:50051)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--listen", help="host:port to bind (default: server.listen, 127.0.0.1:50051)"
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.listen:
         config.server.listen = args.listen
     from ..api.server import LanescreenServer
@@ -37,7 +43,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         port = server.start()
     except (ModelError, StoreError, OSError) as exc:
         return fail(f"cannot start: {exc}")
-    print(f"lanescreen listening on port {port}; lanes: {', '.join(l.id for l in config.lanes)}", flush=True)
+    print(
+        f"lanescreen listening on port {port}; lanes: {', '.join(lane.id for lane in config.lanes)}",
+        flush=True,
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

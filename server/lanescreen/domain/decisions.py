@@ -139,7 +139,9 @@ class Decision:
             "camera": self.camera.value,
             "passage_id": self.passage_id,
             "outcome": self.outcome.value,
-            "reasons": [{"code": r.code.value, "detail": r.detail, "stage": r.stage} for r in self.reasons],
+            "reasons": [
+                {"code": r.code.value, "detail": r.detail, "stage": r.stage} for r in self.reasons
+            ],
             "plates": [_plate_json(p) for p in self.plates],
             "matches": [_match_json(m) for m in self.matches],
             "timings": {t.stage: round(t.ms, 3) for t in self.timings},
@@ -160,7 +162,8 @@ class Decision:
             passage_id=data.get("passage_id", ""),
             outcome=Outcome(data["outcome"]),
             reasons=tuple(
-                Reason(ReasonCode(r["code"]), r["detail"], r.get("stage", "")) for r in data["reasons"]
+                Reason(ReasonCode(r["code"]), r["detail"], r.get("stage", ""))
+                for r in data["reasons"]
             ),
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
             matches=tuple(_match_from_json(m) for m in data["matches"]),
@@ -178,7 +181,9 @@ def _plate_json(p: PlateRead) -> dict[str, Any]:
         "text": p.text,
         "confidence": round(p.confidence, 4),
         "char_confidences": [round(c, 4) for c in p.char_confidences],
-        "candidates": [{"text": c.text, "confidence": round(c.confidence, 4)} for c in p.candidates],
+        "candidates": [
+            {"text": c.text, "confidence": round(c.confidence, 4)} for c in p.candidates
+        ],
         "box": [p.box.x, p.box.y, p.box.width, p.box.height],
         "corners": [list(pt) for pt in p.corners] if p.corners else None,
         "detection_score": round(p.detection_score, 4),
@@ -264,15 +269,24 @@ def decide(
             m = allow[0]
             detail = f"read {m.read_text} is on allow list {m.watchlist.name!r} ({m.kind.value})"
             return Verdict(
-                Outcome.CLEAR, [Reason(ReasonCode.ALLOW_LIST_MATCH, detail)], [MatchRecord.of(a) for a in allow]
+                Outcome.CLEAR,
+                [Reason(ReasonCode.ALLOW_LIST_MATCH, detail)],
+                [MatchRecord.of(a) for a in allow],
             )
         if reads:
             texts = ", ".join(r.text or "?" for r in reads)
             return Verdict(
                 Outcome.REVIEW,
-                [Reason(ReasonCode.NOT_ON_ALLOW_LIST, f"read {texts} is on none of the lane's allow lists")],
+                [
+                    Reason(
+                        ReasonCode.NOT_ON_ALLOW_LIST,
+                        f"read {texts} is on none of the lane's allow lists",
+                    )
+                ],
             )
-        return Verdict(Outcome.REVIEW, [Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")])
+        return Verdict(
+            Outcome.REVIEW, [Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")]
+        )
     if not reads:
         outcome = Outcome.REVIEW if policy.review_when_no_plate else Outcome.CLEAR
         return Verdict(outcome, [Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")])
@@ -289,4 +303,6 @@ def decide(
             ],
         )
     texts = ", ".join(r.text for r in confident)
-    return Verdict(Outcome.CLEAR, [Reason(ReasonCode.CLEAR, f"read {texts} matched no watchlist entry")])
+    return Verdict(
+        Outcome.CLEAR, [Reason(ReasonCode.CLEAR, f"read {texts} matched no watchlist entry")]
+    )

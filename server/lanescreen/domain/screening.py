@@ -136,7 +136,9 @@ class Screener:
         self._pipeline.read([crop])
         log.info("models warmed up (%d detections on a blank frame)", len(detections))
 
-    def screen(self, frame: FrameInput, *, received_at: float, deadline: float | None = None) -> Decision:
+    def screen(
+        self, frame: FrameInput, *, received_at: float, deadline: float | None = None
+    ) -> Decision:
         """Screen one frame received at ``received_at`` (``time.perf_counter()``).
 
         ``deadline`` (perf-counter seconds) is the caller's own limit, e.g. a gRPC deadline; the
@@ -175,7 +177,10 @@ class Screener:
                     )
                 ],
             )
-            timings = [*progress.timings, StageTiming(stage, (time.perf_counter() - progress.started) * 1000)]
+            timings = [
+                *progress.timings,
+                StageTiming(stage, (time.perf_counter() - progress.started) * 1000),
+            ]
         except _Abandoned:  # pragma: no cover - only raised after a timeout set the flag
             raise
         except Exception as exc:
@@ -186,7 +191,13 @@ class Screener:
             log.exception("recognition failed for lane %s frame %s", frame.lane_id, frame.frame_id)
             verdict = Verdict(
                 Outcome.REVIEW,
-                [Reason(ReasonCode.RECOGNITION_FAILED, f"recognition failed: {exc}", stage=progress.stage)],
+                [
+                    Reason(
+                        ReasonCode.RECOGNITION_FAILED,
+                        f"recognition failed: {exc}",
+                        stage=progress.stage,
+                    )
+                ],
             )
             timings = list(progress.timings)
         else:
@@ -242,7 +253,9 @@ class Screener:
             if wl.kind is ListKind.DENY and (lane.deny_lists is None or wl.name in lane.deny_lists)
         }
         allow_ids = {
-            wl.id for wl in index.watchlists.values() if wl.kind is ListKind.ALLOW and wl.name in lane.allow_lists
+            wl.id
+            for wl in index.watchlists.values()
+            if wl.kind is ListKind.ALLOW and wl.name in lane.allow_lists
         }
         texts: list[ReadText] = []
         for read in reads:
@@ -265,10 +278,14 @@ class Screener:
             return Evidence(plate_crop_jpeg=None, frame_jpeg=frame.image or None)
         storage = self._config.storage
         frame_jpeg = encode_jpeg(
-            recognition.image, quality=storage.evidence_jpeg_quality, max_side=storage.evidence_frame_max_side
+            recognition.image,
+            quality=storage.evidence_jpeg_quality,
+            max_side=storage.evidence_frame_max_side,
         )
         crop_jpeg = (
-            encode_jpeg(recognition.crops[0], quality=storage.evidence_jpeg_quality) if recognition.crops else None
+            encode_jpeg(recognition.crops[0], quality=storage.evidence_jpeg_quality)
+            if recognition.crops
+            else None
         )
         return Evidence(plate_crop_jpeg=crop_jpeg, frame_jpeg=frame_jpeg)
 
@@ -282,7 +299,9 @@ class Screener:
 
         enter("decode")
         limits = self._config.server
-        image = decode_frame(frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels)
+        image = decode_frame(
+            frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
+        )
         enter("detect")
         detections = self._detect(image, frame.region_hint)
         enter("rectify")

@@ -56,12 +56,12 @@ class WatchlistCache:
         self._checked_at = now
         try:
             revision = self._source.revision()
-        except Exception:  # noqa: BLE001 - an unreachable store must not stop screening
+        except Exception:
             log.exception("watchlist revision check failed; matching against the last snapshot")
             return self._index
         if revision != self._revision:
             try:
                 return self.reload()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("watchlist reload failed; matching against the last snapshot")
         return self._index

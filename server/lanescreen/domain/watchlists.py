@@ -116,7 +116,8 @@ def parse_timestamp(value: Any, field_name: str = "expires_at") -> datetime | No
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise EntryError(
-                field_name, f"{text!r} is not an ISO 8601 date or date-time (e.g. 2027-01-31T00:00:00Z)"
+                field_name,
+                f"{text!r} is not an ISO 8601 date or date-time (e.g. 2027-01-31T00:00:00Z)",
             ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -128,13 +129,17 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     """
     unknown = set(raw) - set(ENTRY_FIELD_NAMES)
     if unknown:
-        raise EntryError(sorted(unknown)[0], f"unknown field (known: {', '.join(ENTRY_FIELD_NAMES)})")
+        raise EntryError(
+            sorted(unknown)[0], f"unknown field (known: {', '.join(ENTRY_FIELD_NAMES)})"
+        )
     plate = str(raw.get("plate") or "").strip()
     if not plate:
         raise EntryError("plate", "is required")
     normalized = normalize_plate(plate)
     if len(normalized) < 2:
-        raise EntryError("plate", f"{plate!r} has fewer than 2 plate characters (A-Z, 0-9, CN province)")
+        raise EntryError(
+            "plate", f"{plate!r} has fewer than 2 plate characters (A-Z, 0-9, CN province)"
+        )
     if len(normalized) > 12:
         raise EntryError("plate", f"{plate!r} is longer than 12 plate characters")
     mode_text = str(raw.get("match_mode") or MatchMode.EXACT.value).strip().lower()

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .image import to_bgr
-from .onnx import load_session
+from .onnx_session import load_session
 from .types import Box, Image, PlateDetection, Point
 from .weights import ModelError
 
@@ -95,9 +95,7 @@ class Y5fuDetector:
         xywh = rows[:, :4].copy()
         xywh[:, 0] -= xywh[:, 2] / 2
         xywh[:, 1] -= xywh[:, 3] / 2
-        keep = cv2.dnn.NMSBoxes(
-            xywh.tolist(), scores.tolist(), self.score_floor, self.nms_iou
-        )
+        keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), self.score_floor, self.nms_iou)
         detections = []
         for index in np.asarray(keep, dtype=np.int64).reshape(-1):
             x, y, w, h = xywh[index]

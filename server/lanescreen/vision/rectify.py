@@ -77,9 +77,9 @@ def _box_crop(image: Image, detection: PlateDetection, out_h: int, pad: float) -
 
 
 def crop_plate(
-    image: Image, detection: PlateDetection, *, out_h: int = 64, pad: float = 0.08
+    image: Image, detection: PlateDetection, *, out_h: int = 64, pad: float = 0.2
 ) -> Image:
-    """An upright BGR crop of the plate, ``out_h`` pixels tall, with ``pad`` x its height of margin."""
+    """An upright BGR crop of the plate, ``out_h`` pixels tall, with ``pad`` x height of margin."""
     if out_h < 8:
         raise ValueError(f"out_h must be at least 8 pixels, got {out_h}")
     if not 0.0 <= pad <= 1.0:

@@ -349,6 +349,7 @@ def _fetch_one(model: ModelSpec, model_dir: Path, mirror: str, progress: bool) -
                 f"{model.filename} from {location} fails its {model.algorithm} check "
                 f"(expected {model.digest}, got {actual}); refused and deleted"
             )
+        os.chmod(unpacked, 0o644)  # mkstemp makes files private; models are not secrets
         os.replace(unpacked, current.path)
     finally:
         for leftover in {part, unpacked}:

@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make serve` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+UV := $(PYTHON) -m uv
+
+.PHONY: setup serve test lint proto bench clean
+
+$(BIN)/lanescreen: pyproject.toml
+	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	test -x $(BIN)/python || $(UV) venv --quiet -p $(PYTHON) $(VENV)
+	$(UV) pip install --quiet -p $(BIN)/python -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/lanescreen  ## Create .venv and install lanescreen with its development tools.
+
+serve: setup  ## Start the service on its embedded defaults (SQLite, models fetched on first run).
+	$(BIN)/lanescreen serve
+
+lint: setup  ## ruff and mypy, as CI runs them.
+	$(BIN)/ruff check server tests bench proto
+	$(BIN)/ruff format --check server tests bench proto
+	$(BIN)/mypy
+
+test: setup  ## The test suite: real models, real photos, real gRPC on loopback, SQLite and PostgreSQL.
+	$(BIN)/python -m pytest -q
+
+proto: setup  ## Regenerate server/lanescreen/v1 from proto/.
+	$(BIN)/python proto/generate.py
+
+bench: setup  ## Per-stage timings on real photos (prints figures).
+	$(BIN)/python bench/bench_plates.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,130 @@
+"""Per-stage plate pipeline timings (decode, detect, rectify, read) on real photos, one core.
+
+    .venv/bin/python bench/bench_plates.py [--limit N] [--dataset DIR] [--model-dir DIR] [--json]
+
+Every frame goes through the service's path (JPEG bytes -> decode_frame -> detector -> crops ->
+reader), timed per stage, for each detector x reader; ONNX sessions use one intra-op thread and
+the process is pinned to one CPU (where the OS allows), so figures are per-core costs. Models come
+from ../shared/models when present (checked against their pinned checksums), else from the
+configured model directory, fetched per the configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lanescreen.config import load_config
+from lanescreen.evaluation.plate_sets import load_scenes
+from lanescreen.evaluation.plates import STAGES, RunMetrics, evaluate_scenes
+from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
+from lanescreen.vision.readers import READER_NAMES, build_reader
+from lanescreen.vision.types import PlateDetector, PlateReader
+from lanescreen.vision.weights import DETECTOR_MODELS, READER_MODELS, ModelError, fetch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def _pin_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"pinned to CPU {core}"
+    return "not pinned (no sched_setaffinity here)"
+
+
+def _model_dir(requested: Path | None, names: list[str]) -> Path:
+    if requested is not None:
+        return requested
+    if (SHARED / "models").is_dir():
+        return SHARED / "models"
+    config = load_config()
+    fetch(names, config.model_dir, mirror=config.vision.model_mirror)
+    return config.model_dir
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "mean": 0.0}
+    array = np.asarray(values)
+    return {
+        "p50": round(float(np.percentile(array, 50)), 2),
+        "p95": round(float(np.percentile(array, 95)), 2),
+        "mean": round(float(array.mean()), 2),
+    }
+
+
+def _summary(run: RunMetrics) -> dict[str, Any]:
+    stages = {stage: _stats(run.stage_ms[stage]) for stage in STAGES}
+    stages["total"] = _stats(run.frame_ms)
+    metrics = run.to_dict()
+    return {
+        "detector": run.detector,
+        "reader": run.reader,
+        "frames": run.images,
+        "detection_recall": metrics["detection_recall"],
+        "exact_read_rate": metrics["exact_read_rate"],
+        "ms": stages,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--dataset", type=Path, default=SHARED / "eval" / "plates" / "openalpr_us")
+    parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N photos")
+    parser.add_argument("--detector", action="append", choices=DETECTOR_NAMES)
+    parser.add_argument("--reader", action="append", choices=READER_NAMES)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+
+    detector_names = args.detector or list(DETECTOR_NAMES)
+    reader_names = args.reader or list(READER_NAMES)
+    pinning = _pin_one_core()
+    if not args.dataset.is_dir():
+        print(f"bench: dataset {args.dataset} not found", file=sys.stderr)
+        return 1
+    scenes = load_scenes(args.dataset)[: args.limit]
+    wanted = [DETECTOR_MODELS[n] for n in detector_names] + [READER_MODELS["fast_plate_ocr"]]
+    model_dir = _model_dir(args.model_dir, wanted)
+
+    detectors: list[PlateDetector] = [build_detector(n, model_dir, 1) for n in detector_names]
+    readers: list[PlateReader] = []
+    for name in reader_names:
+        try:
+            readers.append(build_reader(name, model_dir, 1))
+        except ModelError as exc:
+            print(f"bench: skipped reader {name}: {exc}", file=sys.stderr)
+    if not readers:
+        print("bench: no reader could be loaded", file=sys.stderr)
+        return 1
+    evaluate_scenes(scenes[:2], detectors, readers, min_score=0.45, max_plates=4, progress=False)
+    runs = evaluate_scenes(scenes, detectors, readers, min_score=0.45, max_plates=4)
+    results = [_summary(run) for run in runs]
+
+    if args.json:
+        print(json.dumps({"dataset": str(args.dataset), "cpu": pinning, "runs": results}))
+        return 0
+    print(f"{args.dataset.name}: {len(scenes)} frames, onnx threads 1, {pinning}")
+    print(f"{'detector':<9} {'reader':<15} {'stage':<8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+    for result in results:
+        for stage, stats in result["ms"].items():
+            print(
+                f"{result['detector']:<9} {result['reader']:<15} {stage:<8} "
+                f"{stats['p50']:>8.2f} {stats['p95']:>8.2f} {stats['mean']:>8.2f}"
+            )
+        print(
+            f"{'':<25} recall {result['detection_recall']:.3f}, "
+            f"exact read {result['exact_read_rate']:.3f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""``lanescreen watchlist``: create lists, import, export, add, remove and list entries.
+
+These commands work on the database directly (``storage.database_url``), so they run where the
+server runs, and while it runs: the server notices every change within a second. Each change
+is recorded with its actor: ``--actor``, else ``$LANESCREEN_ACTOR``, else the login name.
+Exit status: 0 done, 1 failed (nothing loaded, unknown list...), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.importing import ImportRow, format_export, parse_import
+from ..domain.watchlists import EntryError, ListKind, PlateEntry, Watchlist, validate_entry
+from ..store.db import Database, StoreError
+from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
+from .common import add_json_flag, fail, print_json
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "watchlist",
+        help="manage deny and allow lists and their plate entries",
+        description="Manage watchlists in the configured database. File formats: watchlists/README.md.",
+    )
+    actions = parser.add_subparsers(dest="watchlist_command", metavar="ACTION", required=True)
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "--actor", default="", help="who makes the change (default: $LANESCREEN_ACTOR or login)"
+    )
+    add_json_flag(shared)
+
+    create = actions.add_parser("create", parents=[shared], help="create an empty list")
+    create.add_argument("name")
+    create.add_argument("--kind", required=True, choices=[k.value for k in ListKind])
+    create.add_argument("--description", default="")
+    create.set_defaults(handler=run_create)
+
+    load = actions.add_parser(
+        "import",
+        parents=[shared],
+        help="load entries from a CSV or JSON file",
+        description="Every row is checked; bad rows are reported with their line numbers and the "
+        "good ones load in one transaction. Exit 0 if any row loaded, 1 if none.",
+    )
+    load.add_argument("list", metavar="LIST", help="list id or name")
+    load.add_argument("file", metavar="FILE", help="CSV or JSON file ('-' reads standard input)")
+    load.add_argument("--format", choices=["auto", "csv", "json"], default="auto")
+    load.add_argument(
+        "--create-kind",
+        choices=[k.value for k in ListKind],
+        help="create LIST with this kind if missing",
+    )
+    load.add_argument("--dry-run", action="store_true", help="check every row, load nothing")
+    load.set_defaults(handler=run_import)
+
+    export = actions.add_parser(
+        "export",
+        parents=[shared],
+        help="write a list's entries as CSV (--json: the JSON import format)",
+    )
+    export.add_argument("list", metavar="LIST")
+    export.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: standard output)"
+    )
+    export.set_defaults(handler=run_export)
+
+    add = actions.add_parser("add", parents=[shared], help="add one plate entry")
+    add.add_argument("list", metavar="LIST")
+    add.add_argument("plate")
+    add.add_argument("--mode", choices=["exact", "lenient"], default="exact", help="match mode")
+    add.add_argument("--region", default="")
+    add.add_argument("--category", default="")
+    add.add_argument("--action", default="")
+    add.add_argument("--priority", default="", help="0-100 (default 50)")
+    add.add_argument("--reason", default="")
+    add.add_argument("--legal-basis", default="")
+    add.add_argument("--owner", default="")
+    add.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
+    add.set_defaults(handler=run_add)
+
+    remove = actions.add_parser(
+        "remove", parents=[shared], help="retire an entry (kept for the record)"
+    )
+    remove.add_argument("entry_id")
+    remove.add_argument("--reason", required=True, help="why it is removed (kept with the change)")
+    remove.set_defaults(handler=run_remove)
+
+    show = actions.add_parser(
+        "list", parents=[shared], help="the lists, or the entries of one list"
+    )
+    show.add_argument("list", metavar="LIST", nargs="?", default="")
+    show.add_argument("--prefix", default="", help="only plates starting with this")
+    show.set_defaults(handler=run_list)
+
+
+def actor_of(args: argparse.Namespace) -> str:
+    """``--actor``, else ``$LANESCREEN_ACTOR``, else the login name."""
+    if args.actor.strip():
+        return str(args.actor).strip()
+    if os.environ.get("LANESCREEN_ACTOR", "").strip():
+        return os.environ["LANESCREEN_ACTOR"].strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise InvalidRequestError(
+            "actor: no login name found; pass --actor or set LANESCREEN_ACTOR"
+        ) from None
+
+
+def open_database(config: Config) -> Database:
+    return Database.open(config.storage.resolved_database_url())
+
+
+def with_database(config: Config, work: Callable[[Database], int]) -> int:
+    """Run ``work`` with the database open; store and domain errors become exit statuses."""
+    try:
+        with open_database(config) as db:
+            return work(db)
+    except (InvalidRequestError, EntryError) as exc:
+        return fail(str(exc), 2)
+    except (NotFoundError, ConflictError, StoreError) as exc:
+        return fail(str(exc))
+
+
+def handles_errors(handler: Callable[[argparse.Namespace, Config, Database], int]) -> Handler:
+    """A sub-command handler that gets the open database (see :func:`with_database`)."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, config: Config) -> int:
+        return with_database(config, lambda db: handler(args, config, db))
+
+    return run
+
+
+def watchlist_json(wl: Watchlist) -> dict[str, Any]:
+    return {
+        "id": wl.id,
+        "name": wl.name,
+        "kind": wl.kind.value,
+        "description": wl.description,
+        "version": wl.version,
+        "entry_count": wl.entry_count,
+        "created_at": wl.created_at.isoformat(),
+        "created_by": wl.created_by,
+    }
+
+
+def entry_json(entry: PlateEntry) -> dict[str, Any]:
+    f = entry.fields
+    return {
+        "id": entry.id,
+        "watchlist_id": entry.watchlist_id,
+        "plate": f.plate,
+        "normalized_plate": entry.normalized_plate,
+        "region": f.region,
+        "match_mode": f.match_mode.value,
+        "category": f.category,
+        "action": f.action,
+        "priority": f.priority,
+        "reason": f.reason,
+        "legal_basis": f.legal_basis,
+        "owner": f.owner,
+        "expires_at": f.expires_at.isoformat() if f.expires_at else None,
+        "created_by": entry.created_by,
+        "created_at": entry.created_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat(),
+    }
+
+
+@handles_errors
+def run_create(args: argparse.Namespace, config: Config, db: Database) -> int:
+    wl = WatchlistStore(db).create_watchlist(
+        args.name, ListKind(args.kind), args.description, actor_of(args)
+    )
+    if args.json:
+        print_json(watchlist_json(wl))
+    else:
+        print(f"created {wl.kind.value} list {wl.name!r} (id {wl.id}, version {wl.version})")
+    return 0
+
+
+def run_import(args: argparse.Namespace, config: Config) -> int:
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        return fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
+    fmt = args.format
+    if fmt == "auto" and args.file != "-":
+        fmt = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json"}.get(
+            Path(args.file).suffix.lower(), "auto"
+        )
+    try:
+        rows = parse_import(data, fmt)
+    except InvalidRequestError as exc:
+        return fail(f"{args.file}: {exc}; nothing loaded")
+    return with_database(config, lambda db: _load(args, db, rows))
+
+
+def _load(args: argparse.Namespace, db: Database, rows: list[ImportRow]) -> int:
+    store = WatchlistStore(db)
+    try:
+        wl: Watchlist | None = store.get_watchlist(args.list)
+    except NotFoundError:
+        if not args.create_kind:
+            raise NotFoundError(
+                f"watchlist {args.list!r} does not exist; create it first or pass --create-kind"
+            ) from None
+        wl = None
+    if wl is not None and args.create_kind and wl.kind.value != args.create_kind:
+        kind = "an allow" if wl.kind is ListKind.ALLOW else "a deny"
+        raise ConflictError(f"watchlist {wl.name!r} is {kind} list, not {args.create_kind}")
+    good = [row.fields for row in rows if row.fields is not None]
+    ids: list[str] = []
+    version = wl.version if wl else 0
+    if not args.dry_run and good:
+        actor = actor_of(args)
+        if wl is None:
+            wl = store.create_watchlist(args.list, ListKind(args.create_kind), "", actor)
+        ids, version = _import_with_progress(store, wl.id, good, actor, quiet=args.json)
+    rejected = [row for row in rows if not row.ok]
+    name = wl.name if wl else args.list
+    loaded = len(good) if args.dry_run else len(ids)
+    if args.json:
+        id_by_line = dict(zip((row.line for row in rows if row.ok), ids, strict=False))
+        print_json(
+            {
+                "watchlist": name,
+                "dry_run": args.dry_run,
+                "imported": len(ids),
+                "valid": len(good),
+                "rejected": len(rejected),
+                "watchlist_version": version,
+                "rows": [
+                    {
+                        "line": r.line,
+                        "ok": r.ok,
+                        "entry_id": id_by_line.get(r.line, ""),
+                        "error": r.error,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    else:
+        for row in rejected:
+            print(f"{args.file}: {row.describe()}", file=sys.stderr)
+        verb = "would import" if args.dry_run else "imported"
+        after = "" if args.dry_run else f"; {name!r} is now version {version}"
+        print(f"{verb} {loaded} of {len(rows)} rows into {name!r}, rejected {len(rejected)}{after}")
+    return 0 if loaded else 1
+
+
+def _import_with_progress(
+    store: WatchlistStore, watchlist_id: str, good: list[Any], actor: str, *, quiet: bool
+) -> tuple[list[str], int]:
+    from tqdm import tqdm
+
+    with tqdm(
+        total=len(good), unit=" entries", file=sys.stderr, disable=True if quiet else None
+    ) as bar:
+        return store.import_entries(watchlist_id, good, actor, progress=bar.update)
+
+
+def _all_entries(
+    store: WatchlistStore, watchlist: str, prefix: str = ""
+) -> tuple[list[PlateEntry], int]:
+    """Every current entry at one version: paging restarts if the list changes meanwhile."""
+    for _ in range(5):
+        entries: list[PlateEntry] = []
+        token = ""
+        versions: set[int] = set()
+        while True:
+            page, token, version = store.list_entries(
+                watchlist, page_size=MAX_PAGE_SIZE, page_token=token, plate_prefix=prefix
+            )
+            entries.extend(page)
+            versions.add(version)
+            if not token:
+                break
+        if len(versions) == 1:
+            return entries, versions.pop()
+    raise ConflictError(f"watchlist {watchlist!r} kept changing while it was read; try again")
+
+
+@handles_errors
+def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
+    store = WatchlistStore(db)
+    wl = store.get_watchlist(args.list)
+    entries, version = _all_entries(store, wl.id)
+    data = format_export(entries, "json" if args.json else "csv")
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        args.output.write_bytes(data)
+    except OSError as exc:
+        return fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(
+        f"exported {len(entries)} entries of {wl.name!r} (version {version}) to {args.output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@handles_errors
+def run_add(args: argparse.Namespace, config: Config, db: Database) -> int:
+    raw = {
+        "plate": args.plate,
+        "region": args.region,
+        "match_mode": args.mode,
+        "category": args.category,
+        "action": args.action,
+        "priority": args.priority,
+        "reason": args.reason,
+        "legal_basis": args.legal_basis,
+        "owner": args.owner,
+        "expires_at": args.expires,
+    }
+    fields = validate_entry(raw, now=datetime.now(UTC))
+    entry = WatchlistStore(db).add_entry(args.list, fields, actor_of(args))
+    if args.json:
+        print_json(entry_json(entry))
+    else:
+        print(
+            f"added {entry.fields.plate} ({entry.normalized_plate}, {entry.fields.match_mode.value}) as {entry.id}"
+        )
+    return 0
+
+
+@handles_errors
+def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
+    store = WatchlistStore(db)
+    entry = store.get_entry(args.entry_id)
+    version = store.remove_entry(entry.id, actor_of(args), args.reason)
+    if args.json:
+        print_json(
+            {"entry_id": entry.id, "watchlist_id": entry.watchlist_id, "watchlist_version": version}
+        )
+    else:
+        print(f"removed {entry.fields.plate} ({entry.id}); the list is now version {version}")
+    return 0
+
+
+@handles_errors
+def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
+    store = WatchlistStore(db)
+    if not args.list:
+        lists = store.list_watchlists()
+        if args.json:
+            print_json({"watchlists": [watchlist_json(wl) for wl in lists]})
+        for wl in [] if args.json else lists:
+            print(
+                f"{wl.name:<24} {wl.kind.value:<5} {wl.entry_count:>7} entries  v{wl.version:<5} {wl.description}"
+            )
+        return 0
+    wl = store.get_watchlist(args.list)
+    entries, version = _all_entries(store, wl.id, args.prefix)
+    if args.json:
+        print_json(
+            {
+                "watchlist": {**watchlist_json(wl), "version": version},
+                "entries": [entry_json(e) for e in entries],
+            }
+        )
+        return 0
+    shown = f"{len(entries)} entries" + (f" starting {args.prefix!r}" if args.prefix else "")
+    print(f"{wl.name} ({wl.kind.value} list, version {version}): {shown}")
+    for e in entries:
+        f = e.fields
+        expires = f.expires_at.isoformat() if f.expires_at else "-"
+        print(
+            f"  {e.normalized_plate:<12} {f.match_mode.value:<7} {f.category or '-':<12} {f.action:<8} "
+            f"p{f.priority:<3} expires {expires:<25} {e.id}"
+        )
+    return 0

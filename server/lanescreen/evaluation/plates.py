@@ -1,0 +1,191 @@
+"""Detection and read rates of the plate pipeline on labelled photos, with per-stage timings.
+
+The measures follow openalpr's benchmark: a labelled plate is *detected* when a detection overlaps
+its box at IoU >= 0.4, and *read* when such a detection's text equals the label exactly (after
+:func:`normalize_plate`). Each reader is also scored on ground-truth crops (the labelled box cut
+with the pipeline's own margin), which separates reader errors from detector errors.
+
+Every frame goes through the service's own path: file bytes, :func:`decode_frame`, detection
+filtered as the server filters it, rectification, one batched read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from lanescreen.domain.plates import LATIN, normalize_plate
+from lanescreen.vision.image import decode_frame
+from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD, select
+from lanescreen.vision.rectify import crop_plate
+from lanescreen.vision.types import Image, PlateDetection, PlateDetector, PlateReader
+
+from .plate_sets import LabelledCrop, Scene
+
+IOU_MATCH = 0.4
+STAGES = ("decode", "detect", "rectify", "read")
+_MAX_BYTES = 256 * 1024 * 1024
+_MAX_PIXELS = 200_000_000
+
+
+def _latin(text: str) -> str:
+    return "".join(ch for ch in text if ch in LATIN)
+
+
+def _rate(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+@dataclass
+class RunMetrics:
+    """Counts and timings of one detector + reader combination on one set."""
+
+    kind: str
+    """``scenes`` or ``crops``."""
+    reader: str
+    detector: str | None = None
+    images: int = 0
+    plates: int = 0
+    detected: int = 0
+    read: int = 0
+    crop_read: int = 0
+    latin_read: int = 0
+    stage_ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    """Per-frame milliseconds of each stage."""
+    crop_ms: list[float] = field(default_factory=list)
+    """Per-crop milliseconds of reading ground-truth crops."""
+
+    @property
+    def frame_ms(self) -> list[float]:
+        """Whole-frame milliseconds: the stages that ran, summed frame by frame."""
+        ran = [self.stage_ms[s] for s in STAGES if self.stage_ms[s]]
+        return [float(sum(parts)) for parts in zip(*ran, strict=True)] if ran else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """Rates as fractions 0-1, times as mean milliseconds (plus p50/p95 per frame)."""
+        frames = self.frame_ms
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "detector": self.detector,
+            "reader": self.reader,
+            "images": self.images,
+            "plates": self.plates,
+        }
+        if self.kind == "scenes":
+            out["detection_recall"] = round(_rate(self.detected, self.plates), 4)
+        out["exact_read_rate"] = round(_rate(self.read, self.plates), 4)
+        out["crop_read_rate"] = round(_rate(self.crop_read, self.plates), 4)
+        if self.kind == "crops":
+            out["latin_read_rate"] = round(_rate(self.latin_read, self.plates), 4)
+        out["ms_per_frame"] = round(_mean(frames), 2)
+        out["ms_per_frame_p50"] = round(_percentile(frames, 50), 2)
+        out["ms_per_frame_p95"] = round(_percentile(frames, 95), 2)
+        out["ms_per_stage"] = {s: round(_mean(v), 2) for s, v in self.stage_ms.items() if v}
+        out["ms_per_crop"] = round(_mean(self.crop_ms), 2)
+        return out
+
+
+def _decode(path: Path) -> tuple[Image, float]:
+    data = path.read_bytes()
+    start = time.perf_counter()
+    image = decode_frame(data, max_bytes=_MAX_BYTES, max_pixels=_MAX_PIXELS)
+    return image, (time.perf_counter() - start) * 1000
+
+
+def _timed_read(reader: PlateReader, crops: Sequence[Image]) -> tuple[list[str], float]:
+    start = time.perf_counter()
+    texts = [normalize_plate(t.text) for t in reader.read(crops)] if crops else []
+    return texts, (time.perf_counter() - start) * 1000
+
+
+def evaluate_scenes(
+    scenes: Sequence[Scene],
+    detectors: Sequence[PlateDetector],
+    readers: Sequence[PlateReader],
+    *,
+    min_score: float,
+    max_plates: int,
+    crop_height: int = CROP_HEIGHT,
+    crop_pad: float = CROP_PAD,
+    progress: bool = True,
+) -> list[RunMetrics]:
+    """Score every detector x reader pair; each frame is decoded and detected once per detector."""
+    runs = {
+        (d.name, r.name): RunMetrics("scenes", r.name, d.name) for d in detectors for r in readers
+    }
+    for scene in tqdm(scenes, desc="plates", unit="img", disable=not progress, leave=False):
+        image, decode_ms = _decode(scene.image)
+        labels = [normalize_plate(p.text) for p in scene.plates]
+        truth = [
+            crop_plate(image, PlateDetection(p.box, 1.0), out_h=crop_height, pad=crop_pad)
+            for p in scene.plates
+        ]
+        crop_reads = {r.name: _timed_read(r, truth) for r in readers}
+        for detector in detectors:
+            start = time.perf_counter()
+            found = select(detector.detect(image), min_score, max_plates)
+            detect_ms = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            crops = [crop_plate(image, d, out_h=crop_height, pad=crop_pad) for d in found]
+            rectify_ms = (time.perf_counter() - start) * 1000
+            matches = [
+                [i for i, d in enumerate(found) if d.box.iou(p.box) >= IOU_MATCH]
+                for p in scene.plates
+            ]
+            for reader in readers:
+                texts, read_ms = _timed_read(reader, crops)
+                run = runs[(detector.name, reader.name)]
+                run.images += 1
+                run.plates += len(labels)
+                run.detected += sum(1 for m in matches if m)
+                run.read += sum(
+                    1
+                    for label, m in zip(labels, matches, strict=True)
+                    if any(texts[i] == label for i in m)
+                )
+                truth_texts, truth_ms = crop_reads[reader.name]
+                run.crop_read += sum(
+                    1 for t, lab in zip(truth_texts, labels, strict=True) if t == lab
+                )
+                run.crop_ms.extend([truth_ms / max(1, len(truth))] * len(truth))
+                for stage, ms in zip(
+                    STAGES, (decode_ms, detect_ms, rectify_ms, read_ms), strict=True
+                ):
+                    run.stage_ms[stage].append(ms)
+    return list(runs.values())
+
+
+def evaluate_crops(
+    crops: Sequence[LabelledCrop], readers: Sequence[PlateReader], *, progress: bool = True
+) -> list[RunMetrics]:
+    """Score each reader on plate crops as they are (no detector, no extra margin)."""
+    runs = [RunMetrics("crops", r.name) for r in readers]
+    for item in tqdm(crops, desc="crops", unit="img", disable=not progress, leave=False):
+        image, decode_ms = _decode(item.image)
+        label = normalize_plate(item.text)
+        for reader, run in zip(readers, runs, strict=True):
+            (text,), read_ms = _timed_read(reader, [image])
+            hit = text == label
+            run.images += 1
+            run.plates += 1
+            run.read += hit
+            run.crop_read += hit
+            run.latin_read += _latin(text) == _latin(label)
+            run.stage_ms["decode"].append(decode_ms)
+            run.stage_ms["read"].append(read_ms)
+            run.crop_ms.append(read_ms)
+    return runs

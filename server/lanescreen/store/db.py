@@ -1,0 +1,224 @@
+"""The database handle: one engine per process, SQLite (WAL) by default or PostgreSQL.
+
+``Database.open`` also brings the schema to the newest migration, so a fresh data directory or an
+upgraded install works without a separate step. Concurrent openers are serialised (an advisory
+lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) so two processes never migrate at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_LOCK_ID = 0x6C616E65  # "lane": the PostgreSQL advisory lock held while migrating.
+_SQLITE_BEGIN_OPTION = "lanescreen_sqlite_begin"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; the message names it (without its password)."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend.
+
+    SQLite has no time zone type, so values are stored as naive UTC and given ``UTC`` back when
+    read; PostgreSQL stores ``timestamptz``. A naive value passed in is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        utc = aware.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def redact(url: str | URL) -> str:
+    """The URL as safe to print: the password is masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas for a shared, crash-safe SQLite file, and real transactions.
+
+    pysqlite's own transaction handling begins lazily and never for SELECT, so reads and writes of
+    one unit of work could see different states; SQLAlchemy's documented recipe takes it over and
+    emits BEGIN itself. Writers ask for ``BEGIN IMMEDIATE`` (see :meth:`Database.write`) so they
+    queue on ``busy_timeout`` instead of failing when two upgrade a read lock at once.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA busy_timeout=5000")
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(
+            connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "BEGIN")
+        )
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (it stays so); retried, as the switch ignores ``busy_timeout``.
+
+    Two processes opening a new database at once can both try to switch it; the loser gets
+    "database is locked" at once instead of waiting, so it waits here instead.
+    """
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+class Database:
+    """An engine and its session factories. Build with :meth:`open`; ``close`` when done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = redact(engine.url)
+        # Reads see one snapshot across all their statements (SQLite transactions already do).
+        reader = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
+        writer = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Database:
+        """Connect to ``url`` and migrate its schema to the newest revision.
+
+        Raises :class:`StoreError` saying which database and why when it cannot be reached, the
+        driver is missing, or the schema is newer than this version of lanescreen knows.
+        """
+        shown = redact(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL: {exc}") from exc
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if (
+            sqlite
+            and parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
+            try:
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the directory for {shown}: {exc}") from exc
+        try:
+            engine = create_engine(parsed, pool_pre_ping=not sqlite)
+        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+            hint = (
+                " (install the driver: pip install 'lanescreen[postgres]')"
+                if "postgres" in str(parsed)
+                else ""
+            )
+            raise StoreError(f"no database driver for {shown}: {exc}{hint}") from exc
+        except ArgumentError as exc:
+            raise StoreError(f"cannot use database {shown}: {exc}") from exc
+        if sqlite:
+            _configure_sqlite(engine)
+        database = cls(engine)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            if migrate:
+                database.migrate()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            cause = getattr(exc, "orig", None) or exc
+            raise StoreError(
+                f"cannot open database {shown}: {' '.join(str(cause).split())}"
+            ) from exc
+        except StoreError:
+            engine.dispose()
+            raise
+        return database
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest revision, holding a lock so only one process does."""
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        engine = self.engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        with engine.connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
+            config.attributes["connection"] = connection
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:
+                raise StoreError(
+                    f"cannot migrate database {self.url}: {exc} "
+                    "(was it created by a newer lanescreen?)"
+                ) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read transaction that sees a single committed state throughout."""
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction, committed when the block ends and rolled back if it raises."""
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,252 @@
+"""The hit log: every HIT and REVIEW in full with its evidence; CLEAR reads only minimally.
+
+A CLEAR read of a law-abiding traveller keeps just lane, plate text and time, and only for the
+configured retention (``purge_clear_reads``); no image of it is ever stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain.decisions import Decision, Evidence, Outcome
+from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from .db import Database
+from .models import ClearReadRow, DecisionMatchRow, DecisionRow, WatchlistRow
+
+__all__ = ["DecisionStore", "Evidence", "HitFilter"]
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class HitFilter:
+    """Which stored decisions to list or export; unset fields do not filter."""
+
+    since: datetime | None = None
+    """``decided_at >= since``; a naive time is taken as UTC."""
+    until: datetime | None = None
+    """``decided_at < until``."""
+    lane_id: str = ""
+    watchlist: str = ""
+    """Id or name of a watchlist the decision matched."""
+    outcome: Outcome | None = None
+    """HIT or REVIEW (CLEAR decisions are not kept)."""
+
+    def fingerprint(self) -> str:
+        """Ties a page token to the filter it was issued for."""
+        text = "|".join(
+            str(v) for v in (self.since, self.until, self.lane_id, self.watchlist, self.outcome)
+        )
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class DecisionStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(self, decision: Decision, evidence: Evidence | None = None) -> None:
+        """Keep a decision; committed when this returns.
+
+        HIT and REVIEW go to the hit log with their evidence and matched lists. CLEAR keeps one
+        minimal row (lane, first plate text, time) and never its evidence.
+        """
+        if decision.outcome is Outcome.CLEAR:
+            plate = decision.plates[0].text if decision.plates else ""
+            with self._db.write() as session:
+                session.add(
+                    ClearReadRow(
+                        lane_id=_column_text(decision.lane_id),
+                        plate_text=_column_text(plate),
+                        decided_at=decision.decided_at,
+                    )
+                )
+            return
+        row = DecisionRow(
+            decision_id=decision.decision_id,
+            lane_id=_column_text(decision.lane_id),
+            frame_id=_column_text(decision.frame_id),
+            camera=decision.camera.value,
+            passage_id=_column_text(decision.passage_id),
+            outcome=decision.outcome.value,
+            captured_at=decision.captured_at,
+            decided_at=decision.decided_at,
+            plate_text=_column_text(decision.plates[0].text if decision.plates else ""),
+            record=decision.to_json(),
+            budget_met=decision.budget_met,
+            total_ms=decision.total_ms,
+            plate_crop_jpeg=evidence.plate_crop_jpeg if evidence else None,
+            frame_jpeg=evidence.frame_jpeg if evidence else None,
+        )
+        matched = dict.fromkeys((m.watchlist_id, m.entry_id) for m in decision.matches)
+        try:
+            with self._db.write() as session:
+                session.add(row)
+                session.flush()
+                session.add_all(
+                    DecisionMatchRow(decision_id=decision.decision_id, watchlist_id=w, entry_id=e)
+                    for w, e in matched
+                )
+        except IntegrityError as exc:
+            raise ConflictError(f"decision {decision.decision_id!r} is already recorded") from exc
+
+    def list_hits(
+        self, filter: HitFilter, page_size: int = DEFAULT_PAGE_SIZE, page_token: str = ""
+    ) -> tuple[list[Decision], str]:
+        """One page of stored decisions, newest first, and the next page's token ("" at the end)."""
+        if page_size < 0:
+            raise InvalidRequestError("page_size: must not be negative")
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        with self._db.read() as session:
+            query = self._filtered(session, filter)
+            if page_token:
+                decided_at, decision_id = _decode_token(page_token, filter)
+                query = query.where(
+                    or_(
+                        DecisionRow.decided_at < decided_at,
+                        and_(
+                            DecisionRow.decided_at == decided_at,
+                            DecisionRow.decision_id < decision_id,
+                        ),
+                    )
+                )
+            query = query.order_by(DecisionRow.decided_at.desc(), DecisionRow.decision_id.desc())
+            rows = session.execute(query.limit(size + 1)).all()
+        token = ""
+        if len(rows) > size:
+            rows = rows[:size]
+            token = _encode_token(rows[-1][0], rows[-1][1], filter)
+        return [Decision.from_json(record) for _, _, record in rows], token
+
+    def iter_hits(self, filter: HitFilter, batch: int = 500) -> Iterator[Decision]:
+        """Every matching decision, oldest first, read in batches (for exports of any size).
+
+        Each batch is its own short read, so a slow consumer never holds a transaction open.
+        """
+        if batch <= 0:
+            raise InvalidRequestError("batch: must be positive")
+        after: tuple[datetime, str] | None = None
+        while True:
+            with self._db.read() as session:
+                query = self._filtered(session, filter)
+                if after is not None:
+                    query = query.where(
+                        or_(
+                            DecisionRow.decided_at > after[0],
+                            and_(
+                                DecisionRow.decided_at == after[0],
+                                DecisionRow.decision_id > after[1],
+                            ),
+                        )
+                    )
+                query = query.order_by(DecisionRow.decided_at, DecisionRow.decision_id).limit(batch)
+                rows = session.execute(query).all()
+            for _, _, record in rows:
+                yield Decision.from_json(record)
+            if len(rows) < batch:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def get_evidence(self, decision_id: str) -> Evidence:
+        """The images kept with a decision. ``NotFoundError`` if there is no such decision."""
+        with self._db.read() as session:
+            row = session.execute(
+                select(DecisionRow.plate_crop_jpeg, DecisionRow.frame_jpeg).where(
+                    DecisionRow.decision_id == decision_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
+        return Evidence(plate_crop_jpeg=row[0], frame_jpeg=row[1])
+
+    def purge_clear_reads(self, older_than: datetime) -> int:
+        """Delete CLEAR reads decided before ``older_than``; returns how many went."""
+        with self._db.write() as session:
+            result = session.execute(
+                delete(ClearReadRow)
+                .where(ClearReadRow.decided_at < _aware(older_than))
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def count_clear_reads(self) -> int:
+        with self._db.read() as session:
+            return int(session.scalar(select(func.count()).select_from(ClearReadRow)) or 0)
+
+    def _filtered(
+        self, session: Session, filter: HitFilter
+    ) -> Select[tuple[datetime, str, dict[str, Any]]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filter.since is not None:
+            conditions.append(DecisionRow.decided_at >= _aware(filter.since))
+        if filter.until is not None:
+            conditions.append(DecisionRow.decided_at < _aware(filter.until))
+        if filter.lane_id:
+            conditions.append(DecisionRow.lane_id == filter.lane_id)
+        if filter.outcome is not None:
+            if filter.outcome is Outcome.CLEAR:
+                raise InvalidRequestError("outcome: only HIT and REVIEW decisions are kept")
+            conditions.append(DecisionRow.outcome == filter.outcome.value)
+        if filter.watchlist:
+            key = filter.watchlist.strip()
+            watchlist_id = session.scalar(
+                select(WatchlistRow.id)
+                .where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
+                .order_by((WatchlistRow.id == key).desc())
+                .limit(1)
+            )
+            if watchlist_id is None:
+                raise NotFoundError(f"watchlist {key!r} does not exist")
+            conditions.append(
+                exists().where(
+                    DecisionMatchRow.decision_id == DecisionRow.decision_id,
+                    DecisionMatchRow.watchlist_id == watchlist_id,
+                )
+            )
+        return select(DecisionRow.decided_at, DecisionRow.decision_id, DecisionRow.record).where(
+            *conditions
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _column_text(value: str) -> str:
+    """Copies of terminal-supplied text in filter columns: PostgreSQL text cannot hold NUL.
+
+    The decision record itself keeps the text exactly as received.
+    """
+    return value.replace("\x00", "\ufffd")
+
+
+def _encode_token(decided_at: datetime, decision_id: str, filter: HitFilter) -> str:
+    payload = json.dumps([decided_at.isoformat(), decision_id, filter.fingerprint()])
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, filter: HitFilter) -> tuple[datetime, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        decided_text, decision_id, fingerprint = json.loads(
+            base64.urlsafe_b64decode(padded.encode("ascii"))
+        )
+        decided_at = _aware(datetime.fromisoformat(decided_text))
+        if not isinstance(decision_id, str) or not isinstance(fingerprint, str):
+            raise ValueError("not strings")
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+        raise InvalidRequestError("page_token: not a token this service handed out") from exc
+    if fingerprint != filter.fingerprint():
+        raise InvalidRequestError("page_token: was issued for a different filter")
+    return decided_at, decision_id

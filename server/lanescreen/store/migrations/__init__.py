@@ -1,0 +1,1 @@
+"""Alembic migrations of the lanescreen schema; ``Database.open`` runs them to head."""

@@ -1,0 +1,163 @@
+"""The tables. Watchlist edits are soft and journalled; CLEAR reads are kept only minimally.
+
+Free text that officers or terminals supply is ``Text`` (validation bounds it; a column limit would
+only turn a long value into a database error). Times are UTC-aware on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .db import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Stable constraint names, so later migrations (SQLite batch mode included) can refer to them."""
+
+ID = String(36)
+ACTOR = String(200)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class WatchlistRow(Base):
+    __tablename__ = "watchlists"
+    __table_args__ = (CheckConstraint("kind IN ('deny', 'allow')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    """Bumped by every edit of the list or its entries (the change journal records each)."""
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(ACTOR)
+
+
+class EntryRow(Base):
+    __tablename__ = "plate_entries"
+    __table_args__ = (
+        CheckConstraint("match_mode IN ('exact', 'lenient')", name="match_mode"),
+        CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
+        # Keyset paging of one list by plate: WHERE watchlist_id = ? AND (plate, id) > (?, ?).
+        Index("ix_plate_entries_watchlist_plate", "watchlist_id", "normalized_plate", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
+    plate: Mapped[str] = mapped_column(Text)
+    normalized_plate: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(Text)
+    match_mode: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(ACTOR)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+    """Removal is soft: the row stays so every decision's entry id still leads somewhere."""
+    removed_by: Mapped[str | None] = mapped_column(ACTOR)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeRow(Base):
+    """The journal: one row per edit, with the entry before and after, who and why."""
+
+    __tablename__ = "watchlist_changes"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'add', 'update', 'remove', 'import')", name="action"),
+        Index("ix_watchlist_changes_watchlist", "watchlist_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
+    entry_id: Mapped[str | None] = mapped_column(ID, ForeignKey("plate_entries.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    """The list's version once this change was made: ties decisions to the list state they saw."""
+    action: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(ACTOR)
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class DecisionRow(Base):
+    """A HIT or REVIEW: the whole decision as JSON plus the columns audits filter on."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('HIT', 'REVIEW')", name="outcome"),
+        Index("ix_decisions_lane_decided", "lane_id", "decided_at"),
+    )
+
+    decision_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lane_id: Mapped[str] = mapped_column(Text)
+    frame_id: Mapped[str] = mapped_column(Text)
+    camera: Mapped[str] = mapped_column(String(16))
+    passage_id: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(8))
+    captured_at: Mapped[datetime]
+    decided_at: Mapped[datetime] = mapped_column(index=True)
+    plate_text: Mapped[str] = mapped_column(Text)
+    record: Mapped[dict[str, Any]]
+    """``Decision.to_json()``: self-contained, so it survives later edits of the lists."""
+    budget_met: Mapped[bool] = mapped_column(Boolean)
+    total_ms: Mapped[float] = mapped_column(Float)
+    plate_crop_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    frame_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+class DecisionMatchRow(Base):
+    """Which lists and entries a decision matched, for filtering the hit log by list."""
+
+    __tablename__ = "decision_matches"
+
+    decision_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("decisions.decision_id", ondelete="CASCADE"), primary_key=True
+    )
+    watchlist_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+    entry_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
+
+
+class ClearReadRow(Base):
+    """A CLEAR read, kept only as lane, plate text and time, and purged after the retention."""
+
+    __tablename__ = "clear_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lane_id: Mapped[str] = mapped_column(Text)
+    plate_text: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,529 @@
+"""Watchlists and their entries in the database, with a journal row for every edit.
+
+Every edit happens in one transaction that first bumps the list's version (on PostgreSQL that row
+lock also serialises concurrent edits of one list), then changes entries and writes the journal.
+Nothing is deleted: a removed entry keeps its row with who removed it, when and why.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.importing import check_entry_text
+from ..domain.plates import normalize_plate
+from ..domain.watchlists import (
+    EntryFields,
+    ListKind,
+    MatchMode,
+    PlateEntry,
+    Watchlist,
+    validate_entry,
+)
+from .db import Database
+from .models import ChangeRow, EntryRow, WatchlistRow
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+MAX_NAME = 200
+MAX_ACTOR = 200
+_BATCH = 1000
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+class WatchlistStore:
+    """Officers' watchlists, kept in the database; the matcher reads them via :meth:`snapshot`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- lists -----------------------------------------------------------------------------------
+
+    def create_watchlist(
+        self, name: str, kind: ListKind, description: str, actor: str
+    ) -> Watchlist:
+        """A new, empty list at version 1. ``ConflictError`` if the name is taken."""
+        name = _line("name", name, MAX_NAME, required=True)
+        if _UUID.match(name):
+            raise InvalidRequestError("name: must not look like a watchlist id (a UUID)")
+        try:
+            kind = ListKind(kind)
+        except ValueError as exc:
+            raise InvalidRequestError(f"kind: {kind!r} is not 'deny' or 'allow'") from exc
+        description = _text("description", description)
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        row = WatchlistRow(
+            id=str(uuid.uuid4()),
+            name=name,
+            kind=kind.value,
+            description=description,
+            version=1,
+            created_at=now,
+            created_by=actor,
+        )
+        try:
+            with self._db.write() as session:
+                if session.scalar(select(WatchlistRow.id).where(WatchlistRow.name == name)):
+                    raise ConflictError(f"a watchlist named {name!r} already exists")
+                session.add(row)
+                session.flush()
+                after = {"name": name, "kind": kind.value, "description": description}
+                session.add(_change(row.id, None, 1, "create", actor, now, after=after))
+        except IntegrityError as exc:  # a concurrent create won the race
+            raise ConflictError(f"a watchlist named {name!r} already exists") from exc
+        return _watchlist(row, 0)
+
+    def get_watchlist(self, watchlist: str) -> Watchlist:
+        """By id or name. ``NotFoundError`` if neither matches."""
+        with self._db.read() as session:
+            row = _resolve(session, watchlist)
+            return _watchlist(row, _count(session, row.id))
+
+    def list_watchlists(self) -> list[Watchlist]:
+        with self._db.read() as session:
+            return _all_watchlists(session)
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    def add_entry(self, watchlist: str, fields: EntryFields, actor: str) -> PlateEntry:
+        fields = _checked(fields)
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        with self._db.write() as session:
+            wl = _resolve(session, watchlist)
+            version = _bump(session, wl.id)
+            row = _new_entry_row(wl.id, fields, actor, now)
+            session.add(row)
+            session.flush()
+            session.add(
+                _change(wl.id, row.id, version, "add", actor, now, after=_fields_json(fields))
+            )
+            return _entry(row)
+
+    def get_entry(self, entry_id: str) -> PlateEntry:
+        """A current entry. ``NotFoundError`` if unknown or removed (the message says which)."""
+        with self._db.read() as session:
+            return _entry(_live_entry(session, entry_id))
+
+    def update_entry(self, entry_id: str, fields: EntryFields, actor: str) -> PlateEntry:
+        """Replace all of an entry's fields with ``fields``; if nothing differs, nothing changes."""
+        fields = _checked(fields)
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        with self._db.write() as session:
+            row = _live_entry(session, entry_id, lock=True)
+            before = _entry(row).fields
+            if before == fields:
+                return _entry(row)
+            version = _bump(session, row.watchlist_id)
+            _assign(row, fields)
+            row.updated_at = now
+            session.flush()
+            change = _change(
+                row.watchlist_id,
+                row.id,
+                version,
+                "update",
+                actor,
+                now,
+                before=_fields_json(before),
+                after=_fields_json(fields),
+            )
+            session.add(change)
+            return _entry(row)
+
+    def remove_entry(self, entry_id: str, actor: str, reason: str) -> int:
+        """Retire an entry (kept, marked removed); returns the list's new version."""
+        reason = _text("reason", reason, required=True)
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        with self._db.write() as session:
+            row = _live_entry(session, entry_id, lock=True)
+            version = _bump(session, row.watchlist_id)
+            row.removed_at, row.removed_by, row.removed_reason = now, actor, reason
+            session.flush()
+            before = _fields_json(_entry(row).fields)
+            session.add(
+                _change(
+                    row.watchlist_id, row.id, version, "remove", actor, now, reason, before=before
+                )
+            )
+            return version
+
+    def list_entries(
+        self,
+        watchlist: str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str = "",
+        plate_prefix: str = "",
+    ) -> tuple[list[PlateEntry], str, int]:
+        """One page of a list's current entries in plate order, the next page's token, the version.
+
+        Paging is by key (plate, id), so pages neither skip nor repeat entries while others edit.
+        """
+        if page_size < 0:
+            raise InvalidRequestError("page_size: must not be negative")
+        size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        prefix = normalize_plate(plate_prefix)
+        if plate_prefix.strip() and not prefix:
+            raise InvalidRequestError(f"plate_prefix: {plate_prefix!r} holds no plate characters")
+        with self._db.read() as session:
+            wl = _resolve(session, watchlist)
+            query = select(EntryRow).where(
+                EntryRow.watchlist_id == wl.id, EntryRow.removed_at.is_(None)
+            )
+            if prefix:
+                query = query.where(EntryRow.normalized_plate.startswith(prefix))
+            if page_token:
+                plate, last_id = _decode_token(page_token, wl.id, prefix)
+                query = query.where(
+                    or_(
+                        EntryRow.normalized_plate > plate,
+                        and_(EntryRow.normalized_plate == plate, EntryRow.id > last_id),
+                    )
+                )
+            query = query.order_by(EntryRow.normalized_plate, EntryRow.id).limit(size + 1)
+            rows = list(session.scalars(query))
+            token = ""
+            if len(rows) > size:
+                rows = rows[:size]
+                token = _encode_token(wl.id, prefix, rows[-1].normalized_plate, rows[-1].id)
+            return [_entry(r) for r in rows], token, wl.version
+
+    def import_entries(
+        self,
+        watchlist: str,
+        rows: Sequence[EntryFields],
+        actor: str,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[list[str], int]:
+        """Add many entries in one transaction and one version bump; ids come back in row order.
+
+        The journal gets one ``import`` row per entry (so each entry's history starts with who
+        brought it in and when). ``progress`` is called with the number of rows stored per batch.
+        An empty ``rows`` changes nothing and returns the current version.
+        """
+        checked = []
+        for index, fields in enumerate(rows, 1):
+            try:
+                checked.append(_checked(fields))
+            except InvalidRequestError as exc:
+                raise InvalidRequestError(f"row {index}: {exc}") from exc
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        with self._db.write() as session:
+            wl = _resolve(session, watchlist)
+            if not checked:
+                return [], wl.version
+            version = _bump(session, wl.id)
+            ids: list[str] = []
+            for start in range(0, len(checked), _BATCH):
+                batch = checked[start : start + _BATCH]
+                entries = [_entry_values(wl.id, f, actor, now) for f in batch]
+                session.execute(insert(EntryRow), entries)
+                changes = [
+                    _change_values(
+                        wl.id, e["id"], version, "import", actor, now, after=_fields_json(f)
+                    )
+                    for e, f in zip(entries, batch, strict=True)
+                ]
+                session.execute(insert(ChangeRow), changes)
+                ids.extend(e["id"] for e in entries)
+                if progress is not None:
+                    progress(len(batch))
+            return ids, version
+
+    # --- for the matcher -------------------------------------------------------------------------
+
+    def snapshot(self) -> tuple[list[Watchlist], list[PlateEntry]]:
+        """Every list and every entry not removed (expired ones too: the matcher checks expiry)."""
+        with self._db.read() as session:
+            watchlists = _all_watchlists(session)
+            rows = session.scalars(
+                select(EntryRow)
+                .where(EntryRow.removed_at.is_(None))
+                .order_by(EntryRow.watchlist_id, EntryRow.normalized_plate, EntryRow.id)
+            )
+            return watchlists, [_entry(r) for r in rows]
+
+    def revision(self) -> int:
+        """A number that grows with every committed edit of any list; cheap enough to poll.
+
+        It is the sum of the lists' versions: every edit bumps one version and lists are never
+        deleted, so it only grows, and unlike a journal id it cannot miss a transaction that
+        commits after a later-numbered one.
+        """
+        with self._db.read() as session:
+            return int(
+                session.scalar(select(func.coalesce(func.sum(WatchlistRow.version), 0))) or 0
+            )
+
+
+# --- rows and values -----------------------------------------------------------------------------
+
+
+def _watchlist(row: WatchlistRow, entry_count: int) -> Watchlist:
+    return Watchlist(
+        id=row.id,
+        name=row.name,
+        kind=ListKind(row.kind),
+        description=row.description,
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        entry_count=entry_count,
+    )
+
+
+def _entry(row: EntryRow) -> PlateEntry:
+    fields = EntryFields(
+        plate=row.plate,
+        region=row.region,
+        match_mode=MatchMode(row.match_mode),
+        category=row.category,
+        action=row.action,
+        priority=row.priority,
+        reason=row.reason,
+        legal_basis=row.legal_basis,
+        owner=row.owner,
+        expires_at=row.expires_at,
+    )
+    return PlateEntry(
+        id=row.id,
+        watchlist_id=row.watchlist_id,
+        fields=fields,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _field_values(fields: EntryFields) -> dict[str, Any]:
+    return {
+        "plate": fields.plate,
+        "normalized_plate": fields.normalized_plate,
+        "region": fields.region,
+        "match_mode": fields.match_mode.value,
+        "category": fields.category,
+        "action": fields.action,
+        "priority": fields.priority,
+        "reason": fields.reason,
+        "legal_basis": fields.legal_basis,
+        "owner": fields.owner,
+        "expires_at": fields.expires_at,
+    }
+
+
+def _entry_values(
+    watchlist_id: str, fields: EntryFields, actor: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "watchlist_id": watchlist_id,
+        "created_by": actor,
+        "created_at": now,
+        "updated_at": now,
+        **_field_values(fields),
+    }
+
+
+def _new_entry_row(watchlist_id: str, fields: EntryFields, actor: str, now: datetime) -> EntryRow:
+    return EntryRow(**_entry_values(watchlist_id, fields, actor, now))
+
+
+def _assign(row: EntryRow, fields: EntryFields) -> None:
+    for name, value in _field_values(fields).items():
+        setattr(row, name, value)
+
+
+def _fields_json(fields: EntryFields) -> dict[str, Any]:
+    """The journal's form of an entry's fields."""
+    values = _field_values(fields)
+    values["expires_at"] = fields.expires_at.isoformat() if fields.expires_at else None
+    return values
+
+
+def _checked(fields: EntryFields) -> EntryFields:
+    """Re-check fields built elsewhere, so no caller can store what validation would refuse.
+
+    Expiry in the past is allowed: setting it is how an officer ends an entry now.
+    """
+    raw = _field_values(fields)
+    del raw["normalized_plate"]
+    try:
+        checked = validate_entry(raw)
+        check_entry_text(checked)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from exc
+    return checked
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+def _resolve(session: Session, watchlist: str) -> WatchlistRow:
+    key = watchlist.strip()
+    if not key:
+        raise InvalidRequestError("watchlist: give a watchlist id or name")
+    rows = list(
+        session.scalars(
+            select(WatchlistRow).where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
+        )
+    )
+    if not rows:
+        raise NotFoundError(f"watchlist {key!r} does not exist")
+    return next((r for r in rows if r.id == key), rows[0])
+
+
+def _count(session: Session, watchlist_id: str) -> int:
+    query = select(func.count()).where(
+        EntryRow.watchlist_id == watchlist_id, EntryRow.removed_at.is_(None)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _all_watchlists(session: Session) -> list[Watchlist]:
+    counts = (
+        select(EntryRow.watchlist_id, func.count().label("n"))
+        .where(EntryRow.removed_at.is_(None))
+        .group_by(EntryRow.watchlist_id)
+        .subquery()
+    )
+    query = (
+        select(WatchlistRow, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.watchlist_id == WatchlistRow.id)
+        .order_by(WatchlistRow.name)
+    )
+    return [_watchlist(row, int(n)) for row, n in session.execute(query)]
+
+
+def _live_entry(session: Session, entry_id: str, *, lock: bool = False) -> EntryRow:
+    key = entry_id.strip()
+    if not key:
+        raise InvalidRequestError("entry_id: is required")
+    row = session.get(EntryRow, key, with_for_update=lock)
+    if row is None:
+        raise NotFoundError(f"entry {key!r} does not exist")
+    if row.removed_at is not None:
+        raise NotFoundError(
+            f"entry {key!r} was removed on {row.removed_at.isoformat()} "
+            f"by {row.removed_by}: {row.removed_reason}"
+        )
+    return row
+
+
+def _bump(session: Session, watchlist_id: str) -> int:
+    """Increment the list's version and return it; the row lock orders concurrent edits."""
+    statement = (
+        update(WatchlistRow)
+        .where(WatchlistRow.id == watchlist_id)
+        .values(version=WatchlistRow.version + 1)
+        .returning(WatchlistRow.version)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def _change_values(
+    watchlist_id: str,
+    entry_id: str | None,
+    version: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "watchlist_id": watchlist_id,
+        "entry_id": entry_id,
+        "version": version,
+        "action": action,
+        "actor": actor,
+        "at": at,
+        "reason": reason,
+        "before": before,
+        "after": after,
+    }
+
+
+def _change(
+    watchlist_id: str,
+    entry_id: str | None,
+    version: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> ChangeRow:
+    """One journal row: every edit writes one, with the entry before and after."""
+    values = _change_values(
+        watchlist_id, entry_id, version, action, actor, at, reason, before=before, after=after
+    )
+    return ChangeRow(**values)
+
+
+# --- arguments and page tokens -------------------------------------------------------------------
+
+
+def _line(name: str, value: str, limit: int, *, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequestError(f"{name}: is required")
+    if len(value) > limit:
+        raise InvalidRequestError(f"{name}: is longer than {limit} characters")
+    if _CONTROL.search(value):
+        raise InvalidRequestError(f"{name}: must be one line of text without control characters")
+    return value
+
+
+def _text(name: str, value: str, *, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequestError(f"{name}: is required")
+    if re.search("[\x00\ud800-\udfff]", value):
+        raise InvalidRequestError(f"{name}: contains NUL or text that is not valid UTF-8")
+    return value
+
+
+def _actor(actor: str) -> str:
+    """Who made the change: required, because every edit must be answerable to someone."""
+    return _line("actor", actor, MAX_ACTOR, required=True)
+
+
+def _encode_token(watchlist_id: str, prefix: str, plate: str, entry_id: str) -> str:
+    payload = json.dumps([watchlist_id, prefix, plate, entry_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, watchlist_id: str, prefix: str) -> tuple[str, str]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        token_list, token_prefix, plate, entry_id = values
+        if not all(isinstance(v, str) for v in values):
+            raise ValueError("not strings")
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+        raise InvalidRequestError("page_token: not a token this service handed out") from exc
+    if token_list != watchlist_id or token_prefix != prefix:
+        raise InvalidRequestError("page_token: belongs to a different list or plate_prefix")
+    return plate, entry_id

@@ -1,0 +1,24 @@
+"""Plate readers, chosen by name (``vision.reader``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..types import PlateReader
+from ..weights import READER_MODELS, require
+
+READER_NAMES = tuple(READER_MODELS)
+"""``fast_plate_ocr`` (default, ONNX) and ``easyocr`` (PyTorch, imported only when chosen)."""
+
+
+def build_reader(name: str, model_dir: Path, threads: int = 1) -> PlateReader:
+    """Load the named reader from ``model_dir``; a missing or corrupt model raises ModelError."""
+    if name == "fast_plate_ocr":
+        from .fast_plate_ocr import FastPlateOcrReader
+
+        return FastPlateOcrReader(require(model_dir, READER_MODELS[name]), threads)
+    if name == "easyocr":
+        from .easyocr_reader import EasyOcrReader
+
+        return EasyOcrReader(model_dir, threads=threads)
+    raise ValueError(f"unknown plate reader {name!r} (known: {', '.join(READER_NAMES)})")

@@ -1,0 +1,121 @@
+"""EasyOCR's recogniser (english_g2 by default, or a custom network) as a plate reader.
+
+EasyOCR is used through its own ``Reader(detector=False).recognize`` on the whole crop, with
+every directory given explicitly and downloads disabled, so it never writes under ``~/.EasyOCR``
+and never reaches the network: its weights come through ``lanescreen models fetch`` like every
+other model, pinned by checksum.
+
+EasyOCR returns one confidence per text, not per character, and getting per-character
+probabilities would mean re-implementing its private decoding loop; so each character is given
+the whole-text confidence, and no alternative readings are offered.
+
+``easyocr`` and ``torch`` are imported only when this reader is built: importing torch takes
+seconds, which the default (ONNX) reader should not pay.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from ..image import to_bgr
+from ..types import Image, PlateText
+from ..weights import ModelError, require
+
+PLATE_ALLOWLIST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# EasyOCR's CPU path asks torch for pinned memory and quantises its LSTM with deprecated calls;
+# both warnings are noise on every read, so only those two are silenced.
+warnings.filterwarnings(
+    "ignore", message=".*'pin_memory' argument is set as true", category=UserWarning
+)
+warnings.filterwarnings("ignore", message=".*torch.quantize_per_tensor", category=UserWarning)
+
+PINNED_NETWORKS = ("english_g2",)
+"""EasyOCR networks lanescreen fetches and pins (names in :mod:`lanescreen.vision.weights`)."""
+USER_NETWORK_SUBDIR = "easyocr_user_network"
+"""Where EasyOCR looks for custom network definitions when none is given (inside the model dir)."""
+
+
+def _check_custom_network(model_dir: Path, user_dir: Path, network: str) -> None:
+    """A custom EasyOCR network needs ``NAME.yaml`` and ``NAME.py`` beside ``NAME.pth``."""
+    needed = [
+        user_dir / f"{network}.yaml",
+        user_dir / f"{network}.py",
+        model_dir / f"{network}.pth",
+    ]
+    missing = [str(path) for path in needed if not path.is_file()]
+    if missing:
+        raise ModelError(
+            f"EasyOCR network {network!r} is neither a pinned network "
+            f"({', '.join(PINNED_NETWORKS)}) nor a complete custom network: "
+            f"missing {', '.join(missing)}"
+        )
+
+
+class EasyOcrReader:
+    """Reads plate crops with EasyOCR's CRNN recogniser on the CPU."""
+
+    name = "easyocr"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        recog_network: str = "english_g2",
+        user_network_dir: Path | None = None,
+        allowlist: str = PLATE_ALLOWLIST,
+        *,
+        threads: int = 1,
+    ) -> None:
+        model_dir = Path(model_dir)
+        user_dir = Path(user_network_dir) if user_network_dir else model_dir / USER_NETWORK_SUBDIR
+        if recog_network in PINNED_NETWORKS:
+            require(model_dir, recog_network)
+        else:
+            _check_custom_network(model_dir, user_dir, recog_network)
+        self.allowlist = allowlist
+        try:
+            import easyocr
+            import torch
+        except ImportError as exc:
+            raise ModelError(f"the easyocr reader needs the easyocr package: {exc}") from exc
+        torch.set_num_threads(threads)
+        try:
+            self._reader: Any = easyocr.Reader(
+                ["en"],
+                gpu=False,
+                model_storage_directory=str(model_dir),
+                user_network_directory=str(user_dir),
+                recog_network=recog_network,
+                detector=False,
+                recognizer=True,
+                download_enabled=False,
+                verbose=False,
+            )
+        except (OSError, ValueError, RuntimeError, KeyError, AssertionError) as exc:
+            raise ModelError(f"EasyOCR could not load {recog_network}: {exc}") from exc
+
+    def _read_one(self, crop: Image) -> PlateText:
+        grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY)
+        height, width = grey.shape[:2]
+        results = self._reader.recognize(
+            grey,
+            horizontal_list=[[0, width, 0, height]],
+            free_list=[],
+            detail=1,
+            allowlist=self.allowlist,
+            batch_size=1,
+        )
+        if not results:
+            return PlateText("", 0.0, ())
+        _, text, confidence = results[0]
+        text = str(text).replace(" ", "")
+        score = float(confidence)
+        return PlateText(text, score, tuple(score for _ in text))
+
+    def read(self, crops: Sequence[Image]) -> list[PlateText]:
+        """One reading per crop, in order (EasyOCR on the CPU reads boxes one by one anyway)."""
+        return [self._read_one(crop) for crop in crops]

@@ -1,0 +1,25 @@
+"""Paths and helpers the tests share: the models and labelled photos in ../shared beside the repo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_MODELS = SHARED / "models"
+EVAL_PLATES = SHARED / "eval" / "plates"
+
+
+def need_shared() -> None:
+    """Skip, with the reason, where the shared models and photos are not beside the checkout."""
+    if not SHARED_MODELS.is_dir() or not EVAL_PLATES.is_dir():
+        pytest.skip(f"needs the shared models and photos at {SHARED}")
+
+
+def plate_labels(set_name: str) -> dict[str, str]:
+    """Photo file name -> labelled plate text, for an openalpr-format set."""
+    from lanescreen.evaluation.plate_sets import load_scenes
+
+    return {scene.image.name: scene.plates[0].text for scene in load_scenes(EVAL_PLATES / set_name)}

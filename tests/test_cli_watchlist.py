@@ -1,0 +1,247 @@
+"""``lanescreen watchlist`` and ``lanescreen audit`` against a real database, through ``main``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lanescreen.api.audit import AuditServicer
+from lanescreen.cli.main import main
+from lanescreen.domain.decisions import Outcome
+from lanescreen.domain.export import export_hits
+from lanescreen.store.db import Database
+from lanescreen.store.decisions import DecisionStore, HitFilter
+from lanescreen.store.watchlists import WatchlistStore
+from lanescreen.v1 import audit_pb2
+
+from tests import store_fixtures
+from tests.store_fixtures import BACKENDS, make_decision
+
+database_url = store_fixtures.database_url  # fixtures used here
+postgres_server = store_fixtures.postgres_server
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "watchlists" / "examples"
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """Run ``lanescreen ARGS`` against the test database; returns (status, stdout, stderr)."""
+    monkeypatch.setenv("LANESCREEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LANESCREEN_ACTOR", "officer.kim")
+    monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            status = main(list(args))
+        except SystemExit as exc:  # argparse refusing the arguments
+            status = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def test_create_add_list_remove(cli: Cli) -> None:
+    status, out, _ = cli(
+        "watchlist", "create", "stolen", "--kind", "deny", "--description", "Stolen"
+    )
+    assert status == 0 and "created deny list 'stolen'" in out
+    assert cli("watchlist", "create", "stolen", "--kind", "deny")[0] == 1
+
+    status, out, _ = cli(
+        "watchlist", "add", "stolen", "AB-123 CD", "--mode", "lenient", "--category", "stolen",
+        "--action", "stop", "--priority", "80", "--reason", "reported", "--legal-basis", "case 7",
+        "--owner", "unit 4", "--expires", "2030-12-31", "--region", "EU", "--json",
+    )  # fmt: skip
+    assert status == 0
+    entry = json.loads(out)
+    assert entry["normalized_plate"] == "AB123CD" and entry["created_by"] == "officer.kim"
+    assert (entry["region"], entry["priority"], entry["expires_at"]) == (
+        "eu",
+        80,
+        "2030-12-31T00:00:00+00:00",
+    )
+
+    status, out, _ = cli("watchlist", "list", "--json")
+    (listed,) = json.loads(out)["watchlists"]
+    assert (listed["name"], listed["entry_count"], listed["version"]) == ("stolen", 1, 2)
+    status, out, _ = cli("watchlist", "list", "stolen")
+    assert status == 0 and "AB123CD" in out and entry["id"] in out
+
+    status, _, err = cli("watchlist", "remove", entry["id"])
+    assert status == 2 and "--reason" in err
+    status, out, _ = cli(
+        "watchlist", "remove", entry["id"], "--reason", "recovered", "--actor", "officer.lee"
+    )
+    assert status == 0 and "version 3" in out
+    assert json.loads(cli("watchlist", "list", "stolen", "--json")[1])["entries"] == []
+    status, _, err = cli("watchlist", "remove", entry["id"], "--reason", "again")
+    assert status == 1 and "was removed" in err and "officer.lee" in err
+
+
+def test_add_refuses_bad_fields_with_usage_status(cli: Cli) -> None:
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    status, _, err = cli("watchlist", "add", "stolen", "AB123", "--priority", "high")
+    assert status == 2 and "priority: 'high' is not a whole number" in err
+    status, _, err = cli("watchlist", "add", "stolen", "AB123", "--expires", "2001-01-01")
+    assert status == 2 and "already past" in err
+    status, _, err = cli("watchlist", "add", "nope", "AB123")
+    assert status == 1 and "'nope' does not exist" in err
+
+
+def test_import_reports_bad_rows_and_loads_the_good(cli: Cli) -> None:
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    bad = str(EXAMPLES / "bad-rows.csv")
+    status, out, err = cli("watchlist", "import", "stolen", bad)
+    assert status == 0
+    assert f"{bad}: line 3: priority: 'high' is not a whole number" in err
+    assert len(err.strip().splitlines()) == 8
+    assert "imported 2 of 10 rows into 'stolen', rejected 8; 'stolen' is now version 2" in out
+
+    status, out, _ = cli("watchlist", "import", "stolen", str(EXAMPLES / "wanted.json"), "--json")
+    report = json.loads(out)
+    assert status == 0 and (
+        report["imported"],
+        report["rejected"],
+        report["watchlist_version"],
+    ) == (3, 0, 3)
+    assert [r["line"] for r in report["rows"]] == [1, 2, 3] and all(
+        r["entry_id"] for r in report["rows"]
+    )
+
+
+def test_import_dry_run_and_create_kind(cli: Cli) -> None:
+    residents = str(EXAMPLES / "residents-allow.csv")
+    status, _, err = cli("watchlist", "import", "residents", residents)
+    assert status == 1 and "--create-kind" in err
+    status, out, _ = cli(
+        "watchlist", "import", "residents", residents, "--create-kind", "allow", "--dry-run"
+    )
+    assert status == 0 and "would import 4 of 4 rows" in out
+    assert json.loads(cli("watchlist", "list", "--json")[1])["watchlists"] == []
+    status, out, _ = cli("watchlist", "import", "residents", residents, "--create-kind", "allow")
+    assert status == 0 and "imported 4 of 4" in out
+    status, _, err = cli("watchlist", "import", "residents", residents, "--create-kind", "deny")
+    assert status == 1 and "'residents' is an allow list, not deny" in err
+
+
+def test_import_failures(cli: Cli, tmp_path: Path) -> None:
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    status, _, err = cli("watchlist", "import", "stolen", str(tmp_path / "missing.csv"))
+    assert status == 2 and "cannot read" in err
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("plate,colour\nAB123,red\n")
+    status, _, err = cli("watchlist", "import", "stolen", str(unknown))
+    assert status == 1 and "unknown column(s) 'colour'" in err and "nothing loaded" in err
+    all_bad = tmp_path / "all-bad.csv"
+    all_bad.write_text("plate,priority\nAB123,high\n")
+    status, out, _ = cli("watchlist", "import", "stolen", str(all_bad))
+    assert status == 1 and "imported 0 of 1" in out
+    assert json.loads(cli("watchlist", "list", "--json")[1])["watchlists"][0]["version"] == 1
+
+
+def test_export_round_trips_through_import(cli: Cli, tmp_path: Path) -> None:
+    cli(
+        "watchlist",
+        "import",
+        "stolen",
+        str(EXAMPLES / "stolen-vehicles.csv"),
+        "--create-kind",
+        "deny",
+    )
+    exported = tmp_path / "stolen.csv"
+    status, _, err = cli("watchlist", "export", "stolen", "-o", str(exported))
+    assert status == 0 and "exported 6 entries" in err
+    status, out, _ = cli("watchlist", "import", "copy", str(exported), "--create-kind", "deny")
+    assert status == 0 and "imported 6 of 6" in out
+    status, as_json, _ = cli("watchlist", "export", "copy", "--json")
+
+    def fields(name: str) -> list[dict[str, object]]:
+        listed = json.loads(cli("watchlist", "list", name, "--json")[1])["entries"]
+        drop = {"id", "watchlist_id", "created_at", "updated_at"}
+        return [{k: v for k, v in e.items() if k not in drop} for e in listed]
+
+    assert fields("stolen") == fields("copy")
+    assert [e["plate"] for e in json.loads(as_json)] == [e["plate"] for e in fields("stolen")]
+
+
+def test_audit_hits_export_and_purge(
+    cli: Cli, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    now = datetime.now(UTC)
+    with Database.open(database_url) as db:
+        wl = WatchlistStore(db).get_watchlist("stolen")
+        store = DecisionStore(db)
+        hits = [
+            make_decision(Outcome.HIT, decided_at=now - timedelta(minutes=3), watchlist_id=wl.id),
+            make_decision(Outcome.REVIEW, decided_at=now - timedelta(minutes=2), lane_id="lane-2"),
+            make_decision(Outcome.HIT, decided_at=now - timedelta(minutes=1), watchlist_id=wl.id),
+        ]
+        for d in hits:
+            store.record(d, None)
+        store.record(make_decision(Outcome.CLEAR, decided_at=now - timedelta(hours=30)), None)
+        store.record(make_decision(Outcome.CLEAR, decided_at=now), None)
+        expected_csv = b"".join(export_hits(store.iter_hits(HitFilter(watchlist="stolen")), "csv"))
+        request = audit_pb2.ExportHitsRequest(
+            filter=audit_pb2.HitFilter(watchlist="stolen"), format=audit_pb2.EXPORT_FORMAT_CSV
+        )
+        over_rpc = b"".join(c.data for c in AuditServicer(store).ExportHits(request, None))  # type: ignore[arg-type]
+
+    status, out, _ = cli("audit", "hits", "--json")
+    assert status == 0 and [h["decision_id"] for h in json.loads(out)["hits"]] == [
+        d.decision_id for d in reversed(hits)
+    ]
+    status, out, _ = cli("audit", "hits", "--outcome", "review", "--limit", "1")
+    assert status == 0 and hits[1].decision_id in out and "(more" not in out
+    status, out, _ = cli("audit", "hits", "--limit", "2")
+    assert "(more: raise --limit" in out
+
+    target = tmp_path / "hits.csv"
+    status, _, err = cli(
+        "audit", "export", "--format", "csv", "--watchlist", "stolen", "-o", str(target)
+    )
+    assert status == 0 and "exported 2 decisions" in err
+    assert target.read_bytes() == expected_csv == over_rpc
+    status, out, _ = cli(
+        "audit", "export", "--since", (now - timedelta(minutes=2, seconds=30)).isoformat()
+    )
+    assert [json.loads(line)["decision_id"] for line in out.splitlines()] == [
+        hits[1].decision_id,
+        hits[2].decision_id,
+    ]
+    status, _, err = cli("audit", "export", "--since", "yesterday")
+    assert status == 2 and "ISO 8601" in err
+    status, _, err = cli("audit", "export", "--watchlist", "nope")
+    assert status == 1 and "'nope' does not exist" in err
+
+    monkeypatch.setenv("LANESCREEN_CLEAR_RETENTION_HOURS", "24")
+    status, out, _ = cli("audit", "purge", "--json")
+    assert status == 0 and json.loads(out)["purged"] == 1
+    assert "purged 0 CLEAR reads" in cli("audit", "purge")[1]
+
+
+def test_unreachable_database_is_a_clear_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LANESCREEN_DATABASE_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/x")
+    assert main(["watchlist", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot open database postgresql+psycopg://u:***@127.0.0.1:1/x" in err
+
+
+@pytest.mark.parametrize("database_url", BACKENDS[1:], indirect=True)
+def test_import_and_export_on_postgres(cli: Cli, tmp_path: Path) -> None:
+    status, out, _ = cli(
+        "watchlist", "import", "wanted", str(EXAMPLES / "wanted.json"), "--create-kind", "deny"
+    )
+    assert status == 0 and "imported 3 of 3" in out
+    status, out, _ = cli("watchlist", "export", "wanted")
+    assert status == 0 and out.splitlines()[0].startswith("plate,region,match_mode")
+    assert len(out.splitlines()) == 4

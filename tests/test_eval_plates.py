@@ -1,0 +1,87 @@
+"""``lanescreen eval plates`` end to end: real photos, real models fetched through a mirror."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lanescreen.cli.main import main
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MODELS = SHARED / "models"
+PLATES = SHARED / "eval" / "plates"
+
+pytestmark = pytest.mark.skipif(
+    not MODELS.is_dir() or not PLATES.is_dir(),
+    reason=f"real models or photos not found under {SHARED}",
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated configuration: empty model dir filled from the shared mirror, no home writes."""
+    monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
+    monkeypatch.setenv("LANESCREEN_MODEL_MIRROR", str(MODELS))
+    monkeypatch.setenv("LANESCREEN_MODEL_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "models"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert len(lines) == 1, captured.out  # one JSON object on one line
+    return status, json.loads(lines[0]), captured.err
+
+
+@pytest.mark.slow
+def test_eval_scenes_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = _run(
+        capsys,
+        *("eval", "plates", str(PLATES / "openalpr_eu_dev"), "--limit", "10", "--json"),
+        *("--detector", "y5fu_320", "--detector", "y5fu_640"),
+        *("--reader", "fast_plate_ocr", "--reader", "easyocr"),
+    )
+    assert status == 0
+    assert out["images"] == 10 and out["plates"] >= 10
+    assert (out["detector"], out["reader"], out["kind"]) == ("y5fu_320", "fast_plate_ocr", "scenes")
+    assert out["detection_recall"] > 0.5
+    assert 0.5 <= out["exact_read_rate"] <= 1 and 0.5 <= out["crop_read_rate"] <= 1
+    assert out["ms_per_frame"] > 0
+    assert set(out["ms_per_stage"]) == {"decode", "detect", "rectify", "read"}
+    assert [(r["detector"], r["reader"]) for r in out["runs"]] == [
+        ("y5fu_320", "fast_plate_ocr"),
+        ("y5fu_640", "fast_plate_ocr"),
+    ]
+    assert out["runs"][1]["detection_recall"] >= 0.8
+    # EasyOCR's weights are not in the mirror: skipped with the reason, not a crash.
+    assert out["skipped"][0]["reader"] == "easyocr"
+    assert "english_g2" in out["skipped"][0]["reason"] and "skipped easyocr" in err
+    assert (env / "y5fu_640x_sim.onnx").is_file() and not (env / "english_g2.pth").exists()
+
+
+@pytest.mark.slow
+def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(
+        capsys, "eval", "plates", str(PLATES / "lprnet_cn_dev"), "--limit", "20", "--json"
+    )
+    assert status == 0
+    assert out["kind"] == "crops" and out["images"] == out["plates"] == 20
+    assert "detection_recall" not in out and out["detector"] is None
+    assert 0 <= out["exact_read_rate"] <= out["latin_read_rate"] <= 1
+    assert out["ms_per_crop"] > 0 and out["ms_per_frame"] > 0
+
+
+def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "plates", str(tmp_path / "nowhere")]) == 1
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["eval", "plates", str(PLATES / "openalpr_eu_dev"), "--limit", "0"]) == 2
+    assert "--limit" in capsys.readouterr().err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.txt").write_text("x.jpg\t1\t2\tthree\t4\tABC\n")
+    assert main(["eval", "plates", str(bad)]) == 1
+    assert "x.txt:1" in capsys.readouterr().err

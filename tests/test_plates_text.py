@@ -1,0 +1,32 @@
+from lanescreen.domain.plates import (
+    canonical,
+    guess_region,
+    normalize_plate,
+    normalize_read,
+    plate_format,
+)
+
+
+def test_normalize_drops_separators_and_folds_case_and_width() -> None:
+    assert normalize_plate(" ab-12 3.c ") == "AB123C"
+    assert normalize_plate("ＡＢ１２３") == "AB123"  # full-width forms from some terminals
+    assert normalize_plate("皖A·D1234") == "皖AD1234"
+
+
+def test_normalize_read_keeps_confidences_of_surviving_characters() -> None:
+    text, conf = normalize_read("ab-1", [0.9, 0.8, 0.1, 0.7])
+    assert text == "AB1"
+    assert conf == (0.9, 0.8, 0.7)
+
+
+def test_canonical_folds_ocr_confusions() -> None:
+    assert canonical("O8S1Z") == canonical("0B5I2")
+    assert canonical("ABC") != canonical("XYZ")
+
+
+def test_formats_and_regions() -> None:
+    assert plate_format("皖AD12345").name == "cn_new_energy"  # type: ignore[union-attr]
+    assert plate_format("ABC1D23").name == "br_mercosur"  # type: ignore[union-attr]
+    assert guess_region("京PL3N67") == "cn"
+    assert plate_format("ABC1234", "br").region == "br"  # type: ignore[union-attr]
+    assert plate_format("??") is None

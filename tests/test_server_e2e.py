@@ -1,0 +1,334 @@
+"""The whole service over a real gRPC socket on loopback, with real models and real photos."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import grpc
+import numpy as np
+import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from lanescreen.api.server import LanescreenServer
+from lanescreen.api.watchlists import ACTOR_METADATA_KEY
+from lanescreen.config import Config, LaneConfig, ServerConfig, StorageConfig, VisionConfig
+from lanescreen.v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
+    common_pb2,
+    screening_pb2,
+    screening_pb2_grpc,
+    watchlist_pb2,
+    watchlist_pb2_grpc,
+)
+
+from tests.support import EVAL_PLATES, plate_labels
+
+pytestmark = pytest.mark.slow
+
+EU = EVAL_PLATES / "openalpr_eu_dev"
+# Photos the default pipeline reads exactly and confidently (checked with `lanescreen eval plates`).
+LISTED_PHOTO = "eu7.jpg"
+UNLISTED_PHOTO = "eu1.jpg"
+EXPIRED_PHOTO = "eu11.jpg"
+OFFICER = ((ACTOR_METADATA_KEY, "officer.jones"),)
+
+
+@dataclass
+class Client:
+    server: LanescreenServer
+    channel: grpc.Channel
+    screening: screening_pb2_grpc.ScreeningServiceStub
+    watchlists: watchlist_pb2_grpc.WatchlistServiceStub
+    audit: audit_pb2_grpc.AuditServiceStub
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    data = tmp_path_factory.mktemp("data")
+    config = Config(
+        server=ServerConfig(listen="127.0.0.1:0"),
+        storage=StorageConfig(data_dir=data),
+        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
+        lanes=[
+            LaneConfig(id="lane-1"),
+            LaneConfig(id="gate-staff", allow_lists=["staff"]),
+            LaneConfig(id="lane-tight", budget_ms=20),
+        ],
+    )
+    server = LanescreenServer(config)
+    port = server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield Client(
+            server,
+            channel,
+            screening_pb2_grpc.ScreeningServiceStub(channel),
+            watchlist_pb2_grpc.WatchlistServiceStub(channel),
+            audit_pb2_grpc.AuditServiceStub(channel),
+        )
+    finally:
+        channel.close()
+        server.stop(grace=1)
+
+
+def frame(photo: str, lane: str = "lane-1", frame_id: str = "") -> screening_pb2.Frame:
+    captured = Timestamp()
+    captured.GetCurrentTime()
+    return screening_pb2.Frame(
+        lane_id=lane,
+        camera=common_pb2.CAMERA_ROLE_PLATE,
+        frame_id=frame_id or photo,
+        captured_at=captured,
+        image=(EU / photo).read_bytes(),
+    )
+
+
+def deny_list(client: Client, name: str = "stolen") -> watchlist_pb2.Watchlist:
+    try:
+        return client.watchlists.CreateWatchlist(
+            watchlist_pb2.CreateWatchlistRequest(name=name, kind=common_pb2.LIST_KIND_DENY),
+            metadata=OFFICER,
+        )
+    except grpc.RpcError as exc:
+        assert exc.code() is grpc.StatusCode.ALREADY_EXISTS
+        return client.watchlists.GetWatchlist(watchlist_pb2.GetWatchlistRequest(watchlist=name))
+
+
+def add_plate(
+    client: Client, watchlist: str, plate: str, **fields: object
+) -> watchlist_pb2.PlateEntry:
+    entry = watchlist_pb2.PlateEntry(
+        plate=plate,
+        category="stolen",
+        action="stop",
+        reason="reported stolen",
+        legal_basis="case 2026/118",
+        owner="unit 7",
+        **fields,
+    )  # type: ignore[arg-type]
+    return client.watchlists.AddPlateEntry(
+        watchlist_pb2.AddPlateEntryRequest(watchlist=watchlist, entry=entry), metadata=OFFICER
+    )
+
+
+def outcome(decision: screening_pb2.Decision) -> str:
+    return common_pb2.Outcome.Name(decision.outcome)
+
+
+def test_health_and_reflection(client: Client) -> None:
+    health = health_pb2_grpc.HealthStub(client.channel)
+    for service in ("", "lanescreen.v1.ScreeningService", "lanescreen.v1.AuditService"):
+        reply = health.Check(health_pb2.HealthCheckRequest(service=service))
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    stub = reflection_pb2_grpc.ServerReflectionStub(client.channel)
+    [reply] = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+    )
+    names = {s.name for s in reply.list_services_response.service}
+    assert {"lanescreen.v1.ScreeningService", "lanescreen.v1.WatchlistService"} <= names
+
+
+def test_listed_plate_in_a_real_photo_is_a_hit_naming_the_entry(client: Client) -> None:
+    plate = plate_labels("openalpr_eu_dev")[LISTED_PHOTO]
+    deny_list(client)
+    entry = add_plate(client, "stolen", plate)
+    decision = client.screening.ScreenFrame(frame(LISTED_PHOTO))
+    assert outcome(decision) == "OUTCOME_HIT", decision
+    assert decision.plates[0].text == plate
+    assert len(decision.plates[0].char_confidences) == len(plate)
+    match = decision.matches[0]
+    assert (match.entry_id, match.watchlist_name, match.action) == (entry.id, "stolen", "stop")
+    assert match.match_kind == common_pb2.MATCH_KIND_EXACT
+    assert decision.reasons[0].code == "deny_list_match"
+    stages = {t.stage for t in decision.timings}
+    assert {"decode", "detect", "rectify", "read", "match", "log"} <= stages
+    assert decision.budget_ms == 250 and decision.decision_id
+
+
+def test_unlisted_plate_is_clear(client: Client) -> None:
+    decision = client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
+    assert outcome(decision) == "OUTCOME_CLEAR", decision
+    assert decision.plates[0].text == plate_labels("openalpr_eu_dev")[UNLISTED_PHOTO]
+    assert decision.reasons[0].code == "clear" and not decision.matches
+
+
+def test_allow_list_lane_reviews_a_stranger_and_clears_staff(client: Client) -> None:
+    staff = client.watchlists.CreateWatchlist(
+        watchlist_pb2.CreateWatchlistRequest(name="staff", kind=common_pb2.LIST_KIND_ALLOW),
+        metadata=OFFICER,
+    )
+    stranger = client.screening.ScreenFrame(frame(UNLISTED_PHOTO, lane="gate-staff"))
+    assert outcome(stranger) == "OUTCOME_REVIEW"
+    assert stranger.reasons[0].code == "not_on_allow_list"
+    add_plate(client, staff.id, plate_labels("openalpr_eu_dev")[UNLISTED_PHOTO])
+    member = client.screening.ScreenFrame(frame(UNLISTED_PHOTO, lane="gate-staff"))
+    assert outcome(member) == "OUTCOME_CLEAR"
+    assert member.reasons[0].code == "allow_list_match"
+
+
+def test_an_entry_past_its_expiry_never_hits(client: Client) -> None:
+    plate = plate_labels("openalpr_eu_dev")[EXPIRED_PHOTO]
+    deny_list(client)
+    entry = add_plate(client, "stolen", plate)
+    assert outcome(client.screening.ScreenFrame(frame(EXPIRED_PHOTO))) == "OUTCOME_HIT"
+    past = Timestamp()
+    past.FromDatetime(datetime.now(UTC) - timedelta(minutes=1))
+    entry.expires_at.CopyFrom(past)
+    client.watchlists.UpdatePlateEntry(
+        watchlist_pb2.UpdatePlateEntryRequest(
+            entry=entry, update_mask=FieldMask(paths=["expires_at"])
+        ),
+        metadata=OFFICER,
+    )
+    decision = client.screening.ScreenFrame(frame(EXPIRED_PHOTO))
+    assert outcome(decision) == "OUTCOME_CLEAR", decision
+    assert not decision.matches
+
+
+def _png(width: int, height: int) -> bytes:
+    ok, data = cv2.imencode(".png", np.zeros((height, width, 3), np.uint8))
+    assert ok
+    return data.tobytes()
+
+
+BAD_FRAMES = {
+    "corrupt": (b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20, grpc.StatusCode.INVALID_ARGUMENT),
+    "truncated": (
+        (EU / UNLISTED_PHOTO).read_bytes()[:5000] if EU.is_dir() else b"",
+        grpc.StatusCode.INVALID_ARGUMENT,
+    ),
+    "empty": (b"", grpc.StatusCode.INVALID_ARGUMENT),
+    "huge": (b"\xff\xd8\xff" + bytes(50 * 1024 * 1024), grpc.StatusCode.RESOURCE_EXHAUSTED),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FRAMES))
+def test_bad_frames_get_a_named_status(client: Client, kind: str) -> None:
+    data, code = BAD_FRAMES[kind]
+    with pytest.raises(grpc.RpcError) as info:
+        client.screening.ScreenFrame(
+            screening_pb2.Frame(lane_id="lane-1", frame_id=kind, image=data)
+        )
+    assert info.value.code() is code
+    assert info.value.details()
+
+
+def test_unknown_lane_is_not_found(client: Client) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        client.screening.ScreenFrame(frame(UNLISTED_PHOTO, lane="lane-99"))
+    assert info.value.code() is grpc.StatusCode.NOT_FOUND
+    assert "lane-99" in info.value.details()
+
+
+def test_stream_reports_each_bad_frame_and_goes_on_serving(client: Client) -> None:
+    def frames() -> Iterator[screening_pb2.Frame]:
+        yield frame(UNLISTED_PHOTO, frame_id="good-1")
+        for kind, (data, _) in sorted(BAD_FRAMES.items()):
+            yield screening_pb2.Frame(lane_id="lane-1", frame_id=kind, image=data)
+        yield frame(UNLISTED_PHOTO, lane="lane-99", frame_id="unknown-lane")
+        yield screening_pb2.Frame(lane_id="lane-1", frame_id="bomb", image=_png(20000, 20000))
+        yield frame(UNLISTED_PHOTO, frame_id="good-2")
+
+    replies = list(client.screening.Screen(frames(), timeout=60))
+    by_id = {r.frame_id: r for r in replies}
+    assert replies[0].frame_id == "good-1" and replies[-1].frame_id == "good-2"
+    for kind, (_, code) in BAD_FRAMES.items():
+        assert by_id[kind].error.code == code.value[0], by_id[kind]
+    assert by_id["unknown-lane"].error.code == grpc.StatusCode.NOT_FOUND.value[0]
+    assert by_id["bomb"].error.code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+    assert "pixels" in by_id["bomb"].error.message
+    assert outcome(by_id["good-2"].decision) == "OUTCOME_CLEAR"
+
+
+def test_recognition_that_cannot_finish_in_budget_is_review_naming_the_stage(
+    client: Client,
+) -> None:
+    decision = client.screening.ScreenFrame(frame(LISTED_PHOTO, lane="lane-tight"))
+    assert outcome(decision) == "OUTCOME_REVIEW"
+    [reason] = decision.reasons
+    assert reason.code == "budget_exceeded"
+    assert reason.stage in {"queue", "decode", "detect", "rectify", "read"}
+    assert decision.budget_ms == 20 and not decision.matches
+
+
+def test_a_short_client_deadline_is_answered_not_exceeded(client: Client) -> None:
+    decision = client.screening.ScreenFrame(frame(LISTED_PHOTO), timeout=0.03)
+    assert outcome(decision) == "OUTCOME_REVIEW"
+    assert decision.reasons[0].code == "budget_exceeded" and decision.budget_ms < 30
+
+
+def test_import_reports_bad_rows_and_loads_the_good_ones(client: Client) -> None:
+    deny_list(client, "imported")
+    data = b"plate,category,priority,expires_at\nAB123CD,stolen,70,\n,stolen,1,\nXY99,wanted,high,\nZZ1234,wanted,,2030-01-01\n"
+    reply = client.watchlists.ImportPlateEntries(
+        watchlist_pb2.ImportPlateEntriesRequest(
+            watchlist="imported", format=watchlist_pb2.IMPORT_FORMAT_CSV, data=data
+        ),
+        metadata=OFFICER,
+    )
+    assert (reply.imported, reply.rejected) == (2, 2)
+    bad = {row.line: row.error for row in reply.rows if not row.ok}
+    assert set(bad) == {3, 4} and "plate" in bad[3] and "priority" in bad[4]
+    listed = client.watchlists.ListPlateEntries(
+        watchlist_pb2.ListPlateEntriesRequest(watchlist="imported")
+    )
+    assert sorted(e.normalized_plate for e in listed.entries) == ["AB123CD", "ZZ1234"]
+    assert all(e.created_by == "officer.jones" for e in listed.entries)
+    assert listed.watchlist_version == reply.watchlist_version
+
+
+def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Client) -> None:
+    deny_list(client)
+    hit = client.screening.ScreenFrame(frame(LISTED_PHOTO, frame_id="audit-me"))
+    assert outcome(hit) == "OUTCOME_HIT"
+    listed = client.audit.ListHits(
+        audit_pb2.ListHitsRequest(filter=audit_pb2.HitFilter(outcome=common_pb2.OUTCOME_HIT))
+    )
+    hit_ids = {d.decision_id for d in listed.hits}
+    assert hit.decision_id in hit_ids
+
+    jsonl = b"".join(c.data for c in client.audit.ExportHits(audit_pb2.ExportHitsRequest()))
+    records = [json.loads(line) for line in jsonl.decode().splitlines()]
+    exported = {r["decision_id"]: r for r in records}
+    assert hit_ids <= set(exported)
+    mine = exported[hit.decision_id]
+    assert mine["matches"][0]["entry_id"] == hit.matches[0].entry_id
+    assert mine["plates"][0]["text"] == hit.plates[0].text
+    assert {"detect", "read"} <= set(mine["timings"])
+    assert all(r["outcome"] in {"HIT", "REVIEW"} for r in records)
+
+    csv_bytes = b"".join(
+        c.data
+        for c in client.audit.ExportHits(
+            audit_pb2.ExportHitsRequest(format=audit_pb2.EXPORT_FORMAT_CSV)
+        )
+    )
+    rows = {row["decision_id"]: row for row in csv.DictReader(io.StringIO(csv_bytes.decode()))}
+    assert set(rows) == set(exported)
+    assert rows[hit.decision_id]["entry_id"] == hit.matches[0].entry_id
+    assert json.loads(rows[hit.decision_id]["timings"])["detect"] > 0
+
+    evidence = client.audit.GetEvidence(audit_pb2.GetEvidenceRequest(decision_id=hit.decision_id))
+    crop = cv2.imdecode(np.frombuffer(evidence.plate_crop_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    full = cv2.imdecode(np.frombuffer(evidence.frame_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert crop is not None and full is not None and max(full.shape[:2]) <= 960
+
+
+def test_clear_reads_are_kept_minimally_and_purged(client: Client) -> None:
+    before = client.server.decisions.count_clear_reads()
+    client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
+    assert client.server.decisions.count_clear_reads() == before + 1
+    client.server.config.storage.clear_retention_hours = 0
+    assert client.server.purge_expired_reads() >= before + 1
+    assert client.server.decisions.count_clear_reads() == 0

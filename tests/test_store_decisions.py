@@ -1,0 +1,166 @@
+"""The hit log: HIT and REVIEW kept whole with evidence, CLEAR kept minimally and purged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from lanescreen.domain.decisions import Outcome
+from lanescreen.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from lanescreen.domain.watchlists import ListKind
+from lanescreen.store.db import Database
+from lanescreen.store.decisions import DecisionStore, Evidence, HitFilter
+from lanescreen.store.models import ClearReadRow, DecisionMatchRow, DecisionRow
+from lanescreen.store.watchlists import WatchlistStore
+from sqlalchemy import func, select
+
+from tests import store_fixtures
+from tests.store_fixtures import make_decision
+
+database = store_fixtures.database  # fixtures used here, on SQLite and PostgreSQL
+postgres_server = store_fixtures.postgres_server
+
+T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+CROP = b"\xff\xd8\xff\xe0crop-jpeg"
+FRAME = b"\xff\xd8\xff\xe0frame-jpeg" * 1000
+
+
+@pytest.fixture
+def store(database: Database) -> DecisionStore:
+    return DecisionStore(database)
+
+
+def count(db: Database, table: type) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_a_hit_is_kept_whole_with_its_evidence(store: DecisionStore, database: Database) -> None:
+    decision = make_decision(Outcome.HIT, decided_at=T0)
+    store.record(decision, Evidence(plate_crop_jpeg=CROP, frame_jpeg=FRAME))
+    hits, token = store.list_hits(HitFilter())
+    assert hits == [decision] and token == ""
+    assert store.get_evidence(decision.decision_id) == Evidence(CROP, FRAME)
+    with database.read() as session:
+        row = session.get(DecisionRow, decision.decision_id)
+        assert row is not None and row.plate_text == "ABC123" and row.lane_id == "lane-1"
+        assert row.record == decision.to_json()
+        matches = session.execute(
+            select(DecisionMatchRow.watchlist_id, DecisionMatchRow.entry_id)
+        ).all()
+        assert [tuple(m) for m in matches] == [("wl-stolen", "entry-ABC123")]
+    assert count(database, ClearReadRow) == 0
+
+
+def test_a_review_without_evidence_or_matches(store: DecisionStore) -> None:
+    decision = make_decision(Outcome.REVIEW, decided_at=T0)
+    store.record(decision, None)
+    assert store.list_hits(HitFilter())[0] == [decision]
+    assert store.get_evidence(decision.decision_id) == Evidence(None, None)
+
+
+def test_clear_keeps_only_lane_plate_and_time(store: DecisionStore, database: Database) -> None:
+    decision = make_decision(Outcome.CLEAR, decided_at=T0, plate="XYZ999")
+    store.record(decision, Evidence(CROP, FRAME))
+    assert count(database, DecisionRow) == 0 and store.list_hits(HitFilter()) == ([], "")
+    with database.read() as session:
+        row = session.scalars(select(ClearReadRow)).one()
+    assert (row.lane_id, row.plate_text, row.decided_at) == ("lane-1", "XYZ999", T0)
+    with pytest.raises(NotFoundError):
+        store.get_evidence(decision.decision_id)
+
+
+def test_clear_without_a_plate(store: DecisionStore, database: Database) -> None:
+    decision = make_decision(Outcome.CLEAR, decided_at=T0)
+    store.record(decision.__class__(**{**decision.__dict__, "plates": ()}), None)
+    with database.read() as session:
+        assert session.scalar(select(ClearReadRow.plate_text)) == ""
+
+
+def test_purge_removes_only_old_clear_reads(store: DecisionStore) -> None:
+    for hours in (1, 30, 50):
+        store.record(make_decision(Outcome.CLEAR, decided_at=T0 - timedelta(hours=hours)), None)
+    store.record(make_decision(Outcome.HIT, decided_at=T0 - timedelta(hours=100)), None)
+    assert store.count_clear_reads() == 3
+    assert store.purge_clear_reads(T0 - timedelta(hours=24)) == 2
+    assert store.count_clear_reads() == 1
+    assert store.purge_clear_reads(T0 - timedelta(hours=24)) == 0
+    assert len(store.list_hits(HitFilter())[0]) == 1
+
+
+def test_recording_the_same_decision_twice_is_a_conflict(store: DecisionStore) -> None:
+    decision = make_decision(Outcome.HIT, decided_at=T0)
+    store.record(decision, None)
+    with pytest.raises(ConflictError):
+        store.record(decision, None)
+    assert len(store.list_hits(HitFilter())[0]) == 1
+
+
+def test_terminal_text_with_nul_is_recorded(store: DecisionStore) -> None:
+    decision = make_decision(Outcome.REVIEW, decided_at=T0, frame_id="cam\x00era")
+    store.record(decision, None)
+    assert store.list_hits(HitFilter())[0] == [decision]
+
+
+def test_filters(store: DecisionStore, database: Database) -> None:
+    wl = WatchlistStore(database).create_watchlist("stolen", ListKind.DENY, "", "officer")
+    hits = [
+        make_decision(Outcome.HIT, decided_at=T0, lane_id="lane-1", watchlist_id=wl.id),
+        make_decision(
+            Outcome.HIT, decided_at=T0 + timedelta(hours=1), lane_id="lane-2", watchlist_id=wl.id
+        ),
+        make_decision(Outcome.REVIEW, decided_at=T0 + timedelta(hours=2), lane_id="lane-1"),
+        make_decision(Outcome.HIT, decided_at=T0 + timedelta(hours=3), watchlist_id="other-list"),
+    ]
+    for d in hits:
+        store.record(d, None)
+
+    def ids(f: HitFilter) -> list[str]:
+        return [d.decision_id for d in store.list_hits(f)[0]]
+
+    assert ids(HitFilter()) == [d.decision_id for d in reversed(hits)]
+    assert ids(HitFilter(outcome=Outcome.REVIEW)) == [hits[2].decision_id]
+    assert ids(HitFilter(lane_id="lane-2")) == [hits[1].decision_id]
+    assert ids(HitFilter(watchlist="stolen")) == [hits[1].decision_id, hits[0].decision_id]
+    assert ids(HitFilter(watchlist=wl.id)) == ids(HitFilter(watchlist="stolen"))
+    window = HitFilter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3))
+    assert ids(window) == [hits[2].decision_id, hits[1].decision_id]
+    naive = HitFilter(since=(T0 + timedelta(hours=1)).replace(tzinfo=None))
+    assert len(ids(naive)) == 3
+    with pytest.raises(NotFoundError, match="nope"):
+        store.list_hits(HitFilter(watchlist="nope"))
+    with pytest.raises(InvalidRequestError, match="outcome"):
+        store.list_hits(HitFilter(outcome=Outcome.CLEAR))
+
+
+def test_paging_newest_first_and_export_order_oldest_first(store: DecisionStore) -> None:
+    decisions = [
+        make_decision(Outcome.HIT, decided_at=T0 + timedelta(minutes=n // 2)) for n in range(23)
+    ]
+    for d in decisions:
+        store.record(d, None)
+    newest_first = sorted(decisions, key=lambda d: (d.decided_at, d.decision_id), reverse=True)
+    seen: list[str] = []
+    token = ""
+    while True:
+        page, token = store.list_hits(HitFilter(), page_size=5, page_token=token)
+        seen.extend(d.decision_id for d in page)
+        if not token:
+            break
+    assert seen == [d.decision_id for d in newest_first]
+    exported = [d.decision_id for d in store.iter_hits(HitFilter(), batch=4)]
+    assert exported == seen[::-1]
+
+
+def test_page_tokens_are_checked(store: DecisionStore) -> None:
+    for n in range(3):
+        store.record(make_decision(Outcome.HIT, decided_at=T0 + timedelta(minutes=n)), None)
+    _, token = store.list_hits(HitFilter(), page_size=1)
+    assert token
+    for bad in ["garbage", "W10", token[:-4]]:
+        with pytest.raises(InvalidRequestError, match="page_token"):
+            store.list_hits(HitFilter(), page_token=bad)
+    with pytest.raises(InvalidRequestError, match="different filter"):
+        store.list_hits(HitFilter(lane_id="lane-1"), page_token=token)
+    with pytest.raises(InvalidRequestError, match="page_size"):
+        store.list_hits(HitFilter(), page_size=-5)

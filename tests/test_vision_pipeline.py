@@ -1,0 +1,82 @@
+"""The configured pipeline end to end on real photos, with models fetched by the real code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from lanescreen.config import VisionConfig
+from lanescreen.domain.plates import normalize_plate
+from lanescreen.evaluation.plate_sets import load_scenes
+from lanescreen.vision.pipeline import (
+    PlatePipeline,
+    build_detector,
+    build_pipeline,
+    ensure_models,
+    select,
+)
+from lanescreen.vision.types import Box, PlateDetection
+from lanescreen.vision.weights import ModelError
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MODELS = SHARED / "models"
+EU = SHARED / "eval" / "plates" / "openalpr_eu_dev"
+
+pytestmark = pytest.mark.skipif(
+    not MODELS.is_dir() or not EU.is_dir(), reason=f"real models or photos not found under {SHARED}"
+)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PlatePipeline:
+    model_dir = tmp_path_factory.mktemp("models")
+    vision = VisionConfig(detector="y5fu_320", model_mirror=str(MODELS))
+    paths = ensure_models(vision, model_dir)
+    assert sorted(p.name for p in paths) == ["cct_xs_v1_global.onnx", "y5fu_320x_sim.onnx"]
+    return build_pipeline(vision, model_dir)
+
+
+@pytest.mark.slow
+def test_recognize_reads_real_plates(pipeline: PlatePipeline) -> None:
+    hits = total = 0
+    for scene in load_scenes(EU)[:10]:
+        image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
+        results = pipeline.recognize(image)
+        assert len(results) <= pipeline.max_plates
+        for plate in scene.plates:
+            total += 1
+            hits += any(
+                d.box.iou(plate.box) >= 0.4 and normalize_plate(t.text) == plate.text
+                for d, t in results
+            )
+    assert hits / total >= 0.7
+
+
+@pytest.mark.slow
+def test_stages_compose_like_recognize(pipeline: PlatePipeline) -> None:
+    image = np.asarray(cv2.imread(str(load_scenes(EU)[0].image)), np.uint8)
+    detections = pipeline.detect(image)
+    crops = [pipeline.crop(image, d) for d in detections]
+    assert all(c.shape[0] == pipeline.crop_height for c in crops)
+    texts = pipeline.read(crops)
+    assert [(d, t.text) for d, t in zip(detections, texts, strict=True)] == [
+        (d, t.text) for d, t in pipeline.recognize(image)
+    ]
+    assert pipeline.read([]) == []
+    assert pipeline.recognize(np.zeros((240, 320, 3), np.uint8)) == []
+
+
+def test_select_filters_and_limits() -> None:
+    dets = [PlateDetection(Box(i, 0, 10, 5), s) for i, s in enumerate((0.3, 0.9, 0.5, 0.7))]
+    assert [d.score for d in select(dets, 0.45, 2)] == [0.9, 0.7]
+    assert select(dets, 0.95, 4) == []
+
+
+def test_missing_models_without_auto_fetch(tmp_path: Path) -> None:
+    vision = VisionConfig(auto_fetch=False)
+    with pytest.raises(ModelError, match="lanescreen models fetch y5fu_640"):
+        ensure_models(vision, tmp_path)
+    with pytest.raises(ValueError, match="unknown plate detector 'yolo'"):
+        build_detector("yolo", tmp_path)

@@ -1,0 +1,130 @@
+"""Plate readers on real crops; EasyOCR without its weights fails clearly and offline."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from lanescreen.domain.plates import normalize_plate
+from lanescreen.evaluation.plate_sets import load_scenes
+from lanescreen.vision.readers import build_reader
+from lanescreen.vision.readers.easyocr_reader import EasyOcrReader
+from lanescreen.vision.readers.fast_plate_ocr import ALPHABET, FastPlateOcrReader, _alternatives
+from lanescreen.vision.rectify import crop_plate
+from lanescreen.vision.types import PlateDetection
+from lanescreen.vision.weights import ModelError
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MODELS = SHARED / "models"
+EU = SHARED / "eval" / "plates" / "openalpr_eu_dev"
+
+needs_data = pytest.mark.skipif(
+    not (MODELS / "cct_xs_v1_global.onnx").is_file() or not EU.is_dir(),
+    reason=f"real models or photos not found under {SHARED}",
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> FastPlateOcrReader:
+    return FastPlateOcrReader(MODELS / "cct_xs_v1_global.onnx", threads=1)
+
+
+@pytest.fixture(scope="module")
+def labelled_crops() -> list[tuple[np.ndarray, str]]:
+    """Ground-truth crops (labelled box + the pipeline's margin) of 20 EU photos."""
+    out = []
+    for scene in load_scenes(EU)[:20]:
+        image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
+        for plate in scene.plates:
+            out.append((crop_plate(image, PlateDetection(plate.box, 1.0)), plate.text))
+    return out
+
+
+@needs_data
+@pytest.mark.slow
+def test_reads_real_plates(
+    reader: FastPlateOcrReader, labelled_crops: list[tuple[np.ndarray, str]]
+) -> None:
+    results = reader.read([crop for crop, _ in labelled_crops])
+    assert len(results) == len(labelled_crops)
+    exact = sum(
+        normalize_plate(r.text) == normalize_plate(t)
+        for r, (_, t) in zip(results, labelled_crops, strict=True)
+    )
+    assert exact / len(labelled_crops) >= 0.8  # 0.89-0.93 measured (docs/accuracy.md)
+    for result in results:
+        assert len(result.char_confidences) == len(result.text)
+        assert 0 < result.confidence <= 1 and all(0 < c <= 1 for c in result.char_confidences)
+        assert result.confidence <= min(result.char_confidences) + 1e-6
+        texts = [c.text for c in result.candidates]
+        assert result.text not in texts and len(set(texts)) == len(texts) <= 4
+        confidences = [c.confidence for c in result.candidates]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(c <= result.confidence for c in confidences)
+
+
+@needs_data
+@pytest.mark.slow
+def test_batch_equals_single_and_odd_crops(
+    reader: FastPlateOcrReader, labelled_crops: list[tuple[np.ndarray, str]]
+) -> None:
+    crops = [crop for crop, _ in labelled_crops[:3]]
+    batch = reader.read(crops)
+    assert [reader.read([c])[0].text for c in crops] == [r.text for r in batch]
+    grey = np.asarray(cv2.cvtColor(crops[0], cv2.COLOR_BGR2GRAY), np.uint8)
+    assert reader.read([grey])[0].text == batch[0].text
+    assert reader.read([]) == []
+    tiny = reader.read([np.zeros((1, 1, 3), np.uint8)])[0]
+    assert len(tiny.char_confidences) == len(tiny.text)
+    with pytest.raises(ValueError, match="empty"):
+        reader.read([np.zeros((0, 5, 3), np.uint8)])
+
+
+def test_alternatives_are_the_exact_k_best() -> None:
+    rng = np.random.default_rng(11)
+    logits = rng.normal(0, 2.5, (4, len(ALPHABET)))
+    probs = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
+    # Brute force over each slot's 4 best characters, merging texts that collapse alike.
+    top = np.argsort(-probs, axis=1)[:, :4]
+    best: dict[str, float] = {}
+    for combo in itertools.product(range(4), repeat=4):
+        idx = [int(top[s, r]) for s, r in enumerate(combo)]
+        text = "".join(ALPHABET[i] for i in idx if ALPHABET[i] != "_")
+        p = float(np.prod([probs[s, i] for s, i in enumerate(idx)]))
+        best[text] = max(best.get(text, 0.0), p)
+    expected = sorted(best.items(), key=lambda kv: -kv[1])[:5]
+    found = _alternatives(probs, 4)
+    assert [c.text for c in found[:5]] == [t for t, _ in expected]
+    assert np.allclose([c.confidence for c in found[:5]], [p for _, p in expected])
+
+
+def test_easyocr_without_weights_fails_clearly_and_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(ModelError) as info:
+        EasyOcrReader(tmp_path / "models")
+    assert "english_g2" in str(info.value) and "lanescreen models fetch english_g2" in str(
+        info.value
+    )
+    with pytest.raises(ModelError, match="english_g2"):
+        build_reader("easyocr", tmp_path / "models")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "english_g2.pth").write_bytes(b"not the weights")
+    with pytest.raises(ModelError, match="md5 check"):
+        EasyOcrReader(tmp_path / "bad")
+    with pytest.raises(ModelError, match=r"missing .*plates_v2\.yaml"):
+        EasyOcrReader(tmp_path / "models", recog_network="plates_v2")
+    assert list(home.iterdir()) == []  # nothing written under the home directory
+
+
+def test_build_reader_names(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown plate reader 'tesseract'"):
+        build_reader("tesseract", tmp_path)
+    with pytest.raises(ModelError, match="cct_xs_v1_global"):
+        build_reader("fast_plate_ocr", tmp_path)
