@@ -9,6 +9,8 @@ import pytest
 
 from tests.support import SHARED_MODELS, need_shared
 
+pytest_plugins = ["tests.store_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

@@ -10,8 +10,7 @@ Each test gets a fresh schema in the server's one database (its connections' sea
 fresh database: ``CREATE DATABASE`` costs ~0.3 s a test here (it copies a thousand catalog files);
 a schema is the same clean slate, migrated by ``Database.open`` exactly as in production.
 
-Import the fixtures a module uses by assignment (``database = store_fixtures.database``), so that
-pytest finds them and the linter sees them used.
+tests/conftest.py registers this module as a plugin, so every test module can use the fixtures.
 """
 
 from __future__ import annotations
@@ -174,23 +173,9 @@ class _Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-@dataclass
-class _Shared:
-    users: int = 0
-    cluster: _Cluster | None = None
-    server: PostgresServer | None = None
-
-
-_SHARED = _Shared()
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the whole session (fsync off: test data need not survive a crash).
-
-    Each test module that imports this fixture gets its own session fixture; they share one server
-    through a use count, and the last to be torn down (at the end of the session) stops it.
-    """
+    """One PostgreSQL server for the whole session (fsync off: test data need not survive a crash)."""
     bindir = _postgres_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -203,22 +188,11 @@ def postgres_server() -> Iterator[PostgresServer]:
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no 'postgres' user to run the server as")
-    if _SHARED.server is None:
-        cluster = _Cluster(bindir)
-        try:
-            _SHARED.server = cluster.start()
-        except BaseException:
-            cluster.stop()
-            raise
-        _SHARED.cluster = cluster
-    _SHARED.users += 1
+    cluster = _Cluster(bindir)
     try:
-        yield _SHARED.server
+        yield cluster.start()
     finally:
-        _SHARED.users -= 1
-        if _SHARED.users == 0 and _SHARED.cluster is not None:
-            _SHARED.cluster.stop()
-            _SHARED.cluster = _SHARED.server = None
+        cluster.stop()
 
 
 @pytest.fixture

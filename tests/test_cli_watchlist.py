@@ -17,11 +17,7 @@ from lanescreen.store.decisions import DecisionStore, HitFilter
 from lanescreen.store.watchlists import WatchlistStore
 from lanescreen.v1 import audit_pb2
 
-from tests import store_fixtures
 from tests.store_fixtures import BACKENDS, make_decision
-
-database_url = store_fixtures.database_url  # fixtures used here
-postgres_server = store_fixtures.postgres_server
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "watchlists" / "examples"
 Cli = Callable[..., tuple[int, str, str]]

@@ -15,10 +15,6 @@ from sqlalchemy import select, text
 
 from tests import store_fixtures
 
-database = store_fixtures.database  # fixtures used here, on SQLite and PostgreSQL
-database_url = store_fixtures.database_url
-postgres_server = store_fixtures.postgres_server
-
 
 def test_migrated_schema_equals_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
@@ -49,7 +45,7 @@ def test_sqlite_file_is_created_with_its_directory_and_pragmas(tmp_path: Path) -
             }
     assert pragma == {
         "journal_mode": "wal",
-        "synchronous": 1,
+        "synchronous": 2,  # FULL: a decision is on disk when record() returns
         "foreign_keys": 1,
         "busy_timeout": 5000,
     }

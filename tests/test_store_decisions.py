@@ -14,11 +14,7 @@ from lanescreen.store.models import ClearReadRow, DecisionMatchRow, DecisionRow
 from lanescreen.store.watchlists import WatchlistStore
 from sqlalchemy import func, select
 
-from tests import store_fixtures
 from tests.store_fixtures import make_decision
-
-database = store_fixtures.database  # fixtures used here, on SQLite and PostgreSQL
-postgres_server = store_fixtures.postgres_server
 
 T0 = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 CROP = b"\xff\xd8\xff\xe0crop-jpeg"
@@ -164,3 +160,13 @@ def test_page_tokens_are_checked(store: DecisionStore) -> None:
         store.list_hits(HitFilter(lane_id="lane-1"), page_token=token)
     with pytest.raises(InvalidRequestError, match="page_size"):
         store.list_hits(HitFilter(), page_size=-5)
+
+
+def test_lookups_with_text_no_database_can_hold_find_nothing(store: DecisionStore) -> None:
+    store.record(make_decision(Outcome.HIT, decided_at=T0, lane_id="lane\x00x"), None)
+    assert len(store.list_hits(HitFilter(lane_id="lane\x00x"))[0]) == 1
+    assert store.list_hits(HitFilter(lane_id="lane\udce9"))[0] == []
+    with pytest.raises(NotFoundError):
+        store.get_evidence("dec\x00ision")
+    with pytest.raises(NotFoundError):
+        store.list_hits(HitFilter(watchlist="st\x00len"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -13,11 +15,6 @@ from lanescreen.store.db import Database
 from lanescreen.store.models import ChangeRow, EntryRow
 from lanescreen.store.watchlists import WatchlistStore
 from sqlalchemy import select
-
-from tests import store_fixtures
-
-database = store_fixtures.database  # fixtures used here, on SQLite and PostgreSQL
-postgres_server = store_fixtures.postgres_server
 
 OFFICER = "officer.kim"
 
@@ -284,3 +281,18 @@ def test_concurrent_edits_each_get_their_own_version(store: WatchlistStore) -> N
     assert errors == []
     final = store.get_watchlist(wl.id)
     assert final.version == 21 and final.entry_count == 20
+
+
+def test_lookups_with_text_no_database_can_hold_find_nothing(store: WatchlistStore) -> None:
+    wl = store.create_watchlist("stolen", ListKind.DENY, "", OFFICER)
+    store.import_entries(wl.id, [stolen("AB1"), stolen("AB2")], OFFICER)
+    for key in ("st\x00len", "bad \udce9"):
+        with pytest.raises(NotFoundError):
+            store.get_watchlist(key)
+        with pytest.raises(NotFoundError):
+            store.get_entry(key)
+    _, token, _ = store.list_entries(wl.id, page_size=1)
+    forged = json.dumps([wl.id, "", "AB\x001", "x"]).encode()
+    with pytest.raises(InvalidRequestError, match="page_token"):
+        store.list_entries(wl.id, page_token=base64.urlsafe_b64encode(forged).decode())
+    assert token

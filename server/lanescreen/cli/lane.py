@@ -17,7 +17,7 @@ from ..config import Config
 from .common import add_json_flag, fail, print_json
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-CAMERAS = {"plate": 1, "driver": 2, "overview": 3}
+CAMERAS = ("plate", "driver", "overview")
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
         "--server", default="", help="host:port of the server (default: server.listen)"
     )
     parser.add_argument("--lane", default="", help="lane id (default: the first configured lane)")
-    parser.add_argument("--camera", choices=sorted(CAMERAS), default="plate")
+    parser.add_argument("--camera", choices=CAMERAS, default="plate")
     parser.add_argument(
         "--fps",
         type=float,
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             captured.GetCurrentTime()
             yield screening_pb2.Frame(
                 lane_id=lane_id,
-                camera=CAMERAS[args.camera],
+                camera=f"CAMERA_ROLE_{args.camera.upper()}",
                 frame_id=frame_id,
                 captured_at=captured,
                 image=image,

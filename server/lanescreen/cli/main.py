@@ -7,6 +7,7 @@ function ``(args, config) -> int`` (the exit status). Shared flags: ``--config``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"lanescreen: configuration error: {exc}", file=sys.stderr)
         return 2
-    status: int = args.handler(args, config)
+    try:
+        status: int = args.handler(args, config)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return status
 
 

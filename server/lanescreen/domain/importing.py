@@ -22,15 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import InvalidRequestError
-from .watchlists import ENTRY_FIELD_NAMES, EntryError, EntryFields, PlateEntry, validate_entry
+from .watchlists import ENTRY_FIELD_NAMES, EntryFields, PlateEntry, validate_entry
 
 FORMATS = ("auto", "csv", "json")
-MAX_PLATE_TEXT = 64
-"""Longest plate as written (spaces and dashes included); the normalised form is at most 12."""
-
-_TEXT_FIELDS = ("plate", "region", "category", "action", "reason", "legal_basis", "owner")
-# C0 controls and DEL, except tab and line breaks (a quoted CSV reason may span lines).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITERS = (",", ";", "\t")
@@ -54,23 +48,6 @@ class ImportRow:
     def describe(self) -> str:
         """``line 7: priority: 'high' is not a whole number``."""
         return f"{self.unit} {self.line}: {self.error or 'ok'}"
-
-
-def check_entry_text(fields: EntryFields) -> None:
-    """Refuse text a database cannot keep faithfully: control characters, non-UTF-8 bytes.
-
-    PostgreSQL rejects NUL outright and no database stores lone surrogates, so without this an
-    import would fail as a whole on one bad byte instead of refusing that row.
-    """
-    if len(fields.plate) > MAX_PLATE_TEXT:
-        raise EntryError("plate", f"is longer than {MAX_PLATE_TEXT} characters")
-    for name in _TEXT_FIELDS:
-        value: str = getattr(fields, name)
-        if _SURROGATE.search(value):
-            raise EntryError(name, "is not valid UTF-8 text")
-        control = _CONTROL.search(value)
-        if control:
-            raise EntryError(name, f"contains the control character U+{ord(control.group()):04X}")
 
 
 def parse_import(data: bytes, fmt: str = "auto", *, now: datetime | None = None) -> list[ImportRow]:
@@ -140,7 +117,6 @@ def _decode(data: bytes) -> str:
 def _validated(line: int, raw: dict[str, Any], when: datetime, unit: str = "line") -> ImportRow:
     try:
         fields = validate_entry(raw, now=when)
-        check_entry_text(fields)
     except (ValueError, TypeError, OverflowError) as exc:  # EntryError is a ValueError
         return ImportRow(line, None, str(exc), unit)
     return ImportRow(line, fields, "", unit)

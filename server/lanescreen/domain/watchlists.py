@@ -6,6 +6,7 @@ expiry). An entry is matched in its normalised form; an expired or removed entry
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -102,6 +103,22 @@ ENTRY_FIELD_NAMES = (
 """The fields an officer may set, in the order the CSV format lists them."""
 
 _MAX_TEXT = 500
+MAX_PLATE_TEXT = 64
+"""Longest plate as written (spaces and dashes included); the normalised form is at most 12."""
+# C0 controls and DEL, except tab and line breaks (a quoted CSV reason may span lines), and lone
+# surrogates (undecodable bytes): PostgreSQL rejects NUL and no database keeps surrogates, so
+# without this one bad byte would fail a whole import instead of its row.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _check_text(name: str, value: str) -> None:
+    bad = _UNSTORABLE.search(value)
+    if bad is None:
+        return
+    char = bad.group()
+    if "\ud800" <= char <= "\udfff":
+        raise EntryError(name, "is not valid UTF-8 text")
+    raise EntryError(name, f"contains the control character U+{ord(char):04X}")
 
 
 def parse_timestamp(value: Any, field_name: str = "expires_at") -> datetime | None:
@@ -135,6 +152,9 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     plate = str(raw.get("plate") or "").strip()
     if not plate:
         raise EntryError("plate", "is required")
+    _check_text("plate", plate)
+    if len(plate) > MAX_PLATE_TEXT:
+        raise EntryError("plate", f"is longer than {MAX_PLATE_TEXT} characters")
     normalized = normalize_plate(plate)
     if len(normalized) < 2:
         raise EntryError(
@@ -160,6 +180,7 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     texts: dict[str, str] = {}
     for name in ("region", "category", "action", "reason", "legal_basis", "owner"):
         value = str(raw.get(name) or "").strip()
+        _check_text(name, value)
         if len(value) > _MAX_TEXT:
             raise EntryError(name, f"is longer than {_MAX_TEXT} characters")
         texts[name] = value

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.decisions import Decision, Evidence, Outcome
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from .db import Database
+from .db import Database, storable, storable_copy
 from .models import ClearReadRow, DecisionMatchRow, DecisionRow, WatchlistRow
 
 __all__ = ["DecisionStore", "Evidence", "HitFilter"]
@@ -160,6 +160,8 @@ class DecisionStore:
 
     def get_evidence(self, decision_id: str) -> Evidence:
         """The images kept with a decision. ``NotFoundError`` if there is no such decision."""
+        if not storable(decision_id):
+            raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
         with self._db.read() as session:
             row = session.execute(
                 select(DecisionRow.plate_crop_jpeg, DecisionRow.frame_jpeg).where(
@@ -193,13 +195,15 @@ class DecisionStore:
         if filter.until is not None:
             conditions.append(DecisionRow.decided_at < _aware(filter.until))
         if filter.lane_id:
-            conditions.append(DecisionRow.lane_id == filter.lane_id)
+            conditions.append(DecisionRow.lane_id == _column_text(filter.lane_id))
         if filter.outcome is not None:
             if filter.outcome is Outcome.CLEAR:
                 raise InvalidRequestError("outcome: only HIT and REVIEW decisions are kept")
             conditions.append(DecisionRow.outcome == filter.outcome.value)
         if filter.watchlist:
             key = filter.watchlist.strip()
+            if not storable(key):
+                raise NotFoundError(f"watchlist {key!r} does not exist")
             watchlist_id = session.scalar(
                 select(WatchlistRow.id)
                 .where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
@@ -224,11 +228,11 @@ def _aware(value: datetime) -> datetime:
 
 
 def _column_text(value: str) -> str:
-    """Copies of terminal-supplied text in filter columns: PostgreSQL text cannot hold NUL.
+    """Terminal-supplied text as kept in filter columns, which cannot hold NUL or lone surrogates.
 
     The decision record itself keeps the text exactly as received.
     """
-    return value.replace("\x00", "\ufffd")
+    return storable_copy(value)
 
 
 def _encode_token(decided_at: datetime, decision_id: str, filter: HitFilter) -> str:
@@ -243,7 +247,11 @@ def _decode_token(token: str, filter: HitFilter) -> tuple[datetime, str]:
             base64.urlsafe_b64decode(padded.encode("ascii"))
         )
         decided_at = _aware(datetime.fromisoformat(decided_text))
-        if not isinstance(decision_id, str) or not isinstance(fingerprint, str):
+        if (
+            not isinstance(decision_id, str)
+            or not isinstance(fingerprint, str)
+            or not storable(decision_id)
+        ):
             raise ValueError("not strings")
     except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
         raise InvalidRequestError("page_token: not a token this service handed out") from exc

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from ..domain.importing import check_entry_text
 from ..domain.plates import normalize_plate
 from ..domain.watchlists import (
     EntryFields,
@@ -31,7 +30,7 @@ from ..domain.watchlists import (
     Watchlist,
     validate_entry,
 )
-from .db import Database
+from .db import Database, storable
 from .models import ChangeRow, EntryRow, WatchlistRow
 
 DEFAULT_PAGE_SIZE = 100
@@ -39,6 +38,36 @@ MAX_PAGE_SIZE = 1000
 MAX_NAME = 200
 MAX_ACTOR = 200
 _BATCH = 1000
+_SNAPSHOT_COLUMNS = (
+    EntryRow.id,
+    EntryRow.watchlist_id,
+    EntryRow.plate,
+    EntryRow.region,
+    EntryRow.match_mode,
+    EntryRow.category,
+    EntryRow.action,
+    EntryRow.priority,
+    EntryRow.reason,
+    EntryRow.legal_basis,
+    EntryRow.owner,
+    EntryRow.expires_at,
+    EntryRow.created_by,
+    EntryRow.created_at,
+    EntryRow.updated_at,
+)
+_JOURNAL_FIELDS = (
+    "plate",
+    "normalized_plate",
+    "region",
+    "match_mode",
+    "category",
+    "action",
+    "priority",
+    "reason",
+    "legal_basis",
+    "owner",
+    "expires_at",
+)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -230,18 +259,19 @@ class WatchlistStore:
             if not checked:
                 return [], wl.version
             version = _bump(session, wl.id)
+            connection = session.connection()  # Core inserts: several times faster than ORM bulk
             ids: list[str] = []
             for start in range(0, len(checked), _BATCH):
                 batch = checked[start : start + _BATCH]
                 entries = [_entry_values(wl.id, f, actor, now) for f in batch]
-                session.execute(insert(EntryRow), entries)
+                connection.execute(insert(EntryRow), entries)
                 changes = [
                     _change_values(
-                        wl.id, e["id"], version, "import", actor, now, after=_fields_json(f)
+                        wl.id, e["id"], version, "import", actor, now, after=_journal_form(e)
                     )
-                    for e, f in zip(entries, batch, strict=True)
+                    for e in entries
                 ]
-                session.execute(insert(ChangeRow), changes)
+                connection.execute(insert(ChangeRow), changes)
                 ids.extend(e["id"] for e in entries)
                 if progress is not None:
                     progress(len(batch))
@@ -253,12 +283,52 @@ class WatchlistStore:
         """Every list and every entry not removed (expired ones too: the matcher checks expiry)."""
         with self._db.read() as session:
             watchlists = _all_watchlists(session)
-            rows = session.scalars(
-                select(EntryRow)
+            # Plain tuples, not ORM objects: the server reloads this on every change, and a
+            # 100k-entry list loads in about half the time.
+            rows = session.connection().execute(
+                select(*_SNAPSHOT_COLUMNS)
                 .where(EntryRow.removed_at.is_(None))
                 .order_by(EntryRow.watchlist_id, EntryRow.normalized_plate, EntryRow.id)
             )
-            return watchlists, [_entry(r) for r in rows]
+            modes = {mode.value: mode for mode in MatchMode}
+            return watchlists, [
+                PlateEntry(
+                    id=id_,
+                    watchlist_id=watchlist_id,
+                    fields=EntryFields(
+                        plate,
+                        region,
+                        modes[mode],
+                        category,
+                        action,
+                        priority,
+                        reason,
+                        basis,
+                        owner,
+                        expires,
+                    ),
+                    created_by=created_by,
+                    created_at=created_at,
+                    updated_at=updated_at,
+                )
+                for (
+                    id_,
+                    watchlist_id,
+                    plate,
+                    region,
+                    mode,
+                    category,
+                    action,
+                    priority,
+                    reason,
+                    basis,
+                    owner,
+                    expires,
+                    created_by,
+                    created_at,
+                    updated_at,
+                ) in rows
+            ]
 
     def revision(self) -> int:
         """A number that grows with every committed edit of any list; cheap enough to poll.
@@ -352,9 +422,16 @@ def _assign(row: EntryRow, fields: EntryFields) -> None:
 
 def _fields_json(fields: EntryFields) -> dict[str, Any]:
     """The journal's form of an entry's fields."""
-    values = _field_values(fields)
-    values["expires_at"] = fields.expires_at.isoformat() if fields.expires_at else None
-    return values
+    return _journal_form(_field_values(fields))
+
+
+def _journal_form(values: dict[str, Any]) -> dict[str, Any]:
+    """Entry field values (or a whole entry row's) as the journal keeps them: JSON-ready."""
+    expires = values["expires_at"]
+    return {
+        name: expires.isoformat() if name == "expires_at" and expires else values[name]
+        for name in _JOURNAL_FIELDS
+    }
 
 
 def _checked(fields: EntryFields) -> EntryFields:
@@ -366,7 +443,6 @@ def _checked(fields: EntryFields) -> EntryFields:
     del raw["normalized_plate"]
     try:
         checked = validate_entry(raw)
-        check_entry_text(checked)
     except ValueError as exc:
         raise InvalidRequestError(str(exc)) from exc
     return checked
@@ -379,6 +455,8 @@ def _resolve(session: Session, watchlist: str) -> WatchlistRow:
     key = watchlist.strip()
     if not key:
         raise InvalidRequestError("watchlist: give a watchlist id or name")
+    if not storable(key):
+        raise NotFoundError(f"watchlist {key!r} does not exist")
     rows = list(
         session.scalars(
             select(WatchlistRow).where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
@@ -415,6 +493,8 @@ def _live_entry(session: Session, entry_id: str, *, lock: bool = False) -> Entry
     key = entry_id.strip()
     if not key:
         raise InvalidRequestError("entry_id: is required")
+    if not storable(key):
+        raise NotFoundError(f"entry {key!r} does not exist")
     row = session.get(EntryRow, key, with_for_update=lock)
     if row is None:
         raise NotFoundError(f"entry {key!r} does not exist")
@@ -520,7 +600,7 @@ def _decode_token(token: str, watchlist_id: str, prefix: str) -> tuple[str, str]
         padded = token + "=" * (-len(token) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         token_list, token_prefix, plate, entry_id = values
-        if not all(isinstance(v, str) for v in values):
+        if not all(isinstance(v, str) and storable(v) for v in values):
             raise ValueError("not strings")
     except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
         raise InvalidRequestError("page_token: not a token this service handed out") from exc
