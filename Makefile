@@ -4,12 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 
-.PHONY: setup serve test lint proto bench clean
+.PHONY: setup serve test lint proto bench lock clean
 
-$(BIN)/lanescreen: pyproject.toml
+$(BIN)/lanescreen: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	test -x $(BIN)/python || $(UV) venv --quiet -p $(PYTHON) $(VENV)
-	$(UV) pip install --quiet -p $(BIN)/python -e '.[dev]'
+	$(UV) pip sync --quiet -p $(BIN)/python requirements-dev.lock
+	$(UV) pip install --quiet -p $(BIN)/python --no-deps -e .
 	touch $@
 
 setup: $(BIN)/lanescreen  ## Create .venv and install lanescreen with its development tools.
@@ -30,6 +31,9 @@ proto: setup  ## Regenerate server/lanescreen/v1 from proto/.
 
 bench: setup  ## Per-stage timings on real photos (prints figures).
 	$(BIN)/python bench/bench_plates.py
+
+lock:  ## Re-pin every dependency (after editing pyproject.toml's dependencies).
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -23,3 +23,12 @@ def plate_labels(set_name: str) -> dict[str, str]:
     from lanescreen.evaluation.plate_sets import load_scenes
 
     return {scene.image.name: scene.plates[0].text for scene in load_scenes(EVAL_PLATES / set_name)}
+
+
+EU_PHOTOS = EVAL_PLATES / "openalpr_eu_dev"
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_MODELS.is_dir() or not EVAL_PLATES.is_dir(),
+    reason=f"real models or photos not found under {SHARED}",
+)
+"""Mark for tests that read ../shared; use ``need_shared()`` inside fixtures instead."""

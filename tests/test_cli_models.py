@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from lanescreen.cli.main import main
 
-MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
+from tests.support import SHARED_MODELS, needs_shared
 
-pytestmark = pytest.mark.skipif(not MODELS.is_dir(), reason=f"real models not found in {MODELS}")
+pytestmark = needs_shared
 
 
 @pytest.fixture
@@ -36,10 +36,10 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
         "y5fu_320": "missing",
         "cct_xs_v1_global": "missing",
     }
-    assert main(["models", "fetch", "--mirror", str(MODELS), "--json"]) == 0
+    assert main(["models", "fetch", "--mirror", str(SHARED_MODELS), "--json"]) == 0
     fetched = _json(capsys)["fetched"]
     assert set(fetched) == {"y5fu_320", "cct_xs_v1_global"}
-    assert main(["models", "fetch", "yunet", "--mirror", str(MODELS)]) == 0
+    assert main(["models", "fetch", "yunet", "--mirror", str(SHARED_MODELS)]) == 0
     assert "yunet: " in capsys.readouterr().out
     assert main(["models", "verify", "--json"]) == 0
     verified = _json(capsys)
@@ -58,7 +58,7 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
 def test_fetch_errors_are_messages(
     model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["models", "fetch", "english_g2", "--mirror", str(MODELS)]) == 1
+    assert main(["models", "fetch", "english_g2", "--mirror", str(SHARED_MODELS)]) == 1
     assert "english_g2.pth" in capsys.readouterr().err
-    assert main(["models", "fetch", "nope", "--mirror", str(MODELS)]) == 1
+    assert main(["models", "fetch", "nope", "--mirror", str(SHARED_MODELS)]) == 1
     assert "unknown model 'nope'" in capsys.readouterr().err

@@ -9,21 +9,16 @@ from typing import Any
 import pytest
 from lanescreen.cli.main import main
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-MODELS = SHARED / "models"
-PLATES = SHARED / "eval" / "plates"
+from tests.support import EVAL_PLATES, SHARED_MODELS, needs_shared
 
-pytestmark = pytest.mark.skipif(
-    not MODELS.is_dir() or not PLATES.is_dir(),
-    reason=f"real models or photos not found under {SHARED}",
-)
+pytestmark = needs_shared
 
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated configuration: empty model dir filled from the shared mirror, no home writes."""
     monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
-    monkeypatch.setenv("LANESCREEN_MODEL_MIRROR", str(MODELS))
+    monkeypatch.setenv("LANESCREEN_MODEL_MIRROR", str(SHARED_MODELS))
     monkeypatch.setenv("LANESCREEN_MODEL_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
     return tmp_path / "models"
@@ -41,7 +36,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]
 def test_eval_scenes_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(
         capsys,
-        *("eval", "plates", str(PLATES / "openalpr_eu_dev"), "--limit", "10", "--json"),
+        *("eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--limit", "10", "--json"),
         *("--detector", "y5fu_320", "--detector", "y5fu_640"),
         *("--reader", "fast_plate_ocr", "--reader", "easyocr"),
     )
@@ -66,7 +61,7 @@ def test_eval_scenes_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.slow
 def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = _run(
-        capsys, "eval", "plates", str(PLATES / "lprnet_cn_dev"), "--limit", "20", "--json"
+        capsys, "eval", "plates", str(EVAL_PLATES / "lprnet_cn_dev"), "--limit", "20", "--json"
     )
     assert status == 0
     assert out["kind"] == "crops" and out["images"] == out["plates"] == 20
@@ -78,7 +73,7 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "plates", str(tmp_path / "nowhere")]) == 1
     assert "not a directory" in capsys.readouterr().err
-    assert main(["eval", "plates", str(PLATES / "openalpr_eu_dev"), "--limit", "0"]) == 2
+    assert main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--limit", "0"]) == 2
     assert "--limit" in capsys.readouterr().err
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -11,19 +11,14 @@ from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.vision.detectors import Y5fuDetector, order_corners
 from lanescreen.vision.weights import ModelError
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-MODELS = SHARED / "models"
-EU = SHARED / "eval" / "plates" / "openalpr_eu_dev"
+from tests.support import EU_PHOTOS, SHARED_MODELS, needs_shared
 
-pytestmark = pytest.mark.skipif(
-    not (MODELS / "y5fu_320x_sim.onnx").is_file() or not EU.is_dir(),
-    reason=f"real models or photos not found under {SHARED}",
-)
+pytestmark = needs_shared
 
 
 @pytest.fixture(scope="module")
 def detector() -> Y5fuDetector:
-    return Y5fuDetector(MODELS / "y5fu_320x_sim.onnx", 320, threads=1)
+    return Y5fuDetector(SHARED_MODELS / "y5fu_320x_sim.onnx", 320, threads=1)
 
 
 def test_order_corners_handles_tilt_and_shuffling() -> None:
@@ -38,7 +33,7 @@ def test_order_corners_handles_tilt_and_shuffling() -> None:
 
 @pytest.mark.slow
 def test_recall_on_real_eu_photos(detector: Y5fuDetector) -> None:
-    scenes = load_scenes(EU)[:20]
+    scenes = load_scenes(EU_PHOTOS)[:20]
     found = total = 0
     for scene in scenes:
         image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
@@ -51,7 +46,7 @@ def test_recall_on_real_eu_photos(detector: Y5fuDetector) -> None:
 
 @pytest.mark.slow
 def test_detection_geometry(detector: Y5fuDetector) -> None:
-    scene = load_scenes(EU)[0]
+    scene = load_scenes(EU_PHOTOS)[0]
     image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
     height, width = image.shape[:2]
     detections = detector.detect(image)
@@ -69,7 +64,7 @@ def test_detection_geometry(detector: Y5fuDetector) -> None:
 
 @pytest.mark.slow
 def test_grey_input_and_blank_frames(detector: Y5fuDetector) -> None:
-    scene = load_scenes(EU)[0]
+    scene = load_scenes(EU_PHOTOS)[0]
     grey = np.asarray(cv2.imread(str(scene.image), cv2.IMREAD_GRAYSCALE), np.uint8)
     assert any(d.box.iou(scene.plates[0].box) >= 0.4 for d in detector.detect(grey))
     assert detector.detect(np.zeros((480, 640, 3), np.uint8)) == []
@@ -81,9 +76,9 @@ def test_grey_input_and_blank_frames(detector: Y5fuDetector) -> None:
 
 def test_wrong_model_or_size_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="320 or 640"):
-        Y5fuDetector(MODELS / "y5fu_320x_sim.onnx", 416)
+        Y5fuDetector(SHARED_MODELS / "y5fu_320x_sim.onnx", 416)
     with pytest.raises(ModelError, match="not 640x640"):
-        Y5fuDetector(MODELS / "y5fu_320x_sim.onnx", 640)
+        Y5fuDetector(SHARED_MODELS / "y5fu_320x_sim.onnx", 640)
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"definitely not a protobuf")
     with pytest.raises(ModelError, match="cannot load ONNX model"):

@@ -20,19 +20,15 @@ from lanescreen.vision.pipeline import (
 from lanescreen.vision.types import Box, PlateDetection
 from lanescreen.vision.weights import ModelError
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-MODELS = SHARED / "models"
-EU = SHARED / "eval" / "plates" / "openalpr_eu_dev"
+from tests.support import EU_PHOTOS, SHARED_MODELS, needs_shared
 
-pytestmark = pytest.mark.skipif(
-    not MODELS.is_dir() or not EU.is_dir(), reason=f"real models or photos not found under {SHARED}"
-)
+pytestmark = needs_shared
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PlatePipeline:
     model_dir = tmp_path_factory.mktemp("models")
-    vision = VisionConfig(detector="y5fu_320", model_mirror=str(MODELS))
+    vision = VisionConfig(detector="y5fu_320", model_mirror=str(SHARED_MODELS))
     paths = ensure_models(vision, model_dir)
     assert sorted(p.name for p in paths) == ["cct_xs_v1_global.onnx", "y5fu_320x_sim.onnx"]
     return build_pipeline(vision, model_dir)
@@ -41,7 +37,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PlatePipeline:
 @pytest.mark.slow
 def test_recognize_reads_real_plates(pipeline: PlatePipeline) -> None:
     hits = total = 0
-    for scene in load_scenes(EU)[:10]:
+    for scene in load_scenes(EU_PHOTOS)[:10]:
         image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
         results = pipeline.recognize(image)
         assert len(results) <= pipeline.max_plates
@@ -56,7 +52,7 @@ def test_recognize_reads_real_plates(pipeline: PlatePipeline) -> None:
 
 @pytest.mark.slow
 def test_stages_compose_like_recognize(pipeline: PlatePipeline) -> None:
-    image = np.asarray(cv2.imread(str(load_scenes(EU)[0].image)), np.uint8)
+    image = np.asarray(cv2.imread(str(load_scenes(EU_PHOTOS)[0].image)), np.uint8)
     detections = pipeline.detect(image)
     crops = [pipeline.crop(image, d) for d in detections]
     assert all(c.shape[0] == pipeline.crop_height for c in crops)

@@ -17,33 +17,26 @@ from lanescreen.vision.rectify import crop_plate
 from lanescreen.vision.types import PlateDetection
 from lanescreen.vision.weights import ModelError
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-MODELS = SHARED / "models"
-EU = SHARED / "eval" / "plates" / "openalpr_eu_dev"
-
-needs_data = pytest.mark.skipif(
-    not (MODELS / "cct_xs_v1_global.onnx").is_file() or not EU.is_dir(),
-    reason=f"real models or photos not found under {SHARED}",
-)
+from tests.support import EU_PHOTOS, SHARED_MODELS, needs_shared
 
 
 @pytest.fixture(scope="module")
 def reader() -> FastPlateOcrReader:
-    return FastPlateOcrReader(MODELS / "cct_xs_v1_global.onnx", threads=1)
+    return FastPlateOcrReader(SHARED_MODELS / "cct_xs_v1_global.onnx", threads=1)
 
 
 @pytest.fixture(scope="module")
 def labelled_crops() -> list[tuple[np.ndarray, str]]:
-    """Ground-truth crops (labelled box + the pipeline's margin) of 20 EU photos."""
+    """Ground-truth crops (labelled box + the pipeline's margin) of 20 EU_PHOTOS photos."""
     out = []
-    for scene in load_scenes(EU)[:20]:
+    for scene in load_scenes(EU_PHOTOS)[:20]:
         image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
         for plate in scene.plates:
             out.append((crop_plate(image, PlateDetection(plate.box, 1.0)), plate.text))
     return out
 
 
-@needs_data
+@needs_shared
 @pytest.mark.slow
 def test_reads_real_plates(
     reader: FastPlateOcrReader, labelled_crops: list[tuple[np.ndarray, str]]
@@ -66,7 +59,7 @@ def test_reads_real_plates(
         assert all(c <= result.confidence for c in confidences)
 
 
-@needs_data
+@needs_shared
 @pytest.mark.slow
 def test_batch_equals_single_and_odd_crops(
     reader: FastPlateOcrReader, labelled_crops: list[tuple[np.ndarray, str]]

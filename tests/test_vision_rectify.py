@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -11,15 +9,15 @@ from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.vision.rectify import crop_plate
 from lanescreen.vision.types import Box, PlateDetection
 
-EU = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "plates" / "openalpr_eu_dev"
+from tests.support import EU_PHOTOS, needs_shared
 
-pytestmark = pytest.mark.skipif(not EU.is_dir(), reason=f"real photos not found in {EU}")
+pytestmark = needs_shared
 
 
 @pytest.fixture(scope="module")
 def plate() -> np.ndarray:
-    """A real plate cut from a labelled EU photo (its box, no margin)."""
-    scene = load_scenes(EU)[0]
+    """A real plate cut from a labelled EU_PHOTOS photo (its box, no margin)."""
+    scene = load_scenes(EU_PHOTOS)[0]
     box = scene.plates[0].box
     image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
     x, y, w, h = int(box.x), int(box.y), int(box.width), int(box.height)

@@ -13,12 +13,7 @@ import pytest
 from lanescreen.vision import weights
 from lanescreen.vision.weights import ModelError, fetch, require, required_models, verify
 
-SHARED_MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
-
-needs_models = pytest.mark.skipif(
-    not (SHARED_MODELS / "face_detection_yunet_2023mar.onnx").is_file(),
-    reason=f"real model files not found in {SHARED_MODELS}",
-)
+from tests.support import SHARED_MODELS, needs_shared
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -44,7 +39,7 @@ def serve() -> Iterator[Any]:
         server.server_close()
 
 
-@needs_models
+@needs_shared
 def test_fetch_from_url_mirror_verifies_and_skips_present(tmp_path: Path, serve: Any) -> None:
     mirror = serve(SHARED_MODELS)
     paths = fetch(["yunet", "cct_xs_v1_global"], tmp_path, mirror=mirror, progress=False)
@@ -56,13 +51,13 @@ def test_fetch_from_url_mirror_verifies_and_skips_present(tmp_path: Path, serve:
     assert paths[0].stat().st_mtime_ns == before  # valid file kept, mirror never contacted
 
 
-@needs_models
+@needs_shared
 def test_fetch_from_directory_mirror(tmp_path: Path) -> None:
     (path,) = fetch(["yunet"], tmp_path / "models", mirror=str(SHARED_MODELS), progress=False)
     assert require(tmp_path / "models", "yunet") == path
 
 
-@needs_models
+@needs_shared
 def test_corrupt_download_refused_and_deleted(tmp_path: Path, serve: Any) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -75,7 +70,7 @@ def test_corrupt_download_refused_and_deleted(tmp_path: Path, serve: Any) -> Non
     assert list(models.iterdir()) == []  # no partial file left behind
 
 
-@needs_models
+@needs_shared
 def test_oversized_download_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -86,7 +81,7 @@ def test_oversized_download_refused(tmp_path: Path) -> None:
     assert list((tmp_path / "models").iterdir()) == []
 
 
-@needs_models
+@needs_shared
 def test_corrupt_file_in_model_dir_is_replaced(tmp_path: Path) -> None:
     target = tmp_path / "face_detection_yunet_2023mar.onnx"
     target.write_bytes(b"not a model")
@@ -148,7 +143,7 @@ def test_every_spec_is_pinned() -> None:
         assert len(model.sha256) == 64 or (not model.sha256 and len(model.md5) == 32)
 
 
-@needs_models
+@needs_shared
 def test_registry_matches_shared_manifest() -> None:
     rows = (SHARED_MODELS / "MANIFEST.tsv").read_text().splitlines()[1:]
     manifest = {r.split("\t")[0]: (int(r.split("\t")[1]), r.split("\t")[2]) for r in rows}
@@ -157,7 +152,7 @@ def test_registry_matches_shared_manifest() -> None:
             assert (model.size, model.sha256) == manifest[model.filename]
 
 
-@needs_models
+@needs_shared
 def test_publisher_zip_is_unpacked_and_verified(tmp_path: Path, serve: Any) -> None:
     """EasyOCR-style publishing: a zip at the URL, the checksum pinned on the unpacked member."""
     import dataclasses

@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.decisions import CameraRole, Decision, Outcome
 from ..domain.screening import FrameInput
-from ..domain.watchlists import EntryFields, ListKind, MatchMode, PlateEntry, Watchlist
+from ..domain.watchlists import ListKind, MatchMode, PlateEntry, Watchlist
 from ..v1 import common_pb2, screening_pb2, watchlist_pb2
 from ..vision.types import Box
 
@@ -178,19 +178,4 @@ def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
         "legal_basis": msg.legal_basis,
         "owner": msg.owner,
         "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
-    }
-
-
-def entry_fields_to_raw(fields: EntryFields) -> dict[str, Any]:
-    return {
-        "plate": fields.plate,
-        "region": fields.region,
-        "match_mode": fields.match_mode.value,
-        "category": fields.category,
-        "action": fields.action,
-        "priority": fields.priority,
-        "reason": fields.reason,
-        "legal_basis": fields.legal_basis,
-        "owner": fields.owner,
-        "expires_at": fields.expires_at,
     }

@@ -18,7 +18,6 @@ from ..v1 import watchlist_pb2, watchlist_pb2_grpc
 from .mapping import (
     KIND_FROM_PB,
     entry_fields_raw,
-    entry_fields_to_raw,
     entry_to_pb,
     watchlist_to_pb,
 )
@@ -117,7 +116,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         if not paths:
             raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
         incoming = entry_fields_raw(request.entry)
-        merged = entry_fields_to_raw(current.fields)
+        merged = current.fields.as_dict()
         for path in paths:
             if path not in incoming:
                 raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")

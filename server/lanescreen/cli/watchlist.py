@@ -159,21 +159,13 @@ def watchlist_json(wl: Watchlist) -> dict[str, Any]:
 
 
 def entry_json(entry: PlateEntry) -> dict[str, Any]:
-    f = entry.fields
+    expires = entry.fields.expires_at
     return {
         "id": entry.id,
         "watchlist_id": entry.watchlist_id,
-        "plate": f.plate,
+        **entry.fields.as_dict(),
+        "expires_at": expires.isoformat() if expires else None,
         "normalized_plate": entry.normalized_plate,
-        "region": f.region,
-        "match_mode": f.match_mode.value,
-        "category": f.category,
-        "action": f.action,
-        "priority": f.priority,
-        "reason": f.reason,
-        "legal_basis": f.legal_basis,
-        "owner": f.owner,
-        "expires_at": f.expires_at.isoformat() if f.expires_at else None,
         "created_by": entry.created_by,
         "created_at": entry.created_at.isoformat(),
         "updated_at": entry.updated_at.isoformat(),

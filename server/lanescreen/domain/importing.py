@@ -85,19 +85,10 @@ def format_export(entries: Iterable[PlateEntry], fmt: str = "csv") -> bytes:
 
 
 def _entry_record(entry: PlateEntry) -> dict[str, Any]:
-    f = entry.fields
-    return {
-        "plate": f.plate,
-        "region": f.region,
-        "match_mode": f.match_mode.value,
-        "category": f.category,
-        "action": f.action,
-        "priority": f.priority,
-        "reason": f.reason,
-        "legal_basis": f.legal_basis,
-        "owner": f.owner,
-        "expires_at": f.expires_at.isoformat() if f.expires_at else "",
-    }
+    record = entry.fields.as_dict()
+    expires = entry.fields.expires_at
+    record["expires_at"] = expires.isoformat() if expires else ""
+    return record
 
 
 def _decode(data: bytes) -> str:

@@ -67,6 +67,12 @@ class EntryFields:
     def normalized_plate(self) -> str:
         return normalize_plate(self.plate)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name, in ENTRY_FIELD_NAMES order, as :func:`validate_entry` accepts them."""
+        values = {name: getattr(self, name) for name in ENTRY_FIELD_NAMES}
+        values["match_mode"] = self.match_mode.value
+        return values
+
 
 @dataclass(frozen=True)
 class PlateEntry:

@@ -383,19 +383,7 @@ def _entry(row: EntryRow) -> PlateEntry:
 
 
 def _field_values(fields: EntryFields) -> dict[str, Any]:
-    return {
-        "plate": fields.plate,
-        "normalized_plate": fields.normalized_plate,
-        "region": fields.region,
-        "match_mode": fields.match_mode.value,
-        "category": fields.category,
-        "action": fields.action,
-        "priority": fields.priority,
-        "reason": fields.reason,
-        "legal_basis": fields.legal_basis,
-        "owner": fields.owner,
-        "expires_at": fields.expires_at,
-    }
+    return {**fields.as_dict(), "normalized_plate": fields.normalized_plate}
 
 
 def _entry_values(

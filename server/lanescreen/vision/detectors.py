@@ -32,7 +32,7 @@ def order_corners(points: FloatArray) -> tuple[Point, Point, Point, Point]:
     most to the right (the top edge of a plate, which is wider than tall), so tilted plates keep
     their corners' meaning where a plain sort by y would swap them.
     """
-    pts = np.asarray(points, dtype=np.float64).reshape(4, 2)
+    pts: npt.NDArray[np.float64] = np.asarray(points, dtype=np.float64).reshape(4, 2)
     centre = pts.mean(axis=0)
     pts = pts[np.argsort(np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0]))]
     start = int(np.argmax(np.roll(pts[:, 0], -1) - pts[:, 0]))
