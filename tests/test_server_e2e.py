@@ -329,6 +329,44 @@ def test_clear_reads_are_kept_minimally_and_purged(client: Client) -> None:
     before = client.server.decisions.count_clear_reads()
     client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
     assert client.server.decisions.count_clear_reads() == before + 1
-    client.server.config.storage.clear_retention_hours = 0
-    assert client.server.purge_expired_reads() >= before + 1
+    storage = client.server.config.storage
+    kept, storage.clear_retention_hours = storage.clear_retention_hours, 0
+    try:
+        assert client.server.purge_expired_reads() >= before + 1
+    finally:
+        storage.clear_retention_hours = kept
     assert client.server.decisions.count_clear_reads() == 0
+
+
+def test_lane_simulator_streams_a_folder_and_a_video_and_prints_json_lines(
+    client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lanescreen.cli.main import main
+
+    target = f"127.0.0.1:{client.server.port}"
+    assert (
+        main(["lane", str(EU), "--server", target, "--lane", "lane-1", "--limit", "3", "--json"])
+        == 0
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["frame_id"] for line in lines] == sorted(p.name for p in EU.glob("*.jpg"))[:3]
+    assert all(line["decision"]["outcome"].startswith("OUTCOME_") for line in lines)
+
+    video = tmp_path / "lane.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (1280, 720))
+    for photo in (LISTED_PHOTO, UNLISTED_PHOTO):
+        writer.write(cv2.resize(cv2.imread(str(EU / photo)), (1280, 720)))
+    writer.release()
+    assert main(["lane", str(video), "--server", target, "--lane", "lane-1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].startswith("lane-000001:")
+    assert all(("HIT" in line or "CLEAR" in line or "REVIEW" in line) for line in out)
+
+
+def test_lane_simulator_names_a_missing_source_or_server(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from lanescreen.cli.main import main
+
+    assert main(["lane", "/nonexistent/folder", "--server", "127.0.0.1:1"]) == 2
+    assert "cannot open" in capsys.readouterr().err
