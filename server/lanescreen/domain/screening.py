@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
-from ..vision.image import decode_frame, encode_jpeg
+from ..vision.image import FrameError, decode_frame, encode_jpeg
 from ..vision.pipeline import PlatePipeline
 from ..vision.types import Box, Image, PlateDetection
 from .decisions import (
@@ -43,8 +43,31 @@ from .watchlists import ListKind
 
 log = logging.getLogger(__name__)
 
-RESERVE_MS = 25.0
-"""Budget kept back from recognition for matching, evidence, logging and the reply."""
+MAX_RESERVE_SHARE = 0.4
+"""At most this share of a budget is kept back from recognition for the work after it."""
+
+
+class _TailEstimate:
+    """How long matching, evidence and logging take after recognition: a slowly decaying maximum.
+
+    The budget kept back from recognition follows what that tail really costs on this machine and
+    database, so a slow disk or a loaded host shortens recognition rather than making replies late.
+    """
+
+    FLOOR_MS = 15.0
+    MARGIN = 1.25
+    DECAY = 0.98
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = self.FLOOR_MS
+
+    def observe(self, ms: float) -> None:
+        with self._lock:
+            self._value = max(ms, self.FLOOR_MS, self._value * self.DECAY)
+
+    def reserve_ms(self) -> float:
+        return self._value * self.MARGIN
 
 
 class UnsupportedCameraError(Exception):
@@ -83,12 +106,9 @@ class _Progress:
         self.timings.append(StageTiming(self.stage, (now - self.started) * 1000))
         self.stage, self.started = stage, now
 
-    def finish(self) -> None:
-        self.enter("done")
-
 
 class _Abandoned(Exception):
-    pass
+    """Stops a worker at a stage boundary once the caller has answered without it."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +132,7 @@ class Screener:
         self._pipeline = pipeline
         self._watchlists = watchlists
         self._sink = sink
+        self._tail = _TailEstimate()
         self._pool = ThreadPoolExecutor(
             max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
         )
@@ -154,60 +175,15 @@ class Screener:
         if deadline is not None:
             budget_end = min(budget_end, deadline)
         budget_ms = max(0, round((budget_end - received_at) * 1000))
-        recognition_end = budget_end - min(RESERVE_MS, budget_ms * 0.2) / 1000
-
-        progress = _Progress(started=received_at)
-        future: Future[_Recognition] = self._pool.submit(self._recognise, frame, progress)
-        timeout = max(0.0, recognition_end - time.perf_counter())
-        recognition: _Recognition | None = None
-        verdict: Verdict | None = None
-        try:
-            recognition = future.result(timeout=timeout)
-        except FutureTimeout:
-            progress.abandoned.set()
-            stage = progress.stage
-            verdict = Verdict(
-                Outcome.REVIEW,
-                [
-                    Reason(
-                        ReasonCode.BUDGET_EXCEEDED,
-                        f"recognition did not finish within the lane's {budget_ms} ms budget "
-                        f"(still in stage {stage!r})",
-                        stage=stage,
-                    )
-                ],
-            )
-            timings = [
-                *progress.timings,
-                StageTiming(stage, (time.perf_counter() - progress.started) * 1000),
-            ]
-        except _Abandoned:  # pragma: no cover - only raised after a timeout set the flag
-            raise
-        except Exception as exc:
-            from ..vision.image import FrameError
-
-            if isinstance(exc, FrameError):
-                raise
-            log.exception("recognition failed for lane %s frame %s", frame.lane_id, frame.frame_id)
-            verdict = Verdict(
-                Outcome.REVIEW,
-                [
-                    Reason(
-                        ReasonCode.RECOGNITION_FAILED,
-                        f"recognition failed: {exc}",
-                        stage=progress.stage,
-                    )
-                ],
-            )
-            timings = list(progress.timings)
-        else:
-            timings = list(progress.timings)
-
+        reserve_ms = min(self._tail.reserve_ms(), budget_ms * MAX_RESERVE_SHARE)
+        recognition, verdict, timings = self._recognise_within(
+            frame, received_at, budget_end - reserve_ms / 1000, budget_ms
+        )
+        tail_start = time.perf_counter()
         reads = recognition.reads if recognition else []
-        match_start = time.perf_counter()
         if verdict is None:
             verdict = self._decide(lane, reads)
-        timings.append(StageTiming("match", (time.perf_counter() - match_start) * 1000))
+        timings.append(StageTiming("match", (time.perf_counter() - tail_start) * 1000))
 
         evidence: Evidence | None = None
         if verdict.outcome is not Outcome.CLEAR:
@@ -216,7 +192,6 @@ class Screener:
             timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
 
         now = datetime.now(UTC)
-        total_ms = (time.perf_counter() - received_at) * 1000
         decision = Decision(
             decision_id=str(uuid.uuid4()),
             lane_id=lane.id,
@@ -226,24 +201,56 @@ class Screener:
             reasons=tuple(verdict.reasons),
             plates=tuple(reads),
             matches=tuple(verdict.matches),
-            timings=tuple(t for t in timings if t.stage != "done"),
+            timings=tuple(timings),
             budget_ms=budget_ms,
-            budget_met=total_ms <= budget_ms,
-            total_ms=total_ms,
+            budget_met=True,  # settled below, once logging has been timed
+            total_ms=0.0,
             captured_at=frame.captured_at or now,
             decided_at=now,
             passage_id=frame.passage_id,
         )
         log_start = time.perf_counter()
         self._sink.record(decision, evidence)
-        log_ms = (time.perf_counter() - log_start) * 1000
-        total_ms = (time.perf_counter() - received_at) * 1000
+        finished = time.perf_counter()
+        self._tail.observe((finished - tail_start) * 1000)
+        total_ms = (finished - received_at) * 1000
         return replace(
             decision,
-            timings=(*decision.timings, StageTiming("log", log_ms)),
+            timings=(*decision.timings, StageTiming("log", (finished - log_start) * 1000)),
             total_ms=total_ms,
             budget_met=total_ms <= budget_ms,
         )
+
+    def _recognise_within(
+        self, frame: FrameInput, received_at: float, end: float, budget_ms: int
+    ) -> tuple[_Recognition | None, Verdict | None, list[StageTiming]]:
+        """Run recognition on a worker until ``end``; a verdict comes back only if it overran or failed.
+
+        Bad images raise FrameError (the caller answers with a status, not a decision).
+        """
+        progress = _Progress(started=received_at)
+        future: Future[_Recognition] = self._pool.submit(self._recognise, frame, progress)
+        try:
+            recognition = future.result(timeout=max(0.0, end - time.perf_counter()))
+        except FutureTimeout:
+            progress.abandoned.set()
+            stage = progress.stage
+            detail = (
+                f"recognition did not finish within the lane's {budget_ms} ms budget "
+                f"(still in stage {stage!r})"
+            )
+            verdict = Verdict(Outcome.REVIEW, [Reason(ReasonCode.BUDGET_EXCEEDED, detail, stage)])
+            elapsed_ms = (time.perf_counter() - progress.started) * 1000
+            return None, verdict, [*progress.timings, StageTiming(stage, elapsed_ms)]
+        except FrameError:
+            raise
+        except Exception as exc:
+            log.exception("recognition failed for lane %s frame %s", frame.lane_id, frame.frame_id)
+            reason = Reason(
+                ReasonCode.RECOGNITION_FAILED, f"recognition failed: {exc}", progress.stage
+            )
+            return None, Verdict(Outcome.REVIEW, [reason]), list(progress.timings)
+        return recognition, None, [t for t in progress.timings if t.stage != "done"]
 
     def _decide(self, lane: LaneConfig, reads: list[PlateRead]) -> Verdict:
         index = self._watchlists.index()
@@ -308,7 +315,7 @@ class Screener:
         crops = [self._pipeline.crop(image, det) for det in detections]
         enter("read")
         texts = self._pipeline.read(crops) if crops else []
-        progress.finish()
+        progress.enter("done")
         reads = []
         for det, text in zip(detections, texts, strict=True):
             clean, confidences = normalize_read(text.text, text.char_confidences)
