@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,7 @@ def register(subparsers: Any) -> None:
         "--fps",
         type=float,
         default=0.0,
-        help="frames per second to send (default: as fast as answered)",
+        help="frames per second to send (default: the next frame once the last is answered)",
     )
     parser.add_argument("--limit", type=int, default=0, help="stop after N frames")
     parser.add_argument("--region", default="", help="plate region hint (us, eu, cn, br)")
@@ -110,9 +111,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if first is None:
         return fail(f"no frames in {args.source!r}", 2)
 
+    answered = threading.Semaphore(1)
+
     def requests() -> Iterator[screening_pb2.Frame]:
+        # Without --fps the terminal sends the next frame once the last is answered, as a lane
+        # camera triggered per vehicle would; with --fps it sends at that rate regardless.
         interval = 1.0 / args.fps if args.fps > 0 else 0.0
         for frame_id, image in _chain(first, frames):
+            if not interval:
+                answered.acquire()
             started = time.perf_counter()
             captured = Timestamp()
             captured.GetCurrentTime()
@@ -137,6 +144,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         stub = screening_pb2_grpc.ScreeningServiceStub(channel)
         try:
             for response in stub.Screen(requests()):
+                answered.release()
                 if response.HasField("error"):
                     key = "ERROR"
                 else:

@@ -167,6 +167,8 @@ class Screener:
         unknown lane, ``vision.image.FrameError`` for a bad image and UnsupportedCameraError.
         """
         lane = self.lane(frame.lane_id)
+        if not frame.plate_region and lane.region:
+            frame = replace(frame, plate_region=lane.region)
         if frame.camera is CameraRole.DRIVER:
             raise UnsupportedCameraError(
                 "driver-camera frames need face screening, which this server version does not have"

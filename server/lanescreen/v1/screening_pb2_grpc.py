@@ -53,6 +53,9 @@ class ScreeningServiceServicer:
         """A lane's terminal streams frames and receives one ScreenResponse per frame, in order.
         A bad frame (corrupt, empty, too large, unknown lane) gets a ScreenResponse carrying an error
         status and the stream goes on. Only transport failures end the stream.
+        A stream's frames are screened in order, one at a time, and each budget starts when the server
+        takes the frame off the stream: send the next frame once the last is answered, or open one
+        stream per camera, so frames do not queue unseen in the transport.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -340,7 +340,15 @@ def _fetch_one(model: ModelSpec, model_dir: Path, mirror: str, progress: bool) -
     part = _temp_path(model_dir, model.filename, ".part")
     unpacked = _temp_path(model_dir, model.filename, ".unpacked") if zipped else part
     try:
-        _download(location, part, None if zipped else model.size, model.filename, progress)
+        try:
+            _download(location, part, None if zipped else model.size, model.filename, progress)
+        except ModelError as exc:
+            if mirror:
+                raise
+            raise ModelError(
+                f"{exc}. Without internet access, set LANESCREEN_MODEL_MIRROR to a directory or "
+                f"URL serving the model files, or put {model.filename} in {model_dir}"
+            ) from exc
         if zipped:
             _extract(part, model.archive_member, unpacked)
         actual = _hash_file(unpacked, model.algorithm)
