@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from benchutil import SHARED, pin_one_core
 from lanescreen.config import load_config
 from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.evaluation.plates import STAGES, RunMetrics, evaluate_scenes
@@ -26,17 +26,6 @@ from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
 from lanescreen.vision.types import PlateDetector, PlateReader
 from lanescreen.vision.weights import DETECTOR_MODELS, READER_MODELS, ModelError, fetch
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-
-
-def _pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"pinned to CPU {core}"
-    return "not pinned (no sched_setaffinity here)"
 
 
 def _model_dir(requested: Path | None, names: list[str]) -> Path:
@@ -86,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     detector_names = args.detector or list(DETECTOR_NAMES)
     reader_names = args.reader or list(READER_NAMES)
-    pinning = _pin_one_core()
+    pinning = pin_one_core()
     if not args.dataset.is_dir():
         print(f"bench: dataset {args.dataset} not found", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from typing import Any
 
 import grpc
 import numpy as np
+from benchutil import SHARED
 from lanescreen.api.server import LanescreenServer
 from lanescreen.config import (
     Config,
@@ -40,9 +41,6 @@ from lanescreen.v1 import (
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 
 def _pct(values: list[float]) -> dict[str, float]:

@@ -7,8 +7,9 @@ from pathlib import Path
 from ..types import PlateReader
 from ..weights import READER_MODELS, require
 
-READER_NAMES = tuple(READER_MODELS)
-"""``fast_plate_ocr`` (default, ONNX) and ``easyocr`` (PyTorch, imported only when chosen)."""
+READER_NAMES = (*READER_MODELS, "lanescreen")
+"""``fast_plate_ocr`` (default, ONNX), ``easyocr`` (PyTorch, imported only when chosen) and
+``lanescreen`` (the project's own model, shipped in the package, read through EasyOCR)."""
 
 
 def build_reader(name: str, model_dir: Path, threads: int = 1) -> PlateReader:
@@ -21,4 +22,8 @@ def build_reader(name: str, model_dir: Path, threads: int = 1) -> PlateReader:
         from .easyocr_reader import EasyOcrReader
 
         return EasyOcrReader(model_dir, threads=threads)
+    if name == "lanescreen":
+        from .lanescreen_reader import build_lanescreen_reader
+
+        return build_lanescreen_reader(threads)
     raise ValueError(f"unknown plate reader {name!r} (known: {', '.join(READER_NAMES)})")

@@ -1,0 +1,66 @@
+"""Milliseconds to read one plate crop with lanescreen's own model through EasyOCR, one core.
+
+    .venv/bin/python bench/bench_reader.py [--dataset DIR] [--limit N] [--repeat R] [--json]
+
+Crops are the ground-truth crops of an openalpr-style set (the labelled box cut as the pipeline
+cuts it: 64 px tall, margin 0.2 x height), read one per ``reader.read([crop])`` call, as the
+server reads them. torch uses one thread and the process is pinned to one CPU where the OS
+allows. Prints p50/p95/mean per crop after one warm-up pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from benchutil import SHARED, pin_one_core
+from lanescreen.training.real_sets import truth_crops
+from lanescreen.vision.readers.lanescreen_reader import build_lanescreen_reader
+
+DEFAULT_SET = SHARED / "eval" / "plates" / "openalpr_eu_dev"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_SET)
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    pinned = pin_one_core()
+    reader = build_lanescreen_reader(threads=1)
+    crops = [c.image for c in truth_crops(args.dataset)][: args.limit]
+    for crop in crops:  # warm-up: first calls allocate
+        reader.read([crop])
+    times = []
+    for _ in range(args.repeat):
+        for crop in crops:
+            start = time.perf_counter()
+            reader.read([crop])
+            times.append((time.perf_counter() - start) * 1000)
+    result = {
+        "reader": reader.name,
+        "dataset": str(args.dataset),
+        "crops": len(crops),
+        "reads": len(times),
+        "cpu": pinned,
+        "ms_per_crop_p50": round(float(np.percentile(times, 50)), 2),
+        "ms_per_crop_p95": round(float(np.percentile(times, 95)), 2),
+        "ms_per_crop_mean": round(float(np.mean(times)), 2),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"{result['reader']} on {result['crops']} crops x {args.repeat} ({pinned}): "
+            f"p50 {result['ms_per_crop_p50']} ms, p95 {result['ms_per_crop_p95']} ms, "
+            f"mean {result['ms_per_crop_mean']} ms per crop"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""``lanescreen train plates``: train, export in EasyOCR's format, measure, write a model card."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from lanescreen.config import Config
+
+from .common import add_json_flag, fail, print_json
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("train", help="train lanescreen's own models")
+    kinds = parser.add_subparsers(dest="train_kind", metavar="MODEL", required=True)
+    plates = kinds.add_parser(
+        "plates",
+        help="the plate recogniser (EasyOCR custom network)",
+        description="Renders plates on the fly, trains a CTC recogniser on the CPU, writes "
+        "NAME.yaml/.py/.pth (EasyOCR's custom-model format) and MODEL_CARD.md to --out, with "
+        "exact-read rates measured through EasyOCR.",
+    )
+    plates.add_argument("--out", type=Path, required=True, metavar="DIR")
+    plates.add_argument("--steps", type=int, default=12000, help="optimiser steps (default 12000)")
+    plates.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
+    plates.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    plates.add_argument(
+        "--finetune-cn",
+        choices=("a", "b"),
+        default=None,
+        metavar="HALF",
+        help="mix half a or b of lprnet_cn_dev into training; the other half is measured",
+    )
+    plates.add_argument("--resume", type=Path, default=None, metavar="CKPT")
+    plates.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/eval/plates"),
+        help="folder holding lprnet_cn_dev, openalpr_us, openalpr_eu_dev (default ../shared/eval/plates)",
+    )
+    plates.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    plates.add_argument("--name", default="lanescreen_plate", help="network name (NAME.*)")
+    plates.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_json_flag(plates)
+    plates.set_defaults(handler=run_plates)
+    half = kinds.add_parser(
+        "cn-half",
+        help="write one fixed half of lprnet_cn_dev as a crop set, to measure on the other half",
+        description="Writes DIR/ground_truth.csv and DIR/images/ (links) for half a or b of the "
+        "lprnet_cn_dev split that --finetune-cn uses, for `lanescreen eval plates DIR`.",
+    )
+    half.add_argument("half", choices=("a", "b"), metavar="HALF")
+    half.add_argument("--out", type=Path, required=True, metavar="DIR")
+    half.add_argument("--data", type=Path, default=Path("../shared/eval/plates"))
+    half.set_defaults(handler=run_cn_half)
+
+
+def run_cn_half(args: argparse.Namespace, config: Config) -> int:
+    from lanescreen.evaluation.plate_sets import DatasetError
+    from lanescreen.training.real_sets import CN_SET, write_half
+
+    try:
+        count = write_half(args.data / CN_SET, args.half, args.out)
+    except (DatasetError, OSError) as exc:
+        return fail(f"cannot write the half: {exc}")
+    print(f"wrote half {args.half} of {CN_SET} ({count} crops) to {args.out}")
+    return 0
+
+
+def run_plates(args: argparse.Namespace, config: Config) -> int:
+    if args.steps < 1 or args.batch < 2 or args.threads < 1:
+        return fail("--steps, --batch and --threads must be positive (batch at least 2)", 2)
+    if args.resume is not None and not args.resume.is_file():
+        return fail(f"--resume: {args.resume} is not a file", 2)
+    try:
+        from lanescreen.training.easyocr_format import ModelSpec, export
+        from lanescreen.training.report import measure, write_card
+        from lanescreen.training.synth import CHARSET
+        from lanescreen.training.train import TrainConfig, train
+    except ImportError as exc:
+        return fail(f"training needs torch, easyocr and the renderer: {exc}")
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    spec = ModelSpec(args.name, CHARSET)
+    train_config = TrainConfig(
+        out=args.out,
+        steps=args.steps,
+        batch=args.batch,
+        seed=args.seed,
+        finetune_cn=args.finetune_cn,
+        data_dir=args.data,
+        threads=args.threads,
+        resume=args.resume,
+        name=args.name,
+    )
+    network, result = train(train_config, spec, progress=not args.quiet, log=log)
+    files = export(network, spec, args.out, args.out)
+    report = measure(files, spec, train_config, log=log)
+    write_card(args.out / "MODEL_CARD.md", spec, train_config, result, files, report)
+    summary = {
+        "out": str(args.out),
+        "files": [str(files.yaml), str(files.network), str(files.weights)],
+        "sha256": files.sha256,
+        "steps": result.steps,
+        "minutes": round(result.seconds / 60, 1),
+        "samples_per_s": round(result.samples_per_s, 1),
+        **report.as_dict(),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        log(f"wrote {args.out / 'MODEL_CARD.md'}; weights sha256 {files.sha256}")
+    return 0

@@ -1,0 +1,159 @@
+"""US plates: 12 x 6 in (305 x 152 mm), every state its own artwork.
+
+What varies is what a reader must learn to ignore: pale backgrounds and graphics, the state's
+name at the top and a slogan at the bottom in small or decorative type, registration stickers,
+an emblem between character groups. The number itself is dark, condensed and about 70 mm tall,
+in the common 3-4 letter-and-digit formats, vanity texts, and rarely two rows (motorcycles).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..elements import Colour, Disc, Fill, Gradient, Item, PlateDesign, Polygon, Rect, Text
+from .common import Row, emblem, fill_pattern, jitter, layout_row, pick
+
+WIDTH, HEIGHT = 305.0, 152.0
+
+STATES = (
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
+    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas",
+    "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota",
+    "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey",
+    "New Mexico", "New York", "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon",
+    "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas",
+    "Utah", "Vermont", "Virginia", "Washington", "West Virginia", "Wisconsin", "Wyoming",
+    "Washington, D.C.",
+)  # fmt: skip
+SLOGANS = (
+    "Land of Lincoln", "The Empire State", "Sunshine State", "Grand Canyon State",
+    "Show-Me State", "Great Lakes", "The Lone Star State", "Garden State", "Peach State",
+    "Live Free or Die", "Famous Potatoes", "Green Mountain State", "Keystone State",
+    "America's Dairyland", "Evergreen State", "First in Flight", "10,000 Lakes",
+    "The Natural State", "Wild, Wonderful", "Pure Michigan", "Spirit of America",
+    "Vacationland", "Discover Oregon", "Centennial State", "The Last Frontier", "Aloha State",
+    "Ocean State", "dmv.ca.gov", "visitPA.com", "Taxation without Representation",
+    "Vehicle Mfr", "Collector", "Commercial", "Dealer", "Sesquicentennial 1867-2017",
+    "In God We Trust", "Bluegrass State", "Big Sky Country", "Sportsman's Paradise",
+)  # fmt: skip
+FORMATS = (
+    "@@@-####", "@@@ ####", "@@@####", "#@@@###", "# @@@ ###", "###-@@@", "### @@@",
+    "@@@-###", "@@@ ###", "@@#-@#@", "@@# @#@", "@@#|@#@", "#@@-####", "@@@|####",
+    "###|@@@", "@@ #####", "#@@ @##", "@@@-@##", "##@ @##",
+)  # fmt: skip
+
+INKS: tuple[Colour, ...] = (
+    (90, 30, 15),
+    (25, 25, 25),
+    (40, 25, 120),
+    (35, 80, 20),
+    (30, 30, 180),
+    (90, 20, 70),
+)
+PALE: tuple[Colour, ...] = (
+    (245, 245, 245),
+    (215, 235, 245),
+    (245, 230, 215),
+    (200, 240, 250),
+    (225, 225, 225),
+    (240, 245, 225),
+    (230, 220, 240),
+)
+DARK: tuple[Colour, ...] = ((110, 40, 10), (25, 25, 25), (30, 80, 20), (40, 20, 110))
+STRONG: tuple[Colour, ...] = ((30, 30, 200), (150, 60, 10), (25, 25, 25), (40, 120, 30))
+
+
+def _number(rng: np.random.Generator) -> str:
+    if rng.random() < 0.1:
+        n = int(rng.integers(2, 8))
+        return fill_pattern("*" * n, rng, p_digit=0.35)
+    return fill_pattern(pick(rng, FORMATS), rng)
+
+
+def _background(rng: np.random.Generator, dark: bool) -> list[Item]:
+    plate = Rect(0, 0, WIDTH, HEIGHT)
+    if dark:
+        return [Fill(plate, jitter(pick(rng, DARK), rng, 20))]
+    top, bottom = jitter(pick(rng, PALE), rng, 10), jitter(pick(rng, PALE), rng, 10)
+    items: list[Item] = [Gradient(plate, top, bottom) if rng.random() < 0.5 else Fill(plate, top)]
+    if rng.random() < 0.3:
+        base = HEIGHT * rng.uniform(0.55, 0.85)
+        xs = np.linspace(0, WIDTH, int(rng.integers(4, 9)))
+        peaks = [(float(x), float(base - rng.uniform(0, 45))) for x in xs]
+        colour = jitter(pick(rng, PALE), rng, 40)
+        items.append(Polygon(((0.0, HEIGHT), *peaks, (WIDTH, HEIGHT)), colour))
+    if rng.random() < 0.2:
+        x, y = rng.uniform(40, 260), rng.uniform(30, 110)
+        items.append(
+            Disc(float(x), float(y), float(rng.uniform(20, 60)), jitter(pick(rng, PALE), rng, 40))
+        )
+    return items
+
+
+def _decorations(rng: np.random.Generator, dark: bool, ink: Colour) -> list[Item]:
+    items: list[Item] = []
+    state = pick(rng, STATES)
+    state = state.upper() if rng.random() < 0.5 else state
+    font = "display" if rng.random() < 0.6 else "text"
+    if rng.random() < 0.2:
+        band = jitter(pick(rng, STRONG), rng, 30)
+        items.append(Fill(Rect(0, 0, WIDTH, 32), band))
+        items.append(Text(state, Rect(50, 4, 205, 24), (245, 245, 245), font))
+    elif rng.random() < 0.9:
+        colour = (235, 235, 235) if dark else jitter(pick(rng, STRONG), rng, 30)
+        items.append(Text(state, Rect(45, 5, 215, float(rng.uniform(16, 28))), colour, font))
+    if rng.random() < 0.6:
+        colour = (235, 235, 235) if dark else jitter(pick(rng, (*STRONG, ink)), rng, 30)
+        h = float(rng.uniform(9, 15))
+        items.append(Text(pick(rng, SLOGANS), Rect(40, 146 - h, 225, h), colour, "text"))
+    for x in (8.0, WIDTH - 48.0):
+        if rng.random() < 0.4:
+            sticker = jitter(pick(rng, ((40, 180, 240), (60, 160, 60), (200, 120, 40))), rng, 40)
+            items.append(Fill(Rect(x, 8, 40, 24), sticker, radius=2.0))
+            items.append(
+                Text(
+                    fill_pattern(pick(rng, ["##", "@@@", "#"]), rng),
+                    Rect(x + 5, 11, 30, 18),
+                    (20, 20, 20),
+                )
+            )
+    bolt = jitter((70, 70, 70), rng, 30)
+    if rng.random() < 0.7:
+        items += [Disc(63.0, 16.0, 4.0, bolt), Disc(242.0, 16.0, 4.0, bolt)]
+    return items
+
+
+def us(rng: np.random.Generator) -> PlateDesign:
+    """One US plate; about 3 in 100 are two-row motorcycle plates."""
+    dark = rng.random() < 0.08
+    if dark:
+        ink = jitter(pick(rng, ((240, 240, 240), (40, 200, 245))), rng, 12)
+    else:
+        ink = jitter(pick(rng, INKS), rng, 15)
+    if rng.random() < 0.03:
+        return _motorcycle(rng, dark, ink)
+    items = _background(rng, dark)
+    items += _decorations(rng, dark, ink)
+    char_h = float(rng.uniform(60, 74))
+    row = Row(char_h, float(rng.uniform(30, 36)), float(rng.uniform(2, 6)), ink, "us")
+    area = Rect(10, 34 + (78 - char_h) / 2, WIDTH - 20, char_h + 6)
+    items += layout_row(_number(rng), area, row, rng, marks={"|": emblem})
+    return PlateDesign("us", WIDTH, HEIGHT, tuple(items), corner_radius=8.0)
+
+
+def _motorcycle(rng: np.random.Generator, dark: bool, ink: Colour) -> PlateDesign:
+    """7 x 4 in, state name on top, the number in two rows."""
+    width, height = 178.0, 102.0
+    bg = jitter(pick(rng, DARK if dark else PALE), rng, 12)
+    state = pick(rng, STATES).upper()
+    colour = (235, 235, 235) if dark else jitter(pick(rng, STRONG), rng, 30)
+    items: list[Item] = [
+        Fill(Rect(0, 0, width, height), bg),
+        Text(state, Rect(20, 3, 138, 14), colour),
+    ]
+    top = fill_pattern(pick(rng, ["@@@", "###", "@@", "#@@"]), rng)
+    bottom = fill_pattern(pick(rng, ["###", "####", "@@#", "##"]), rng)
+    row = Row(34.0, 24.0, 3.0, ink, "us")
+    items += layout_row(top, Rect(8, 20, width - 16, 38), row, rng)
+    items += layout_row(bottom, Rect(8, 60, width - 16, 38), row, rng)
+    return PlateDesign("us", width, height, tuple(items), rows=2, corner_radius=6.0)

@@ -1,0 +1,78 @@
+"""lanescreen's own plate recogniser, shipped inside the package and read through EasyOCR.
+
+The three files (``lanescreen_plate.pth/.yaml/.py``, EasyOCR's custom-model format, made by
+``lanescreen train plates``) live in ``models/`` beside this module. Nothing is downloaded: each
+file is checked against the sha256 pinned here before EasyOCR sees it (the ``.py`` is code EasyOCR
+imports, and the ``.yaml`` sets its input), and EasyOCR is given that folder as both its model
+and user-network directory, so it writes nothing under the home directory.
+
+The character set (Latin, digits, the Chinese province and special characters) is the model's
+own ``character_list`` and is the reader's allowlist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ..weights import ModelError
+from .easyocr_reader import EasyOcrReader
+
+READER_NAME = "lanescreen"
+NETWORK = "lanescreen_plate"
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+PINNED_SHA256 = {
+    f"{NETWORK}.pth": "0000000000000000000000000000000000000000000000000000000000000000",
+    f"{NETWORK}.yaml": "0000000000000000000000000000000000000000000000000000000000000000",
+    f"{NETWORK}.py": "0000000000000000000000000000000000000000000000000000000000000000",
+}
+"""The shipped files' checksums; ``lanescreen train plates`` prints the new ones."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_shipped(directory: Path = MODEL_DIR) -> None:
+    """Raise ModelError unless every shipped file is present and matches its pinned sha256."""
+    for filename, expected in PINNED_SHA256.items():
+        path = directory / filename
+        if not path.is_file():
+            raise ModelError(f"lanescreen's plate model is incomplete: {path} is missing")
+        actual = _sha256(path)
+        if actual != expected:
+            raise ModelError(
+                f"{path} does not match its pinned sha256 (expected {expected}, got {actual}); "
+                "reinstall lanescreen"
+            )
+
+
+def model_charset(directory: Path = MODEL_DIR) -> str:
+    """The ``character_list`` of the shipped network's YAML (written as a JSON string)."""
+    yaml_path = directory / f"{NETWORK}.yaml"
+    for line in yaml_path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition(":")
+        if key == "character_list":
+            charset = json.loads(value)
+            if isinstance(charset, str) and charset:
+                return charset
+    raise ModelError(f"{yaml_path} has no character_list")
+
+
+def build_lanescreen_reader(threads: int = 1, directory: Path = MODEL_DIR) -> EasyOcrReader:
+    """The shipped model as an EasyOCR reader, verified first; named ``lanescreen``."""
+    verify_shipped(directory)
+    reader = EasyOcrReader(
+        model_dir=directory,
+        recog_network=NETWORK,
+        user_network_dir=directory,
+        allowlist=model_charset(directory),
+        threads=threads,
+    )
+    reader.name = READER_NAME
+    return reader

@@ -1,0 +1,156 @@
+"""Synthetic plates: seeded and reproducible, labels that match what is drawn, every province."""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lanescreen.domain.plates import CN_PROVINCES, CN_SPECIAL, LATIN, normalize_plate
+from lanescreen.training.synth import (
+    CHARSET,
+    STYLES,
+    FontSet,
+    FontsMissingError,
+    PlateRenderer,
+    RenderConfig,
+    Sample,
+    default_style_weights,
+    find_fonts,
+)
+from lanescreen.training.synth.degrade import DegradeConfig
+from lanescreen.training.synth.elements import PlateDesign
+from lanescreen.training.synth.fonts import PACKAGES
+from lanescreen.training.synth.glyphs import GlyphCache
+from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
+
+CN_STYLES = ("cn_blue", "cn_yellow", "cn_green", "cn_white")
+
+
+@pytest.fixture(scope="module")
+def fonts() -> FontSet:
+    try:
+        return find_fonts()
+    except FontsMissingError as exc:
+        pytest.skip(f"plate fonts not installed: {exc}")
+
+
+def _designs(style: str, n: int, seed: int = 0) -> list[PlateDesign]:
+    rng = np.random.default_rng(seed)
+    return [design(style, rng) for _ in range(n)]
+
+
+def test_charset_is_latin_provinces_and_rendered_specials() -> None:
+    assert LATIN[26:] + LATIN[:26] + CN_PROVINCES + SPECIALS == CHARSET
+    assert len(set(CHARSET)) == len(CHARSET) == 36 + 31 + len(SPECIALS)
+    assert set(SPECIALS) <= set(CN_SPECIAL)
+    assert set(default_style_weights()) == set(STYLES)
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_labels_match_their_layout_and_what_is_drawn(style: str) -> None:
+    for plate in _designs(style, 300):
+        assert plate.style == style
+        assert set(plate.text) <= set(CHARSET)
+        assert plate.text == normalize_plate(plate.text)
+        assert LABELS[style].fullmatch(plate.text), plate.text
+        assert plate.rows in (1, 2)
+        # Characters sit inside the plate, in reading order, without overlapping.
+        boxes = [c.box for c in plate.chars]
+        rows = sorted({round(b.y) for b in boxes})
+        assert len(rows) == plate.rows
+        for b in boxes:
+            assert b.x >= 0 and b.x + b.w <= plate.width + 1e-6
+            assert b.y >= 0 and b.y + b.h <= plate.height + 1e-6
+        for a, b in itertools.pairwise(boxes):
+            same_row = round(a.y) == round(b.y)
+            assert (same_row and a.x + a.w <= b.x + 1e-6) or (not same_row and b.y > a.y)
+
+
+def test_all_provinces_appear_in_chinese_plates() -> None:
+    seen = {p.text[0] for style in CN_STYLES for p in _designs(style, 750, seed=3)}
+    assert seen == set(CN_PROVINCES)
+
+
+def test_special_suffixes_are_rendered() -> None:
+    texts = [p.text for s in ("cn_yellow", "cn_white", "cn_black") for p in _designs(s, 300)]
+    assert {t[-1] for t in texts} >= set(SPECIALS)
+
+
+def test_samples_are_pipeline_crops(fonts: FontSet) -> None:
+    renderer = PlateRenderer(1, fonts=fonts)
+    for sample in renderer.batch(40):
+        assert isinstance(sample, Sample)
+        image = sample.image
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+        assert image.shape[0] == 64 and 64 <= image.shape[1] <= 64 * 8
+        assert image.flags.c_contiguous
+        assert sample.style in STYLES and LABELS[sample.style].fullmatch(sample.text)
+        assert float(image.std()) > 1.0
+
+
+def test_same_seed_same_images(fonts: FontSet) -> None:
+    first = PlateRenderer(7, fonts=fonts).batch(10)
+    again = PlateRenderer(7, fonts=fonts).batch(10)
+    other = PlateRenderer(8, fonts=fonts).batch(10)
+    assert [s.text for s in first] == [s.text for s in again]
+    for a, b in zip(first, again, strict=True):
+        assert a.image.shape == b.image.shape and a.image.tobytes() == b.image.tobytes()
+    assert [s.text for s in first] != [s.text for s in other]
+
+
+def test_a_pickled_renderer_continues_the_same_stream(fonts: FontSet) -> None:
+    renderer = PlateRenderer(11, fonts=fonts, styles={"cn_blue": 1.0, "us": 1.0})
+    renderer.batch(3)
+    copy = pickle.loads(pickle.dumps(renderer))
+    for a, b in zip(renderer.batch(5), copy.batch(5), strict=True):
+        assert a.text == b.text and a.image.tobytes() == b.image.tobytes()
+
+
+def test_style_weights_choose_styles(fonts: FontSet) -> None:
+    only = PlateRenderer(2, fonts=fonts, styles={"br_mercosur": 1.0, "us": 0.0})
+    assert {s.style for s in only.batch(10)} == {"br_mercosur"}
+    with pytest.raises(ValueError, match="unknown plate styles"):
+        PlateRenderer(2, fonts=fonts, styles={"mars": 1.0})
+    with pytest.raises(ValueError, match="positive weight"):
+        PlateRenderer(2, fonts=fonts, styles={"us": 0.0})
+
+
+def test_every_degradation_at_once_still_gives_images(fonts: FontSet) -> None:
+    always = DegradeConfig(
+        dirt=1, fade=1, occlusion=1, lighting=1, shadow=1, glare=1, night=1, infrared=0.5, defocus=1,
+        motion=1, colour=1, gamma=1, noise=1, jpeg=1, jpeg_quality=(20, 30),
+    )  # fmt: skip
+    never = DegradeConfig(
+        dirt=0, fade=0, occlusion=0, lighting=0, shadow=0, glare=0, night=0, mono=0, defocus=0, motion=0,
+        colour=0, gamma=0, noise=0, jpeg=0,
+    )  # fmt: skip
+    harsh = PlateRenderer(5, fonts=fonts, config=RenderConfig(degrade=always)).batch(12)
+    clean = PlateRenderer(5, fonts=fonts, config=RenderConfig(degrade=never)).batch(12)
+    assert [s.text for s in harsh] == [s.text for s in clean]
+    for rough, plain in zip(harsh, clean, strict=True):
+        assert rough.image.shape[0] == 64 and rough.image.size > 0
+        assert float(rough.image.std()) > 0.5
+        assert not np.array_equal(rough.image, plain.image)
+
+
+def test_each_role_font_draws_its_characters(fonts: FontSet) -> None:
+    glyphs = GlyphCache()
+    for face in fonts.faces:
+        wanted = CN_PROVINCES + SPECIALS if "hanzi" in face.roles else LATIN
+        missing = glyphs.glyph(face, "\ue000").mask  # a private-use code point: .notdef
+        for ch in wanted:
+            mask = glyphs.glyph(face, ch).mask
+            assert mask.size > 0, (face.name, ch)
+            assert mask.shape != missing.shape or not np.array_equal(mask, missing), (face.name, ch)
+
+
+def test_missing_fonts_name_the_debian_packages(tmp_path: Path) -> None:
+    with pytest.raises(FontsMissingError) as caught:
+        find_fonts([tmp_path])
+    assert set(caught.value.packages) == set(PACKAGES)
+    assert "apt-get install -y fonts-noto-cjk" in str(caught.value)
+    with pytest.raises(FontsMissingError, match="no font for hanzi"):
+        find_fonts([tmp_path], complete=False)

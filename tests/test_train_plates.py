@@ -1,0 +1,155 @@
+"""The plate recogniser's training, EasyOCR export and the shipped model, for real and fast."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from lanescreen.domain.plates import normalize_plate
+from lanescreen.training import model as model_module
+from lanescreen.training.data import make_batch
+from lanescreen.training.easyocr_format import ModelSpec, NetworkParams, build_model, export
+from lanescreen.training.preprocess import model_input
+from lanescreen.training.synth import CHARSET, PlateRenderer
+from lanescreen.training.train import _ctc_loss
+from lanescreen.vision.readers.lanescreen_reader import (
+    MODEL_DIR,
+    NETWORK,
+    PINNED_SHA256,
+    build_lanescreen_reader,
+    model_charset,
+    verify_shipped,
+)
+from lanescreen.vision.weights import ModelError
+
+from tests.support import EVAL_PLATES, REPO, needs_shared
+
+SMALL = NetworkParams(input_channel=1, output_channel=32, hidden_size=32)
+
+needs_shipped_model = pytest.mark.skipif(
+    not (MODEL_DIR / f"{NETWORK}.pth").is_file(),
+    reason=f"no trained plate model shipped yet in {MODEL_DIR} (lanescreen train plates makes one)",
+)
+
+
+def test_a_few_steps_reduce_the_ctc_loss() -> None:
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    samples = PlateRenderer(3).batch(8)
+    batch = make_batch([(model_input(s.image, 32), s.text) for s in samples], CHARSET)
+    network = build_model(ModelSpec("t", CHARSET, SMALL))
+    optimiser = torch.optim.AdamW(network.parameters(), lr=3e-3)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    losses = []
+    for _ in range(25):
+        loss = _ctc_loss(network, batch, ctc)
+        optimiser.zero_grad()
+        torch.autograd.backward(loss)
+        optimiser.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3])
+
+
+def test_export_is_what_easyocr_loads(tmp_path: Path) -> None:
+    import easyocr
+
+    spec = ModelSpec("lanescreen_export_probe", CHARSET, SMALL)
+    files = export(build_model(spec), spec, tmp_path / "model", tmp_path / "network")
+    assert files.weights == tmp_path / "model" / "lanescreen_export_probe.pth"
+    assert files.yaml.parent == files.network.parent == tmp_path / "network"
+    # The network code exists once: EasyOCR's NAME.py is model.py byte for byte.
+    assert files.network.read_bytes() == Path(str(model_module.__file__)).read_bytes()
+    reader = easyocr.Reader(
+        ["en"],
+        gpu=False,
+        model_storage_directory=str(files.weights.parent),
+        user_network_directory=str(files.yaml.parent),
+        recog_network=spec.name,
+        detector=False,
+        download_enabled=False,
+        verbose=False,
+    )
+    crop = PlateRenderer(5).sample().image
+    grey = np.asarray(crop.mean(axis=2), np.uint8)
+    (result,) = reader.recognize(grey, detail=1, allowlist=CHARSET)
+    _, text, confidence = result
+    assert isinstance(text, str) and set(text) <= set(CHARSET) and 0.0 <= confidence <= 1.0
+
+
+@needs_shipped_model
+def test_shipped_files_match_their_pins(tmp_path: Path) -> None:
+    verify_shipped()
+    assert set(PINNED_SHA256) == {f"{NETWORK}.pth", f"{NETWORK}.yaml", f"{NETWORK}.py"}
+    assert (MODEL_DIR / f"{NETWORK}.py").read_bytes() == Path(
+        str(model_module.__file__)
+    ).read_bytes()
+    assert model_charset() == CHARSET
+    for name in PINNED_SHA256:
+        (tmp_path / name).write_bytes((MODEL_DIR / name).read_bytes())
+    weights = tmp_path / f"{NETWORK}.pth"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        verify_shipped(tmp_path)
+
+
+@needs_shipped_model
+def test_shipped_model_reads_rendered_plates() -> None:
+    reader = build_lanescreen_reader(threads=1)
+    assert reader.name == "lanescreen"
+    samples = PlateRenderer(20261121).batch(20)
+    reads = reader.read([s.image for s in samples])
+    exact = sum(normalize_plate(r.text) == s.text for r, s in zip(reads, samples, strict=True))
+    assert exact >= 14, [(r.text, s.text) for r, s in zip(reads, samples, strict=True)]
+
+
+@needs_shared
+@needs_shipped_model
+def test_shipped_model_reads_a_real_chinese_plate() -> None:
+    from lanescreen.training.real_sets import CN_SET, cn_half
+
+    crops = cn_half(EVAL_PLATES / CN_SET, "b")[:10]
+    reads = build_lanescreen_reader().read([c.image for c in crops])
+    assert sum(r.text == c.text for r, c in zip(reads, crops, strict=True)) >= 8
+
+
+@needs_shared
+def test_cn_halves_are_fixed_and_disjoint() -> None:
+    from lanescreen.training.real_sets import CN_SET, cn_half
+
+    a, b = (cn_half(EVAL_PLATES / CN_SET, half) for half in ("a", "b"))
+    assert len(a) == len(b) == 250
+    assert not {c.source for c in a} & {c.source for c in b}
+    assert [c.source for c in cn_half(EVAL_PLATES / CN_SET, "a")] == [c.source for c in a]
+
+
+@needs_shipped_model
+def test_reading_writes_nothing_under_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    script = (
+        "import numpy as np\n"
+        "from lanescreen.vision.readers import build_reader\n"
+        "reader = build_reader('lanescreen', __import__('pathlib').Path('unused'))\n"
+        "print(reader.read([np.full((64, 200, 3), 200, np.uint8)])[0].text)\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("EASYOCR", "MODULE_PATH", "XDG_"))
+    }
+    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(home.rglob("*")) == []
