@@ -40,7 +40,19 @@ def register(subparsers: Any) -> None:
         default=Path("../shared/eval/plates"),
         help="folder holding lprnet_cn_dev, openalpr_us, openalpr_eu_dev (default ../shared/eval/plates)",
     )
-    plates.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    plates.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads for the network (default 1: the renderer takes another core)",
+    )
+    plates.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="renderer processes (default 1; each has its own seeded stream, so the count "
+        "changes the data)",
+    )
     plates.add_argument("--name", default="lanescreen_plate", help="network name (NAME.*)")
     plates.add_argument("--quiet", action="store_true", help="no progress bar")
     add_json_flag(plates)
@@ -70,8 +82,10 @@ def run_cn_half(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_plates(args: argparse.Namespace, config: Config) -> int:
-    if args.steps < 1 or args.batch < 2 or args.threads < 1:
-        return fail("--steps, --batch and --threads must be positive (batch at least 2)", 2)
+    if args.steps < 1 or args.batch < 2 or args.threads < 1 or args.workers < 1:
+        return fail(
+            "--steps, --batch, --threads and --workers must be positive (batch at least 2)", 2
+        )
     if args.resume is not None and not args.resume.is_file():
         return fail(f"--resume: {args.resume} is not a file", 2)
     try:
@@ -94,6 +108,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         finetune_cn=args.finetune_cn,
         data_dir=args.data,
         threads=args.threads,
+        workers=args.workers,
         resume=args.resume,
         name=args.name,
     )

@@ -104,7 +104,7 @@ def export(
     shutil.copyfile(source, py_path)
     weights = model_dir / f"{spec.name}.pth"
     state = OrderedDict(
-        (STATE_PREFIX + key, value.detach().cpu().clone())
+        (STATE_PREFIX + key, value.detach().cpu().clone(memory_format=torch.contiguous_format))
         for key, value in network.state_dict().items()
     )
     torch.save(state, weights)
