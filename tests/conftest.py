@@ -20,7 +20,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     target = tmp_path_factory.mktemp("models")
     fetch(
-        ["y5fu_640", "y5fu_320", "cct_xs_v1_global"],
+        ["y5fu_640", "y5fu_320", "cct_xs_v1_global", "yunet"],
         target,
         mirror=str(SHARED_MODELS),
         progress=False,

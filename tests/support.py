@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_MODELS = SHARED / "models"
 EVAL_PLATES = SHARED / "eval" / "plates"
+FACES = SHARED / "eval" / "faces"
 
 
 def need_shared() -> None:
@@ -32,3 +33,9 @@ needs_shared = pytest.mark.skipif(
     reason=f"real models or photos not found under {SHARED}",
 )
 """Mark for tests that read ../shared; use ``need_shared()`` inside fixtures instead."""
+
+needs_faces = pytest.mark.skipif(
+    not SHARED_MODELS.is_dir() or not FACES.is_dir(),
+    reason=f"real models or face photos not found under {SHARED}",
+)
+"""Mark for tests that read the labelled face photos in ../shared/eval/faces."""

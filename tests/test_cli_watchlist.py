@@ -241,3 +241,42 @@ def test_import_and_export_on_postgres(cli: Cli, tmp_path: Path) -> None:
     status, out, _ = cli("watchlist", "export", "wanted")
     assert status == 0 and out.splitlines()[0].startswith("plate,region,match_mode")
     assert len(out.splitlines()) == 4
+
+
+@pytest.mark.slow
+def test_enrol_a_face_list_it_and_remove_it(
+    cli: Cli, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support import FACES
+
+    monkeypatch.setenv("LANESCREEN_MODEL_DIR", str(model_dir))
+    monkeypatch.setenv("LANESCREEN_AUTO_FETCH", "false")
+    lfw = FACES / "lfw7_subset_faces" / "images" / "Tony_Blair"
+    dogs = FACES / "dlib_faces_detection" / "images" / "dogs.jpg"
+    assert cli("watchlist", "create", "wanted", "--kind", "deny")[0] == 0
+    status, out, _ = cli(
+        "watchlist",
+        "enrol",
+        "wanted",
+        "T. Blair",
+        str(lfw / "Tony_Blair_0001.jpg"),
+        str(dogs),
+        "--plate",
+        "AB-123-CD",
+        "--reason",
+        "test",
+        "--json",
+    )
+    assert status == 0, out
+    reply = json.loads(out)
+    assert [p["ok"] for p in reply["photos"]] == [True, False]
+    assert "no face found" in reply["photos"][1]["error"]
+    subject = reply["subject"]
+    assert subject["photo_count"] == 1 and subject["plates"] == ["AB123CD"]
+    assert subject["created_by"] == "officer.kim"
+    status, out, _ = cli("watchlist", "list", "wanted")
+    assert status == 0 and "T. Blair" in out and "1 face subjects" in out
+    status, _, err = cli("watchlist", "enrol", "wanted", "Nobody", str(dogs))
+    assert status == 1 and "nothing enrolled" in err and "no face found" in err
+    status, out, _ = cli("watchlist", "remove", subject["id"], "--reason", "case closed")
+    assert status == 0 and "deleted their face templates" in out

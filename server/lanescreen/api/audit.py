@@ -64,4 +64,5 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             decision_id=request.decision_id,
             plate_crop_jpeg=evidence.plate_crop_jpeg or b"",
             frame_jpeg=evidence.frame_jpeg or b"",
+            face_chip_jpeg=evidence.face_chip_jpeg or b"",
         )

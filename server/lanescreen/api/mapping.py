@@ -8,6 +8,8 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.decisions import CameraRole, Decision, Outcome
+from ..domain.enrolment import PhotoResult
+from ..domain.faces import FaceSubject
 from ..domain.screening import FrameInput
 from ..domain.watchlists import ListKind, MatchMode, PlateEntry, Watchlist
 from ..v1 import common_pb2, screening_pb2, watchlist_pb2
@@ -41,6 +43,7 @@ MATCH_KIND_TO_PB = {
     "candidate": common_pb2.MATCH_KIND_CANDIDATE,
     "confusable": common_pb2.MATCH_KIND_CONFUSABLE,
     "one_edit": common_pb2.MATCH_KIND_ONE_EDIT,
+    "face": common_pb2.MATCH_KIND_FACE,
 }
 
 
@@ -74,6 +77,10 @@ def frame_from_pb(msg: screening_pb2.Frame) -> FrameInput:
     )
 
 
+def box_to_pb(box: Box) -> common_pb2.Box:
+    return common_pb2.Box(x=box.x, y=box.y, width=box.width, height=box.height)
+
+
 def decision_to_pb(d: Decision) -> screening_pb2.Decision:
     msg = screening_pb2.Decision(
         decision_id=d.decision_id,
@@ -85,6 +92,7 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
         budget_met=d.budget_met,
         total_ms=d.total_ms,
         passage_id=d.passage_id,
+        frame_ids=list(d.frame_ids),
     )
     msg.captured_at.CopyFrom(timestamp(d.captured_at))
     msg.decided_at.CopyFrom(timestamp(d.decided_at))
@@ -99,14 +107,26 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
             char_confidences=list(p.char_confidences),
             detection_score=p.detection_score,
             reader=p.reader,
+            frame_id=p.frame_id,
         )
-        plate.box.CopyFrom(
-            common_pb2.Box(x=p.box.x, y=p.box.y, width=p.box.width, height=p.box.height)
-        )
+        plate.box.CopyFrom(box_to_pb(p.box))
         for x, y in p.corners or ():
             plate.corners.add(x=x, y=y)
         for c in p.candidates:
             plate.candidates.add(text=c.text, confidence=c.confidence)
+    for f in d.faces:
+        face = msg.faces.add(
+            detection_score=f.detection_score,
+            camera_type=f.camera_type,
+            eye_distance_px=f.eye_distance_px,
+            sharpness=f.sharpness,
+            yaw_deg=f.yaw_deg,
+            quality_ok=f.quality_ok,
+            quality_detail=f.quality_detail,
+            embedder=f.embedder,
+            frame_id=f.frame_id,
+        )
+        face.box.CopyFrom(box_to_pb(f.box))
     for m in d.matches:
         msg.matches.add(
             entry_id=m.entry_id,
@@ -121,6 +141,10 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
             match_kind=MATCH_KIND_TO_PB.get(m.match_kind, common_pb2.MATCH_KIND_UNSPECIFIED),
             distance=m.distance,
             reason=m.reason,
+            subject_kind=m.subject_kind,
+            subject_name=m.subject_name,
+            score=m.score,
+            threshold=m.threshold,
         )
     for t in d.timings:
         msg.timings.add(stage=t.stage, ms=t.ms)
@@ -135,6 +159,7 @@ def watchlist_to_pb(wl: Watchlist) -> watchlist_pb2.Watchlist:
         description=wl.description,
         version=wl.version,
         entry_count=wl.entry_count,
+        subject_count=wl.subject_count,
         created_by=wl.created_by,
     )
     msg.created_at.CopyFrom(timestamp(wl.created_at))
@@ -179,3 +204,52 @@ def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
         "owner": msg.owner,
         "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
     }
+
+
+def subject_to_pb(subject: FaceSubject) -> watchlist_pb2.FaceSubject:
+    f = subject.fields
+    msg = watchlist_pb2.FaceSubject(
+        id=subject.id,
+        watchlist_id=subject.watchlist_id,
+        name=f.name,
+        plates=list(f.plates),
+        category=f.category,
+        action=f.action,
+        priority=f.priority,
+        reason=f.reason,
+        legal_basis=f.legal_basis,
+        owner=f.owner,
+        created_by=subject.created_by,
+        photo_count=subject.template_count,
+    )
+    msg.created_at.CopyFrom(timestamp(subject.created_at))
+    msg.updated_at.CopyFrom(timestamp(subject.updated_at))
+    if f.expires_at is not None:
+        msg.expires_at.CopyFrom(timestamp(f.expires_at))
+    return msg
+
+
+def subject_fields_raw(msg: watchlist_pb2.FaceSubject) -> dict[str, Any]:
+    """The officer-settable fields of a message, loosely typed, for ``validate_subject``."""
+    return {
+        "name": msg.name,
+        "plates": list(msg.plates),
+        "category": msg.category,
+        "action": msg.action,
+        "priority": msg.priority if msg.priority else None,
+        "reason": msg.reason,
+        "legal_basis": msg.legal_basis,
+        "owner": msg.owner,
+        "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
+    }
+
+
+def photo_result_to_pb(result: PhotoResult) -> watchlist_pb2.PhotoResult:
+    return watchlist_pb2.PhotoResult(
+        index=result.index,
+        ok=result.ok,
+        error=result.error,
+        eye_distance_px=result.eye_distance_px,
+        sharpness=result.sharpness,
+        camera_type=result.camera_type,
+    )

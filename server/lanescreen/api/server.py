@@ -12,10 +12,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ..config import Config
+from ..domain.enrolment import Enroller
+from ..domain.face_matching import Calibration
+from ..domain.face_screening import FaceScreening, load_calibration
 from ..domain.screening import Screener
 from ..domain.watchlist_cache import WatchlistCache
 from ..store.db import Database
 from ..store.decisions import DecisionStore
+from ..store.faces import FaceStore
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -25,6 +29,8 @@ from ..v1 import (
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
+from ..vision.faces.pipeline import ensure_face_models
+from ..vision.faces.workers import FaceWorkerPool
 from ..vision.pipeline import build_pipeline, ensure_models
 from .audit import AuditServicer
 from .screening import ScreeningServicer
@@ -46,12 +52,44 @@ class LanescreenServer:
     def __init__(self, config: Config) -> None:
         self.config = config
         ensure_models(config.vision, config.model_dir, progress=True)
+        faces = config.faces
+        calibration: Calibration | None = None
+        if faces.face_enabled:
+            ensure_face_models(faces, config.vision, config.model_dir, progress=True)
+            calibration = load_calibration(faces)
         self.database = Database.open(config.storage.resolved_database_url())
         self.watchlists = WatchlistStore(self.database)
+        self.faces = FaceStore(self.database)
         self.decisions = DecisionStore(self.database)
-        self.cache = WatchlistCache(self.watchlists)
+        self.cache = WatchlistCache(
+            self.watchlists,
+            faces=self.faces if faces.face_enabled else None,
+            embedder=faces.face_embedder,
+        )
+        self.face_pool: FaceWorkerPool | None = None
+        face_screening: FaceScreening | None = None
+        enroller: Enroller | None = None
+        if calibration is not None:
+            self.face_pool = FaceWorkerPool(faces, config.model_dir)
+            self.face_pool.warm_up()
+            face_screening = FaceScreening(
+                self.face_pool,
+                calibration,
+                embedder=faces.face_embedder,
+                target_fpir=faces.face_target_fpir,
+            )
+            enroller = Enroller(
+                self.face_pool,
+                embedder=faces.face_embedder,
+                max_bytes=config.server.max_frame_bytes,
+                max_pixels=config.server.max_frame_pixels,
+            )
         self.screener = Screener(
-            config, build_pipeline(config.vision, config.model_dir), self.cache, self.decisions
+            config,
+            build_pipeline(config.vision, config.model_dir),
+            self.cache,
+            self.decisions,
+            face_screening,
         )
         self.screener.warm_up()
         limits = config.server
@@ -66,7 +104,7 @@ class LanescreenServer:
             ScreeningServicer(self.screener), self._grpc
         )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
-            WatchlistServicer(self.watchlists, self.cache), self._grpc
+            WatchlistServicer(self.watchlists, self.cache, self.faces, enroller), self._grpc
         )
         audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(self.decisions), self._grpc)
         self._health = health.HealthServicer()
@@ -103,6 +141,8 @@ class LanescreenServer:
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self.screener.close()
+        if self.face_pool is not None:
+            self.face_pool.close()
         self.database.close()
 
     def purge_expired_reads(self) -> int:

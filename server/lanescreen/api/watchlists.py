@@ -9,16 +9,22 @@ from typing import Any, TypeVar
 
 import grpc
 
+from ..domain.enrolment import Enroller, PhotoResult, refusals
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.faces import validate_subject
 from ..domain.importing import parse_import
 from ..domain.watchlist_cache import WatchlistCache
 from ..domain.watchlists import EntryError, validate_entry
+from ..store.faces import FaceStore
 from ..store.watchlists import WatchlistStore
 from ..v1 import watchlist_pb2, watchlist_pb2_grpc
 from .mapping import (
     KIND_FROM_PB,
     entry_fields_raw,
     entry_to_pb,
+    photo_result_to_pb,
+    subject_fields_raw,
+    subject_to_pb,
     watchlist_to_pb,
 )
 
@@ -54,14 +60,39 @@ def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
             context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
         except (EntryError, InvalidRequestError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except FacesOffError as exc:
+            context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
 
     return wrapper
 
 
+class FacesOffError(Exception):
+    """Face enrolment was asked of a server that does not screen faces."""
+
+
 class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
-    def __init__(self, store: WatchlistStore, cache: WatchlistCache) -> None:
+    def __init__(
+        self,
+        store: WatchlistStore,
+        cache: WatchlistCache,
+        faces: FaceStore,
+        enroller: Enroller | None = None,
+    ) -> None:
         self._store = store
         self._cache = cache
+        self._faces = faces
+        self._enroller = enroller
+
+    def _assess(self, photos: list[bytes]) -> list[PhotoResult]:
+        if self._enroller is None:
+            raise FacesOffError(
+                "this server does not screen faces (faces.face_enabled = false): enrol on one "
+                "that does"
+            )
+        results = self._enroller.assess(photos)
+        if not any(r.ok for r in results):
+            raise InvalidRequestError(f"no photo could be enrolled: {refusals(results)}")
+        return results
 
     @domain_errors_to_status
     def CreateWatchlist(
@@ -185,5 +216,86 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             imported=len(ids),
             rejected=sum(1 for row in rows if row.fields is None),
             rows=results,
+            watchlist_version=version,
+        )
+
+    @domain_errors_to_status
+    def EnrolSubject(
+        self, request: watchlist_pb2.EnrolSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.EnrolSubjectResponse:
+        fields = validate_subject(subject_fields_raw(request.subject), now=datetime.now(UTC))
+        watchlist = self._store.get_watchlist(request.watchlist)
+        results = self._assess(list(request.photos))
+        templates = [r.template for r in results if r.template is not None]
+        subject = self._faces.enrol(watchlist.id, fields, templates, actor_of(context))
+        self._cache.reload()
+        return watchlist_pb2.EnrolSubjectResponse(
+            subject=subject_to_pb(subject),
+            photos=[photo_result_to_pb(r) for r in results],
+            watchlist_version=self._store.get_watchlist(watchlist.id).version,
+        )
+
+    @domain_errors_to_status
+    def AddSubjectPhotos(
+        self, request: watchlist_pb2.AddSubjectPhotosRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.EnrolSubjectResponse:
+        current = self._faces.get_subject(request.subject_id)
+        results = self._assess(list(request.photos))
+        templates = [r.template for r in results if r.template is not None]
+        subject = self._faces.add_templates(current.id, templates, actor_of(context))
+        self._cache.reload()
+        return watchlist_pb2.EnrolSubjectResponse(
+            subject=subject_to_pb(subject),
+            photos=[photo_result_to_pb(r) for r in results],
+            watchlist_version=self._store.get_watchlist(subject.watchlist_id).version,
+        )
+
+    @domain_errors_to_status
+    def GetSubject(
+        self, request: watchlist_pb2.GetSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.FaceSubject:
+        return subject_to_pb(self._faces.get_subject(request.subject_id))
+
+    @domain_errors_to_status
+    def UpdateSubject(
+        self, request: watchlist_pb2.UpdateSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.FaceSubject:
+        current = self._faces.get_subject(request.subject.id)
+        paths = list(request.update_mask.paths)
+        if not paths:
+            raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
+        incoming = subject_fields_raw(request.subject)
+        merged = current.fields.as_dict()
+        for path in paths:
+            if path not in incoming:
+                raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")
+            merged[path] = incoming[path]
+        fields = validate_subject(merged)
+        subject = self._faces.update_subject(current.id, fields, actor_of(context))
+        self._cache.reload()
+        return subject_to_pb(subject)
+
+    @domain_errors_to_status
+    def RemoveSubject(
+        self, request: watchlist_pb2.RemoveSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.RemovePlateEntryResponse:
+        if not request.reason.strip():
+            raise InvalidRequestError("reason: say why the subject is removed")
+        version = self._faces.remove_subject(
+            request.subject_id, actor_of(context), request.reason.strip()
+        )
+        self._cache.reload()
+        return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
+
+    @domain_errors_to_status
+    def ListSubjects(
+        self, request: watchlist_pb2.ListSubjectsRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.ListSubjectsResponse:
+        subjects, token, version = self._faces.list_subjects(
+            request.watchlist, page_size=request.page_size or 100, page_token=request.page_token
+        )
+        return watchlist_pb2.ListSubjectsResponse(
+            subjects=[subject_to_pb(s) for s in subjects],
+            next_page_token=token,
             watchlist_version=version,
         )

@@ -1,4 +1,4 @@
-"""``lanescreen eval plates DIR``: measured detection and read rates, and speed, on photos."""
+"""``lanescreen eval plates|faces DIR``: measured accuracy and speed on labelled photos."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from lanescreen.config import Config
+from lanescreen.evaluation.face_sets import FaceSetError, find_photos, load_labelled
+from lanescreen.evaluation.faces import TARGETS, ProbeOptions, evaluate_faces
 from lanescreen.evaluation.plate_sets import DatasetError, dataset_kind, load_crops, load_scenes
 from lanescreen.evaluation.plates import RunMetrics, evaluate_crops, evaluate_scenes
+from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_models
 from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
 from lanescreen.vision.types import PlateDetector, PlateReader
@@ -43,6 +46,63 @@ def register(subparsers: Any) -> None:
     plates.add_argument("--limit", type=int, default=None, help="use only the first N images")
     add_json_flag(plates)
     plates.set_defaults(handler=run_plates)
+    faces = sets.add_parser(
+        "faces",
+        help="1:N face identification: rank-1, FNIR at fixed FPIR, speed",
+        description="DIR holds photos and labels.csv (file,identity): each identity enrols its "
+        "first --enrol photos that pass the quality gate, its other photos are mated probes. "
+        "Every face in the --strangers folders (searched recursively; people not in DIR) is a "
+        "non-mated probe. Rates are fractions 0-1, thresholds cosine similarities, times CPU "
+        "milliseconds. See docs/faces.md.",
+    )
+    faces.add_argument("directory", type=Path, metavar="DIR")
+    faces.add_argument(
+        "--strangers",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR2",
+        help="folder of photos of people not in DIR; repeat for several",
+    )
+    faces.add_argument(
+        "--enrol", type=int, default=3, metavar="K", help="photos enrolled per identity (3)"
+    )
+    faces.add_argument(
+        "--limit", type=int, default=None, help="use at most N photos per identity and N strangers"
+    )
+    faces.add_argument(
+        "--grey-copies",
+        action="store_true",
+        help="also search a greyscale copy of every colour probe (an IR camera's view)",
+    )
+    faces.add_argument(
+        "--probe-scale",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="shrink probes by this factor first (measures small faces)",
+    )
+    faces.add_argument(
+        "--probe-blur",
+        type=float,
+        default=0.0,
+        metavar="SIGMA",
+        help="Gaussian-blur probes first (measures blur)",
+    )
+    faces.add_argument(
+        "--embed-poor",
+        action="store_true",
+        help="search faces the quality gate refuses too (measures what the gate saves)",
+    )
+    faces.add_argument(
+        "--calibration-out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the impostor scores per camera type as a threshold calibration (JSON)",
+    )
+    add_json_flag(faces)
+    faces.set_defaults(handler=run_faces)
 
 
 def _model_path(config: Config, name: str) -> Path:
@@ -146,4 +206,99 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     )
     for run in results:
         print(_describe(run))
+    return 0
+
+
+def _pct(fpir: float) -> str:
+    return f"{fpir * 100:g}%"
+
+
+def _describe_faces(result: dict[str, Any], indent: str = "  ") -> list[str]:
+    parts = [f"rank-1 {result['rank1']:.3f}"]
+    for key, fpir in TARGETS.items():
+        fnir = result[f"fnir_at_fpir_{key}"]
+        if fnir is None:
+            parts.append(f"FNIR at FPIR {_pct(fpir)} not measured (no strangers searched)")
+            continue
+        resolved = "" if result[f"fpir_{key}_resolved"] else ", below what the strangers resolve"
+        parts.append(
+            f"FNIR {fnir:.3f} at FPIR {_pct(fpir)} "
+            f"(threshold {result[f'threshold_at_fpir_{key}']:.4f}{resolved})"
+        )
+    counts = (
+        f"{result['probes']} mated probes ({result['failure_to_detect']} without a face, "
+        f"{result['refused_by_quality']} refused by the quality gate), "
+        f"{result['strangers']} stranger faces searched ({result['strangers_refused']} refused)"
+    )
+    return [indent + counts, indent + ", ".join(parts)]
+
+
+def run_faces(args: argparse.Namespace, config: Config) -> int:
+    if args.limit is not None and args.limit < 1:
+        return fail(f"--limit must be at least 1, got {args.limit}", 2)
+    if args.enrol < 1:
+        return fail(f"--enrol must be at least 1, got {args.enrol}", 2)
+    if not 0 < args.probe_scale <= 1 or args.probe_blur < 0:
+        return fail("--probe-scale must be in (0, 1] and --probe-blur at least 0", 2)
+    try:
+        labelled = load_labelled(args.directory)
+        strangers = find_photos(args.strangers) if args.strangers else []
+    except (FaceSetError, OSError) as exc:
+        return fail(f"cannot load face set: {exc}")
+    if args.limit:
+        seen: dict[tuple[str, ...], int] = {}
+        kept = []
+        for photo in labelled:
+            seen[photo.identities] = seen.get(photo.identities, 0) + 1
+            if seen[photo.identities] <= args.limit:
+                kept.append(photo)
+        labelled, strangers = kept, strangers[: args.limit]
+    try:
+        ensure_face_models(config.faces, config.vision, config.model_dir)
+        pipeline = build_face_pipeline(config.faces, config.model_dir)
+    except (ModelError, ValueError) as exc:
+        return fail(f"cannot load the face models: {exc}")
+    options = ProbeOptions(
+        grey_copies=args.grey_copies,
+        scale=args.probe_scale,
+        blur_sigma=args.probe_blur,
+        embed_poor=args.embed_poor,
+    )
+    run = evaluate_faces(pipeline, labelled, strangers, enrol=args.enrol, options=options)
+    result = run.to_dict()
+    summary: dict[str, Any] = {
+        "dataset": str(args.directory),
+        "stranger_sets": [str(p) for p in args.strangers],
+        **result,
+    }
+    if args.calibration_out is not None:
+        names = ", ".join(p.name for p in args.strangers) or "none"
+        source = f"eval faces {args.directory.name} (strangers: {names})"
+        if args.grey_copies:
+            source += ", with greyscale copies of colour probes"
+        try:
+            run.calibration(source).save(args.calibration_out)
+        except OSError as exc:
+            return fail(f"cannot write {args.calibration_out}: {exc}")
+        summary["calibration_out"] = str(args.calibration_out)
+    if args.json:
+        print_json(summary)
+        return 0
+    print(
+        f"{args.directory}: {result['identities']} identities, {result['enrolled_templates']} "
+        f"templates enrolled ({result['failure_to_enrol']} photos failed to enrol, "
+        f"{result['identities_not_enrolled']} identities not enrolled)"
+    )
+    lines = _describe_faces(result)
+    print("\n".join(lines))
+    for kind, by_camera in result["by_camera"].items():
+        print(f"  {kind} probes:")
+        print("\n".join(_describe_faces(by_camera, "    ")))
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in result["ms_per_stage"].items())
+    print(
+        f"  {result['ms_per_face']:.1f} ms/face, {result['ms_per_photo']:.1f} ms/photo "
+        f"({stages}; p95 {result['ms_per_photo_p95']:.1f})"
+    )
+    if args.calibration_out is not None:
+        print(f"  impostor calibration written to {args.calibration_out}")
     return 0

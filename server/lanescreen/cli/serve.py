@@ -35,13 +35,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if args.listen:
         config.server.listen = args.listen
     from ..api.server import LanescreenServer
+    from ..domain.face_matching import CalibrationError
     from ..store.db import StoreError
+    from ..vision.faces.workers import FaceWorkerError
     from ..vision.weights import ModelError
 
     try:
         server = LanescreenServer(config)
         port = server.start()
-    except (ModelError, StoreError, OSError) as exc:
+    except (ModelError, StoreError, CalibrationError, FaceWorkerError, OSError) as exc:
         return fail(f"cannot start: {exc}")
     print(
         f"lanescreen listening on port {port}; lanes: {', '.join(lane.id for lane in config.lanes)}",

@@ -1,4 +1,4 @@
-"""``lanescreen watchlist``: create lists, import, export, add, remove and list entries.
+"""``lanescreen watchlist``: create lists, import, export, add, enrol, remove and list entries.
 
 These commands work on the database directly (``storage.database_url``), so they run where the
 server runs, and while it runs: the server notices every change within a second. Each change
@@ -20,9 +20,11 @@ from typing import Any
 
 from ..config import Config
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.faces import FaceSubject, validate_subject
 from ..domain.importing import ImportRow, format_export, parse_import
 from ..domain.watchlists import EntryError, ListKind, PlateEntry, Watchlist, validate_entry
 from ..store.db import Database, StoreError
+from ..store.faces import FaceStore
 from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
 from .common import add_json_flag, fail, print_json
 
@@ -91,10 +93,36 @@ def register(subparsers: Any) -> None:
     add.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
     add.set_defaults(handler=run_add)
 
-    remove = actions.add_parser(
-        "remove", parents=[shared], help="retire an entry (kept for the record)"
+    enrol = actions.add_parser(
+        "enrol",
+        parents=[shared],
+        help="enrol a person's face from one or more photos",
+        description="Each photo must show the subject alone, large, sharp and facing the camera; "
+        "a photo that does not is refused with the reason. The subject is enrolled from the "
+        "accepted photos (exit 0), or not at all if none is accepted (exit 1). Runs the face "
+        "models here, so the model directory must hold them (lanescreen models fetch).",
     )
-    remove.add_argument("entry_id")
+    enrol.add_argument("list", metavar="LIST")
+    enrol.add_argument("name", help="name, alias or case reference officers use")
+    enrol.add_argument("photos", nargs="+", type=Path, metavar="PHOTO", help="JPEG or PNG files")
+    enrol.add_argument(
+        "--plate",
+        action="append",
+        default=[],
+        help="a vehicle the subject is known to drive (repeat for several)",
+    )
+    for flag in ("category", "action", "reason", "legal-basis", "owner"):
+        enrol.add_argument(f"--{flag}", default="")
+    enrol.add_argument("--priority", default="", help="0-100 (default 50)")
+    enrol.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
+    enrol.set_defaults(handler=run_enrol)
+
+    remove = actions.add_parser(
+        "remove",
+        parents=[shared],
+        help="retire a plate entry or a face subject (kept for the record; face data deleted)",
+    )
+    remove.add_argument("entry_id", metavar="ID", help="plate entry id or face subject id")
     remove.add_argument("--reason", required=True, help="why it is removed (kept with the change)")
     remove.set_defaults(handler=run_remove)
 
@@ -153,6 +181,7 @@ def watchlist_json(wl: Watchlist) -> dict[str, Any]:
         "description": wl.description,
         "version": wl.version,
         "entry_count": wl.entry_count,
+        "subject_count": wl.subject_count,
         "created_at": wl.created_at.isoformat(),
         "created_by": wl.created_by,
     }
@@ -287,6 +316,18 @@ def _all_entries(
     raise ConflictError(f"watchlist {watchlist!r} kept changing while it was read; try again")
 
 
+def _all_subjects(faces: FaceStore, watchlist_id: str) -> list[FaceSubject]:
+    subjects: list[FaceSubject] = []
+    token = ""
+    while True:
+        page, token, _ = faces.list_subjects(
+            watchlist_id, page_size=MAX_PAGE_SIZE, page_token=token
+        )
+        subjects.extend(page)
+        if not token:
+            return subjects
+
+
 @handles_errors
 def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
     store = WatchlistStore(db)
@@ -334,9 +375,116 @@ def run_add(args: argparse.Namespace, config: Config, db: Database) -> int:
 
 
 @handles_errors
+def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
+    from ..domain.enrolment import Enroller, refusals
+    from ..vision.faces.pipeline import build_face_pipeline, ensure_face_models
+    from ..vision.faces.workers import InProcessAnalyser
+
+    raw = {
+        "name": args.name,
+        "plates": args.plate,
+        "category": args.category,
+        "action": args.action,
+        "priority": args.priority,
+        "reason": args.reason,
+        "legal_basis": args.legal_basis,
+        "owner": args.owner,
+        "expires_at": args.expires,
+    }
+    fields = validate_subject(raw, now=datetime.now(UTC))
+    watchlist = WatchlistStore(db).get_watchlist(args.list)
+    try:
+        photos = [path.read_bytes() for path in args.photos]
+    except OSError as exc:
+        return fail(f"cannot read {exc.filename}: {exc.strerror or exc}", 2)
+    faces = config.faces
+    ensure_face_models(faces, config.vision, config.model_dir, progress=not args.json)
+    enroller = Enroller(
+        InProcessAnalyser(build_face_pipeline(faces, config.model_dir)),
+        embedder=faces.face_embedder,
+        max_bytes=config.server.max_frame_bytes,
+        max_pixels=config.server.max_frame_pixels,
+    )
+    results = enroller.assess(photos)
+    templates = [r.template for r in results if r.template is not None]
+    subject = None
+    if templates:
+        subject = FaceStore(db).enrol(watchlist.id, fields, templates, actor_of(args))
+    if args.json:
+        print_json(
+            {
+                "subject": subject_json(subject) if subject else None,
+                "photos": [
+                    {
+                        "file": str(path),
+                        "ok": r.ok,
+                        "error": r.error,
+                        "eye_distance_px": round(r.eye_distance_px, 1),
+                        "sharpness": round(r.sharpness, 1),
+                        "camera_type": r.camera_type,
+                    }
+                    for path, r in zip(args.photos, results, strict=True)
+                ],
+            }
+        )
+    else:
+        for path, r in zip(args.photos, results, strict=True):
+            print(f"{path}: {'accepted' if r.ok else r.error}", file=sys.stderr)
+        if subject:
+            print(
+                f"enrolled {subject.fields.name!r} in {watchlist.name!r} from "
+                f"{subject.template_count} of {len(photos)} photos as {subject.id}"
+            )
+    if subject is None:
+        return fail(f"nothing enrolled: {refusals(results)}")
+    return 0
+
+
+def subject_json(subject: FaceSubject) -> dict[str, Any]:
+    expires = subject.fields.expires_at
+    return {
+        "id": subject.id,
+        "watchlist_id": subject.watchlist_id,
+        **subject.fields.as_dict(),
+        "expires_at": expires.isoformat() if expires else None,
+        "photo_count": subject.template_count,
+        "created_by": subject.created_by,
+        "created_at": subject.created_at.isoformat(),
+        "updated_at": subject.updated_at.isoformat(),
+    }
+
+
+@handles_errors
 def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
     store = WatchlistStore(db)
-    entry = store.get_entry(args.entry_id)
+    try:
+        entry = store.get_entry(args.entry_id)
+    except NotFoundError as not_entry:
+        faces = FaceStore(db)
+        try:
+            subject = faces.get_subject(args.entry_id)
+        except NotFoundError as not_subject:
+            for known in (not_entry, not_subject):
+                if "was removed" in str(known):
+                    raise known from None
+            raise NotFoundError(
+                f"{args.entry_id!r} is neither a plate entry nor a face subject"
+            ) from None
+        version = faces.remove_subject(subject.id, actor_of(args), args.reason)
+        if args.json:
+            print_json(
+                {
+                    "subject_id": subject.id,
+                    "watchlist_id": subject.watchlist_id,
+                    "watchlist_version": version,
+                }
+            )
+        else:
+            print(
+                f"removed subject {subject.fields.name!r} ({subject.id}) and deleted their face "
+                f"templates; the list is now version {version}"
+            )
+        return 0
     version = store.remove_entry(entry.id, actor_of(args), args.reason)
     if args.json:
         print_json(
@@ -356,20 +504,24 @@ def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
             print_json({"watchlists": [watchlist_json(wl) for wl in lists]})
         for wl in [] if args.json else lists:
             print(
-                f"{wl.name:<24} {wl.kind.value:<5} {wl.entry_count:>7} entries  v{wl.version:<5} {wl.description}"
+                f"{wl.name:<24} {wl.kind.value:<5} {wl.entry_count:>7} entries "
+                f"{wl.subject_count:>5} faces  v{wl.version:<5} {wl.description}"
             )
         return 0
     wl = store.get_watchlist(args.list)
     entries, version = _all_entries(store, wl.id, args.prefix)
+    subjects = _all_subjects(FaceStore(db), wl.id)
     if args.json:
         print_json(
             {
                 "watchlist": {**watchlist_json(wl), "version": version},
                 "entries": [entry_json(e) for e in entries],
+                "subjects": [subject_json(s) for s in subjects],
             }
         )
         return 0
     shown = f"{len(entries)} entries" + (f" starting {args.prefix!r}" if args.prefix else "")
+    shown += f", {len(subjects)} face subjects"
     print(f"{wl.name} ({wl.kind.value} list, version {version}): {shown}")
     for e in entries:
         f = e.fields
@@ -377,5 +529,13 @@ def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
         print(
             f"  {e.normalized_plate:<12} {f.match_mode.value:<7} {f.category or '-':<12} {f.action:<8} "
             f"p{f.priority:<3} expires {expires:<25} {e.id}"
+        )
+    for subject in subjects:
+        person = subject.fields
+        expires = person.expires_at.isoformat() if person.expires_at else "-"
+        print(
+            f"  face {person.name:<24} {person.category or '-':<12} {person.action:<8} "
+            f"p{person.priority:<3} photos {subject.template_count:<3} "
+            f"plates {','.join(person.plates) or '-':<16} expires {expires:<25} {subject.id}"
         )
     return 0

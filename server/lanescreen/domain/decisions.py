@@ -1,7 +1,9 @@
-"""Decisions: the explained outcome of screening one frame, and the rules that produce it.
+"""Decisions: the explained outcome of screening a frame or a passage, and the rules behind it.
 
-Nothing is decided silently: every decision carries at least one reason, the reads it rests on,
-the entries it matched and the time each stage took.
+Nothing is decided silently: every decision carries at least one reason, the plate reads and faces
+it rests on, the entries and subjects it matched (with scores and thresholds) and the time each
+stage took. A passage's frames (plate and driver cameras) are decided together, so each answer
+carries everything the passage has shown so far.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from ..vision.types import Box, Candidate, Point
+from .face_index import FaceMatch
+from .faces import FaceSubject
 from .matching import Match
 from .watchlists import ListKind
 
@@ -36,6 +40,13 @@ class ReasonCode(StrEnum):
     LOW_CONFIDENCE_READ = "low_confidence_read"
     BUDGET_EXCEEDED = "budget_exceeded"
     RECOGNITION_FAILED = "recognition_failed"
+    FACE_DENY_LIST_MATCH = "face_deny_list_match"
+    FACE_ALLOW_LIST_MATCH = "face_allow_list_match"
+    FACE_NOT_ON_ALLOW_LIST = "face_not_on_allow_list"
+    NO_FACE_FOUND = "no_face_found"
+    POOR_FACE_QUALITY = "poor_face_quality"
+    PLATE_AND_FACE_AGREE = "plate_and_face_agree"
+    FACE_CONTRADICTS_DRIVER = "face_contradicts_enrolled_driver"
     CLEAR = "clear"
 
 
@@ -60,11 +71,35 @@ class PlateRead:
     reader: str
     region: str = ""
     format: str = ""
+    frame_id: str = ""
+    """The passage frame it was read in (empty: the decision's own frame)."""
+
+
+@dataclass(frozen=True)
+class FaceRead:
+    """A face seen in a driver-camera frame, as a decision keeps it: measurements, never pixels."""
+
+    box: Box
+    detection_score: float
+    camera_type: str
+    """``colour`` or ``grey`` (IR): thresholds are calibrated per camera type."""
+    eye_distance_px: float
+    sharpness: float
+    yaw_deg: float
+    quality_ok: bool
+    quality_detail: str
+    """Why the quality gate refused the face; empty when it passed."""
+    embedder: str
+    frame_id: str = ""
 
 
 @dataclass(frozen=True)
 class MatchRecord:
-    """A watchlist match as kept in a decision: self-contained, so it survives entry edits."""
+    """A watchlist match as kept in a decision: self-contained, so it survives entry edits.
+
+    A face match names the subject in ``entry_id``/``subject_name``, with the similarity
+    ``score`` and the ``threshold`` it had to reach; its plate fields are empty.
+    """
 
     entry_id: str
     watchlist_id: str
@@ -78,6 +113,33 @@ class MatchRecord:
     match_kind: str
     distance: int
     reason: str
+    subject_kind: str = "plate"
+    """``plate`` (a plate entry) or ``face`` (a face subject)."""
+    subject_name: str = ""
+    score: float = 0.0
+    threshold: float = 0.0
+
+    @classmethod
+    def of_face(cls, match: FaceMatch) -> MatchRecord:
+        f = match.subject.fields
+        return cls(
+            entry_id=match.subject.id,
+            watchlist_id=match.watchlist.id,
+            watchlist_name=match.watchlist.name,
+            list_kind=match.watchlist.kind,
+            category=f.category,
+            action=f.action,
+            priority=f.priority,
+            entry_plate="",
+            read_text="",
+            match_kind="face",
+            distance=0,
+            reason=f.reason,
+            subject_kind="face",
+            subject_name=f.name,
+            score=match.score,
+            threshold=match.threshold,
+        )
 
     @classmethod
     def of(cls, match: Match) -> MatchRecord:
@@ -104,6 +166,7 @@ class Evidence:
 
     plate_crop_jpeg: bytes | None
     frame_jpeg: bytes | None
+    face_chip_jpeg: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +192,9 @@ class Decision:
     captured_at: datetime
     decided_at: datetime
     passage_id: str = ""
+    faces: tuple[FaceRead, ...] = ()
+    frame_ids: tuple[str, ...] = ()
+    """Every frame of the passage this decision combines, in arrival order."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: the stored form and the JSON Lines export form."""
@@ -143,6 +209,8 @@ class Decision:
                 {"code": r.code.value, "detail": r.detail, "stage": r.stage} for r in self.reasons
             ],
             "plates": [_plate_json(p) for p in self.plates],
+            "faces": [_face_json(f) for f in self.faces],
+            "frame_ids": list(self.frame_ids),
             "matches": [_match_json(m) for m in self.matches],
             "timings": {t.stage: round(t.ms, 3) for t in self.timings},
             "budget_ms": self.budget_ms,
@@ -166,6 +234,8 @@ class Decision:
                 for r in data["reasons"]
             ),
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
+            faces=tuple(_face_from_json(f) for f in data.get("faces", ())),
+            frame_ids=tuple(data.get("frame_ids", ())),
             matches=tuple(_match_from_json(m) for m in data["matches"]),
             timings=tuple(StageTiming(stage, float(ms)) for stage, ms in data["timings"].items()),
             budget_ms=int(data["budget_ms"]),
@@ -190,6 +260,7 @@ def _plate_json(p: PlateRead) -> dict[str, Any]:
         "reader": p.reader,
         "region": p.region,
         "format": p.format,
+        "frame_id": p.frame_id,
     }
 
 
@@ -206,7 +277,27 @@ def _plate_from_json(d: dict[str, Any]) -> PlateRead:
         reader=d["reader"],
         region=d.get("region", ""),
         format=d.get("format", ""),
+        frame_id=d.get("frame_id", ""),
     )
+
+
+def _face_json(f: FaceRead) -> dict[str, Any]:
+    return {
+        "box": [f.box.x, f.box.y, f.box.width, f.box.height],
+        "detection_score": round(f.detection_score, 4),
+        "camera_type": f.camera_type,
+        "eye_distance_px": round(f.eye_distance_px, 1),
+        "sharpness": round(f.sharpness, 1),
+        "yaw_deg": round(f.yaw_deg, 1),
+        "quality_ok": f.quality_ok,
+        "quality_detail": f.quality_detail,
+        "embedder": f.embedder,
+        "frame_id": f.frame_id,
+    }
+
+
+def _face_from_json(d: dict[str, Any]) -> FaceRead:
+    return FaceRead(**{**d, "box": Box(*(float(v) for v in d["box"]))})
 
 
 def _match_json(m: MatchRecord) -> dict[str, Any]:
@@ -223,6 +314,10 @@ def _match_json(m: MatchRecord) -> dict[str, Any]:
         "match_kind": m.match_kind,
         "distance": m.distance,
         "reason": m.reason,
+        "subject_kind": m.subject_kind,
+        "subject_name": m.subject_name,
+        "score": round(m.score, 4),
+        "threshold": round(m.threshold, 4),
     }
 
 
@@ -237,6 +332,44 @@ class LanePolicy:
     has_allow_lists: bool
     review_when_no_plate: bool
     min_read_confidence: float
+    face_allow_lists: bool = False
+    """Some allow list of the lane holds face subjects: a face on none of them is a stranger."""
+    review_when_no_face: bool = True
+
+
+@dataclass(frozen=True)
+class DriverCheck:
+    """Whether the face at the wheel is one of the drivers enrolled for a listed plate."""
+
+    plate_match: Match
+    drivers: tuple[FaceSubject, ...]
+    score: float | None
+    """Best score of a usable face against those drivers; None when no usable face was seen."""
+    threshold: float
+
+    @property
+    def agrees(self) -> bool | None:
+        return None if self.score is None else self.score >= self.threshold
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything a frame (or the passage it belongs to) has shown, matched against the lists."""
+
+    reads: list[PlateRead] = field(default_factory=list)
+    deny: list[Match] = field(default_factory=list)
+    allow: list[Match] = field(default_factory=list)
+    plate_frames: int = 0
+    """Plate- or overview-camera frames screened: none means plates were not looked for."""
+    faces: list[FaceRead] = field(default_factory=list)
+    face_deny: list[FaceMatch] = field(default_factory=list)
+    face_allow: list[FaceMatch] = field(default_factory=list)
+    face_frames: int = 0
+    """Driver-camera frames screened: none means faces were not looked for."""
+    nearest_face: float = 0.0
+    """Best score of a usable face against any listed subject searched (for CLEAR's reason)."""
+    face_threshold: float = 0.0
+    drivers: list[DriverCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -248,61 +381,140 @@ class Verdict:
     matches: list[MatchRecord] = field(default_factory=list)
 
 
-def decide(
-    reads: list[PlateRead], deny: list[Match], allow: list[Match], policy: LanePolicy
-) -> Verdict:
-    """Apply the lane's rules. Deny-list matches win; allow lanes review strangers; doubt reviews."""
-    if deny:
-        reasons = [
-            Reason(
-                ReasonCode.DENY_LIST_MATCH,
-                f"read {m.read_text} matched {m.watchlist.name!r} entry {m.entry.fields.plate} "
-                f"({m.kind.value}; category {m.entry.fields.category or '-'}, "
-                f"action {m.entry.fields.action})",
-            )
-            for m in deny
-        ]
-        return Verdict(Outcome.HIT, reasons, [MatchRecord.of(m) for m in deny + allow])
-    confident = [r for r in reads if r.confidence >= policy.min_read_confidence]
-    if policy.has_allow_lists:
-        if allow:
-            m = allow[0]
-            detail = f"read {m.read_text} is on allow list {m.watchlist.name!r} ({m.kind.value})"
-            return Verdict(
-                Outcome.CLEAR,
-                [Reason(ReasonCode.ALLOW_LIST_MATCH, detail)],
-                [MatchRecord.of(a) for a in allow],
-            )
-        if reads:
-            texts = ", ".join(r.text or "?" for r in reads)
-            return Verdict(
-                Outcome.REVIEW,
-                [
-                    Reason(
-                        ReasonCode.NOT_ON_ALLOW_LIST,
-                        f"read {texts} is on none of the lane's allow lists",
-                    )
-                ],
-            )
-        return Verdict(
-            Outcome.REVIEW, [Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")]
+def _deny_reason(m: Match) -> Reason:
+    f = m.entry.fields
+    return Reason(
+        ReasonCode.DENY_LIST_MATCH,
+        f"read {m.read_text} matched {m.watchlist.name!r} entry {f.plate} ({m.kind.value}; "
+        f"category {f.category or '-'}, action {f.action})",
+    )
+
+
+def _face_reason(code: ReasonCode, m: FaceMatch) -> Reason:
+    f = m.subject.fields
+    return Reason(
+        code,
+        f"face matched {m.watchlist.name!r} subject {f.name} (score {m.score:.3f} >= threshold "
+        f"{m.threshold:.3f}; category {f.category or '-'}, action {f.action})",
+    )
+
+
+def _driver_reason(check: DriverCheck) -> Reason | None:
+    names = ", ".join(d.fields.name for d in check.drivers)
+    plate = check.plate_match.entry.fields.plate
+    if check.agrees is None or check.score is None:
+        return None
+    if check.agrees:
+        return Reason(
+            ReasonCode.PLATE_AND_FACE_AGREE,
+            f"the driver's face matches {names}, enrolled as driver of listed plate {plate} "
+            f"(score {check.score:.3f} >= {check.threshold:.3f})",
         )
+    return Reason(
+        ReasonCode.FACE_CONTRADICTS_DRIVER,
+        f"listed plate {plate} is enrolled with driver {names}, but the driver's face does not "
+        f"match (best score {check.score:.3f} < {check.threshold:.3f}): verify who is driving",
+    )
+
+
+def _plate_doubts(findings: Findings, policy: LanePolicy) -> tuple[list[Reason], list[Reason]]:
+    """(reasons to REVIEW, reasons to CLEAR) from the plate side of a lane without allow lists."""
+    reads = findings.reads
+    if not findings.plate_frames:
+        return [], []
     if not reads:
-        outcome = Outcome.REVIEW if policy.review_when_no_plate else Outcome.CLEAR
-        return Verdict(outcome, [Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")])
+        reason = Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame")
+        return ([reason], []) if policy.review_when_no_plate else ([], [reason])
+    confident = [r for r in reads if r.confidence >= policy.min_read_confidence]
     if not confident:
         texts = ", ".join(f"{r.text or '?'} ({r.confidence:.2f})" for r in reads)
-        return Verdict(
-            Outcome.REVIEW,
-            [
-                Reason(
-                    ReasonCode.LOW_CONFIDENCE_READ,
-                    f"read {texts} is below the confidence needed to clear "
-                    f"({policy.min_read_confidence:.2f}); a misread could hide a listed plate",
-                )
-            ],
+        detail = (
+            f"read {texts} is below the confidence needed to clear "
+            f"({policy.min_read_confidence:.2f}); a misread could hide a listed plate"
         )
+        return [Reason(ReasonCode.LOW_CONFIDENCE_READ, detail)], []
     texts = ", ".join(r.text for r in confident)
-    return Verdict(
-        Outcome.CLEAR, [Reason(ReasonCode.CLEAR, f"read {texts} matched no watchlist entry")]
-    )
+    return [], [Reason(ReasonCode.CLEAR, f"read {texts} matched no watchlist entry")]
+
+
+def _face_doubts(findings: Findings, policy: LanePolicy) -> list[Reason]:
+    """Reasons to REVIEW because no face could be screened (empty when one could)."""
+    if not findings.face_frames or any(f.quality_ok for f in findings.faces):
+        return []
+    if findings.faces:
+        details = "; ".join(f.quality_detail for f in findings.faces)
+        return [Reason(ReasonCode.POOR_FACE_QUALITY, f"no face good enough to screen: {details}")]
+    if policy.review_when_no_face:
+        return [Reason(ReasonCode.NO_FACE_FOUND, "no face found in the driver-camera frame")]
+    return []
+
+
+def decide(findings: Findings, policy: LanePolicy) -> Verdict:
+    """Apply the lane's rules to what a frame or passage showed.
+
+    A face on a deny list is a HIT on its own. A listed plate is a HIT, confirmed when the face
+    matches the driver enrolled for it, and a REVIEW when a usable face contradicts that driver.
+    On allow-list lanes a plate or a face on none of the lists is a REVIEW (a stranger). Anything
+    that could not be screened (no plate, a doubtful read, no usable face) is a REVIEW saying so.
+    """
+    if findings.face_deny:
+        reasons = [_face_reason(ReasonCode.FACE_DENY_LIST_MATCH, m) for m in findings.face_deny]
+        reasons += [_deny_reason(m) for m in findings.deny]
+        reasons += [r for c in findings.drivers if (r := _driver_reason(c))]
+        hits = [MatchRecord.of_face(m) for m in findings.face_deny]
+        hits += [MatchRecord.of(m) for m in findings.deny]
+        return Verdict(Outcome.HIT, reasons, hits)
+    if findings.deny:
+        reasons = [_deny_reason(m) for m in findings.deny]
+        driver_reasons = [r for c in findings.drivers if (r := _driver_reason(c))]
+        hits = [MatchRecord.of(m) for m in findings.deny + findings.allow]
+        if any(r.code is ReasonCode.FACE_CONTRADICTS_DRIVER for r in driver_reasons) and not any(
+            r.code is ReasonCode.PLATE_AND_FACE_AGREE for r in driver_reasons
+        ):
+            return Verdict(Outcome.REVIEW, driver_reasons + reasons, hits)
+        return Verdict(Outcome.HIT, reasons + driver_reasons, hits)
+
+    review: list[Reason] = []
+    clear: list[Reason] = []
+    matches: list[MatchRecord] = []
+    if policy.has_allow_lists and findings.plate_frames:
+        if findings.allow:
+            m = findings.allow[0]
+            detail = f"read {m.read_text} is on allow list {m.watchlist.name!r} ({m.kind.value})"
+            clear.append(Reason(ReasonCode.ALLOW_LIST_MATCH, detail))
+            matches += [MatchRecord.of(a) for a in findings.allow]
+        elif findings.reads:
+            texts = ", ".join(r.text or "?" for r in findings.reads)
+            detail = f"read {texts} is on none of the lane's allow lists"
+            review.append(Reason(ReasonCode.NOT_ON_ALLOW_LIST, detail))
+        else:
+            review.append(Reason(ReasonCode.NO_PLATE_FOUND, "no plate found in the frame"))
+    else:
+        doubts, fine = _plate_doubts(findings, policy)
+        review += doubts
+        clear += fine
+    face_doubts = _face_doubts(findings, policy)
+    review += face_doubts
+    if findings.face_frames and not face_doubts and any(f.quality_ok for f in findings.faces):
+        if policy.face_allow_lists:
+            if findings.face_allow:
+                clear.append(_face_reason(ReasonCode.FACE_ALLOW_LIST_MATCH, findings.face_allow[0]))
+                matches += [MatchRecord.of_face(m) for m in findings.face_allow]
+            else:
+                detail = (
+                    f"the driver's face is on none of the lane's allow lists (best score "
+                    f"{findings.nearest_face:.3f} < threshold {findings.face_threshold:.3f}): "
+                    "a stranger"
+                )
+                review.append(Reason(ReasonCode.FACE_NOT_ON_ALLOW_LIST, detail))
+        else:
+            detail = (
+                f"the driver's face matched no listed subject (best score "
+                f"{findings.nearest_face:.3f} < threshold {findings.face_threshold:.3f})"
+            )
+            clear.append(Reason(ReasonCode.CLEAR, detail))
+    if review:
+        return Verdict(Outcome.REVIEW, review, matches)
+    if not clear:
+        clear.append(Reason(ReasonCode.CLEAR, "nothing in the frame matched a watchlist"))
+    return Verdict(Outcome.CLEAR, clear, matches)

@@ -1,4 +1,8 @@
-"""Screening one frame inside the lane's budget: decode, detect, read, match, decide, log.
+"""Screening one frame inside the lane's budget: decode, recognise, match, decide, log.
+
+Plate and overview frames are read for plates; driver frames are analysed for faces (in worker
+processes, see :mod:`~lanescreen.domain.face_screening`). Each frame joins its passage
+(:mod:`~lanescreen.domain.passages`) and is decided with everything the passage has shown.
 
 The deadline is hard. Recognition runs on a bounded pool of worker threads; the caller waits only
 until the lane's budget, less a reserve for matching and logging. If recognition has not finished
@@ -26,6 +30,7 @@ from .decisions import (
     CameraRole,
     Decision,
     Evidence,
+    Findings,
     LanePolicy,
     Outcome,
     PlateRead,
@@ -36,7 +41,9 @@ from .decisions import (
     decide,
 )
 from .errors import NotFoundError
+from .face_screening import FaceScreening, sighting
 from .matching import ReadText
+from .passages import FaceSighting, PassageTracker, PassageView
 from .plates import normalize_read, plate_format
 from .watchlist_cache import WatchlistCache
 from .watchlists import ListKind
@@ -116,6 +123,8 @@ class _Recognition:
     image: Image
     reads: list[PlateRead]
     crops: list[Image]
+    faces: list[FaceSighting] | None = None
+    """Set for driver-camera frames (possibly empty: no face found)."""
 
 
 class Screener:
@@ -127,11 +136,16 @@ class Screener:
         pipeline: PlatePipeline,
         watchlists: WatchlistCache,
         sink: DecisionSink,
+        faces: FaceScreening | None = None,
     ) -> None:
         self._config = config
         self._pipeline = pipeline
         self._watchlists = watchlists
         self._sink = sink
+        self._faces = faces
+        self._passages = PassageTracker(
+            config.faces.passage_window_s, config.vision.min_read_confidence
+        )
         self._tail = _TailEstimate()
         self._pool = ThreadPoolExecutor(
             max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
@@ -169,9 +183,10 @@ class Screener:
         lane = self.lane(frame.lane_id)
         if not frame.plate_region and lane.region:
             frame = replace(frame, plate_region=lane.region)
-        if frame.camera is CameraRole.DRIVER:
+        if frame.camera is CameraRole.DRIVER and self._faces is None:
             raise UnsupportedCameraError(
-                "driver-camera frames need face screening, which this server version does not have"
+                "driver-camera frames need face screening, which is off on this server "
+                "(faces.face_enabled = false)"
             )
         budget_end = received_at + lane.budget_ms / 1000
         if deadline is not None:
@@ -182,15 +197,24 @@ class Screener:
             frame, received_at, budget_end - reserve_ms / 1000, budget_ms
         )
         tail_start = time.perf_counter()
-        reads = recognition.reads if recognition else []
+        passage: PassageView | None = None
+        if recognition is not None:
+            passage = self._passages.add(
+                lane.id,
+                frame.passage_id,
+                frame.frame_id,
+                reads=None if recognition.faces is not None else recognition.reads,
+                faces=recognition.faces,
+            )
         if verdict is None:
-            verdict = self._decide(lane, reads)
+            assert passage is not None
+            verdict = self._decide(lane, passage)
         timings.append(StageTiming("match", (time.perf_counter() - tail_start) * 1000))
 
         evidence: Evidence | None = None
         if verdict.outcome is not Outcome.CLEAR:
             evidence_start = time.perf_counter()
-            evidence = self._evidence(recognition, frame)
+            evidence = self._evidence(recognition, frame, passage)
             timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
 
         now = datetime.now(UTC)
@@ -201,7 +225,9 @@ class Screener:
             camera=frame.camera,
             outcome=verdict.outcome,
             reasons=tuple(verdict.reasons),
-            plates=tuple(reads),
+            plates=passage.reads if passage else (),
+            faces=tuple(f.read for f in passage.faces) if passage else (),
+            frame_ids=passage.frame_ids if passage else (frame.frame_id,),
             matches=tuple(verdict.matches),
             timings=tuple(timings),
             budget_ms=budget_ms,
@@ -209,7 +235,7 @@ class Screener:
             total_ms=0.0,
             captured_at=frame.captured_at or now,
             decided_at=now,
-            passage_id=frame.passage_id,
+            passage_id=passage.id if passage else frame.passage_id,
         )
         log_start = time.perf_counter()
         self._sink.record(decision, evidence)
@@ -231,7 +257,8 @@ class Screener:
         Bad images raise FrameError (the caller answers with a status, not a decision).
         """
         progress = _Progress(started=received_at)
-        future: Future[_Recognition] = self._pool.submit(self._recognise, frame, progress)
+        recognise = self._recognise_faces if frame.camera is CameraRole.DRIVER else self._recognise
+        future: Future[_Recognition] = self._pool.submit(recognise, frame, progress, end)
         try:
             recognition = future.result(timeout=max(0.0, end - time.perf_counter()))
         except FutureTimeout:
@@ -254,7 +281,7 @@ class Screener:
             return None, Verdict(Outcome.REVIEW, [reason]), list(progress.timings)
         return recognition, None, [t for t in progress.timings if t.stage != "done"]
 
-    def _decide(self, lane: LaneConfig, reads: list[PlateRead]) -> Verdict:
+    def _decide(self, lane: LaneConfig, passage: PassageView) -> Verdict:
         index = self._watchlists.index()
         deny_ids = {
             wl.id
@@ -267,25 +294,64 @@ class Screener:
             if wl.kind is ListKind.ALLOW and wl.name in lane.allow_lists
         }
         texts: list[ReadText] = []
-        for read in reads:
+        for read in passage.reads:
             texts.append(ReadText(read.text, read.confidence))
             texts.extend(ReadText(c.text, c.confidence, is_candidate=True) for c in read.candidates)
         now = datetime.now(UTC)
         deny = index.match(texts, watchlist_ids=deny_ids, now=now) if deny_ids else []
         allow = index.match(texts, watchlist_ids=allow_ids, now=now) if allow_ids else []
+        findings = Findings(
+            reads=list(passage.reads),
+            deny=deny,
+            allow=allow,
+            plate_frames=passage.plate_frames,
+            faces=[f.read for f in passage.faces],
+            face_frames=passage.face_frames,
+        )
+        face_allow_lists = False
+        if self._faces is not None and passage.faces:
+            found = self._faces.match(
+                self._watchlists.face_index(),
+                passage.faces,
+                deny_ids=deny_ids,
+                allow_ids=allow_ids,
+                plate_deny=deny,
+                now=now,
+            )
+            face_allow_lists = found.allow_lists_hold_faces
+            findings = replace(
+                findings,
+                face_deny=found.deny,
+                face_allow=found.allow,
+                nearest_face=found.nearest,
+                face_threshold=found.threshold,
+                drivers=found.drivers,
+            )
         policy = LanePolicy(
             has_allow_lists=bool(lane.allow_lists),
             review_when_no_plate=lane.review_when_no_plate,
             min_read_confidence=self._config.vision.min_read_confidence,
+            face_allow_lists=face_allow_lists,
+            review_when_no_face=lane.review_when_no_face,
         )
-        return decide(reads, deny, allow, policy)
+        return decide(findings, policy)
 
-    def _evidence(self, recognition: _Recognition | None, frame: FrameInput) -> Evidence | None:
+    def _evidence(
+        self, recognition: _Recognition | None, frame: FrameInput, passage: PassageView | None
+    ) -> Evidence | None:
         if recognition is None:
             # Recognition overran or failed: keep the frame as sent (already a JPEG or PNG)
             # rather than spend the remaining budget decoding it again.
             return Evidence(plate_crop_jpeg=None, frame_jpeg=frame.image or None)
         storage = self._config.storage
+        faces = sorted(
+            passage.faces if passage else (),
+            key=lambda f: (f.read.quality_ok, f.read.eye_distance_px),
+            reverse=True,
+        )
+        face_jpeg = (
+            encode_jpeg(faces[0].chip, quality=storage.evidence_jpeg_quality) if faces else None
+        )
         frame_jpeg = encode_jpeg(
             recognition.image,
             quality=storage.evidence_jpeg_quality,
@@ -296,9 +362,31 @@ class Screener:
             if recognition.crops
             else None
         )
-        return Evidence(plate_crop_jpeg=crop_jpeg, frame_jpeg=frame_jpeg)
+        return Evidence(plate_crop_jpeg=crop_jpeg, frame_jpeg=frame_jpeg, face_chip_jpeg=face_jpeg)
 
-    def _recognise(self, frame: FrameInput, progress: _Progress) -> _Recognition:
+    def _recognise_faces(self, frame: FrameInput, progress: _Progress, end: float) -> _Recognition:
+        """Runs on a worker thread: decode here, analyse in a face worker process until ``end``."""
+        assert self._faces is not None
+        progress.enter("decode")
+        limits = self._config.server
+        image = decode_frame(
+            frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
+        )
+        if progress.abandoned.is_set():
+            raise _Abandoned
+        progress.enter("faces")
+        future = self._faces.analyser.submit(image, max_faces=self._faces.max_faces)
+        try:
+            observations = future.result(timeout=max(0.0, end - time.perf_counter()))
+        except FutureTimeout:
+            future.cancel()  # not started yet: never run it; started: its result is dropped
+            raise _Abandoned from None
+        progress.enter("done")
+        embedder = self._faces.embedder
+        faces = [sighting(o, embedder, frame.frame_id) for o in observations]
+        return _Recognition(image=image, reads=[], crops=[], faces=faces)
+
+    def _recognise(self, frame: FrameInput, progress: _Progress, end: float) -> _Recognition:
         """Runs on a worker thread; gives up at the next stage boundary once abandoned."""
 
         def enter(stage: str) -> None:
@@ -337,6 +425,7 @@ class Screener:
                     reader=self._pipeline.reader.name,
                     region=fmt.region if fmt else frame.plate_region,
                     format=fmt.name if fmt else "",
+                    frame_id=frame.frame_id,
                 )
             )
         return _Recognition(image=image, reads=reads, crops=crops)

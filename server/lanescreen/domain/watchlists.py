@@ -46,6 +46,8 @@ class Watchlist:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     created_by: str = ""
     entry_count: int = 0
+    subject_count: int = 0
+    """Face subjects on the list (a list may hold plates, faces or both)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,38 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
         mode = MatchMode(mode_text)
     except ValueError as exc:
         raise EntryError("match_mode", f"{mode_text!r} is not 'exact' or 'lenient'") from exc
+    region = check_line("region", raw.get("region"))
+    return EntryFields(
+        plate=plate, region=region.lower(), match_mode=mode, **validate_governance(raw, now=now)
+    )
+
+
+GOVERNANCE_FIELD_NAMES = (
+    "category",
+    "action",
+    "priority",
+    "reason",
+    "legal_basis",
+    "owner",
+    "expires_at",
+)
+"""What every listed thing (plate entry or face subject) answers for: why, on what basis, whose."""
+
+
+def check_line(name: str, value: Any) -> str:
+    """A short free-text field: stripped, storable, at most 500 characters."""
+    text = str(value or "").strip()
+    _check_text(name, text)
+    if len(text) > _MAX_TEXT:
+        raise EntryError(name, f"is longer than {_MAX_TEXT} characters")
+    return text
+
+
+def validate_governance(raw: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """The governance fields of ``raw`` checked, by name (defaults filled in).
+
+    Raises :class:`EntryError` naming the first bad field. ``now`` refuses an expiry already past.
+    """
     priority_raw = raw.get("priority")
     if priority_raw in (None, ""):
         priority = 50
@@ -183,25 +217,16 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
             raise EntryError("priority", f"{priority_raw!r} is not a whole number") from exc
         if not 0 <= priority <= 100:
             raise EntryError("priority", f"{priority} is outside 0-100")
-    texts: dict[str, str] = {}
-    for name in ("region", "category", "action", "reason", "legal_basis", "owner"):
-        value = str(raw.get(name) or "").strip()
-        _check_text(name, value)
-        if len(value) > _MAX_TEXT:
-            raise EntryError(name, f"is longer than {_MAX_TEXT} characters")
-        texts[name] = value
+    texts = {
+        name: check_line(name, raw.get(name))
+        for name in ("category", "action", "reason", "legal_basis", "owner")
+    }
     expires_at = parse_timestamp(raw.get("expires_at"))
     if expires_at is not None and now is not None and expires_at <= now:
         raise EntryError("expires_at", f"{expires_at.isoformat()} is already past")
-    return EntryFields(
-        plate=plate,
-        region=texts["region"].lower(),
-        match_mode=mode,
-        category=texts["category"],
-        action=texts["action"] or "alert",
-        priority=priority,
-        reason=texts["reason"],
-        legal_basis=texts["legal_basis"],
-        owner=texts["owner"],
-        expires_at=expires_at,
-    )
+    return {
+        **texts,
+        "action": texts["action"] or "alert",
+        "priority": priority,
+        "expires_at": expires_at,
+    }

@@ -88,6 +88,7 @@ class DecisionStore:
             total_ms=decision.total_ms,
             plate_crop_jpeg=evidence.plate_crop_jpeg if evidence else None,
             frame_jpeg=evidence.frame_jpeg if evidence else None,
+            face_chip_jpeg=evidence.face_chip_jpeg if evidence else None,
         )
         matched = dict.fromkeys((m.watchlist_id, m.entry_id) for m in decision.matches)
         try:
@@ -164,13 +165,13 @@ class DecisionStore:
             raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
         with self._db.read() as session:
             row = session.execute(
-                select(DecisionRow.plate_crop_jpeg, DecisionRow.frame_jpeg).where(
-                    DecisionRow.decision_id == decision_id
-                )
+                select(
+                    DecisionRow.plate_crop_jpeg, DecisionRow.frame_jpeg, DecisionRow.face_chip_jpeg
+                ).where(DecisionRow.decision_id == decision_id)
             ).first()
         if row is None:
             raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
-        return Evidence(plate_crop_jpeg=row[0], frame_jpeg=row[1])
+        return Evidence(plate_crop_jpeg=row[0], frame_jpeg=row[1], face_chip_jpeg=row[2])
 
     def purge_clear_reads(self, older_than: datetime) -> int:
         """Delete CLEAR reads decided before ``older_than``; returns how many went."""

@@ -92,18 +92,69 @@ class EntryRow(Base):
     removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class FaceSubjectRow(Base):
+    """A person on a watchlist; soft-removed like plate entries, with the same governance."""
+
+    __tablename__ = "face_subjects"
+    __table_args__ = (
+        CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
+        Index("ix_face_subjects_watchlist_name", "watchlist_id", "name", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
+    name: Mapped[str] = mapped_column(Text)
+    plates: Mapped[list[str]] = mapped_column(JSON)
+    """Normalised plates of the vehicles the subject is known to drive."""
+    category: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(ACTOR)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[str | None] = mapped_column(ACTOR)
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FaceTemplateRow(Base):
+    """One enrolment photo of a subject: its embedding and the aligned chip it was made from."""
+
+    __tablename__ = "face_templates"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, ForeignKey("face_subjects.id"), index=True)
+    embedder: Mapped[str] = mapped_column(String(64))
+    camera_type: Mapped[str] = mapped_column(String(16))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    """``dim`` little-endian float32 values, L2-normalised."""
+    eye_distance_px: Mapped[float] = mapped_column(Float)
+    sharpness: Mapped[float] = mapped_column(Float)
+    chip_jpeg: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[str] = mapped_column(ACTOR)
+    created_at: Mapped[datetime]
+
+
 class ChangeRow(Base):
-    """The journal: one row per edit, with the entry before and after, who and why."""
+    """The journal: one row per edit, with the entry (or subject) before and after, who and why."""
 
     __tablename__ = "watchlist_changes"
     __table_args__ = (
-        CheckConstraint("action IN ('create', 'add', 'update', 'remove', 'import')", name="action"),
+        CheckConstraint(
+            "action IN ('create', 'add', 'update', 'remove', 'import', 'enrol')", name="action"
+        ),
         Index("ix_watchlist_changes_watchlist", "watchlist_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
     entry_id: Mapped[str | None] = mapped_column(ID, ForeignKey("plate_entries.id"), index=True)
+    subject_id: Mapped[str | None] = mapped_column(ID, ForeignKey("face_subjects.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     """The list's version once this change was made: ties decisions to the list state they saw."""
     action: Mapped[str] = mapped_column(String(8))
@@ -138,6 +189,8 @@ class DecisionRow(Base):
     total_ms: Mapped[float] = mapped_column(Float)
     plate_crop_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     frame_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    face_chip_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The aligned face of a HIT or REVIEW; a CLEAR keeps no face image at all."""
 
 
 class DecisionMatchRow(Base):

@@ -31,7 +31,7 @@ from ..domain.watchlists import (
     validate_entry,
 )
 from .db import Database, storable
-from .models import ChangeRow, EntryRow, WatchlistRow
+from .models import ChangeRow, EntryRow, FaceSubjectRow, WatchlistRow
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -118,8 +118,7 @@ class WatchlistStore:
     def get_watchlist(self, watchlist: str) -> Watchlist:
         """By id or name. ``NotFoundError`` if neither matches."""
         with self._db.read() as session:
-            row = _resolve(session, watchlist)
-            return _watchlist(row, _count(session, row.id))
+            return _with_counts(session, _resolve(session, watchlist))
 
     def list_watchlists(self) -> list[Watchlist]:
         with self._db.read() as session:
@@ -346,7 +345,7 @@ class WatchlistStore:
 # --- rows and values -----------------------------------------------------------------------------
 
 
-def _watchlist(row: WatchlistRow, entry_count: int) -> Watchlist:
+def _watchlist(row: WatchlistRow, entry_count: int, subject_count: int = 0) -> Watchlist:
     return Watchlist(
         id=row.id,
         name=row.name,
@@ -356,6 +355,7 @@ def _watchlist(row: WatchlistRow, entry_count: int) -> Watchlist:
         created_at=row.created_at,
         created_by=row.created_by,
         entry_count=entry_count,
+        subject_count=subject_count,
     )
 
 
@@ -455,26 +455,30 @@ def _resolve(session: Session, watchlist: str) -> WatchlistRow:
     return next((r for r in rows if r.id == key), rows[0])
 
 
-def _count(session: Session, watchlist_id: str) -> int:
-    query = select(func.count()).where(
-        EntryRow.watchlist_id == watchlist_id, EntryRow.removed_at.is_(None)
-    )
-    return int(session.scalar(query) or 0)
+def _counts(session: Session, watchlist_id: str | None = None) -> dict[str, tuple[int, int]]:
+    """Live (plate entries, face subjects) per list id: one list's, or every list's."""
+    tallies: list[dict[str, int]] = []
+    for list_column, removed_column in (
+        (EntryRow.watchlist_id, EntryRow.removed_at),
+        (FaceSubjectRow.watchlist_id, FaceSubjectRow.removed_at),
+    ):
+        query = select(list_column, func.count()).where(removed_column.is_(None))
+        if watchlist_id is not None:
+            query = query.where(list_column == watchlist_id)
+        rows = session.execute(query.group_by(list_column))
+        tallies.append({list_id: int(n) for list_id, n in rows})
+    entries, subjects = tallies
+    return {i: (entries.get(i, 0), subjects.get(i, 0)) for i in entries.keys() | subjects.keys()}
+
+
+def _with_counts(session: Session, row: WatchlistRow) -> Watchlist:
+    return _watchlist(row, *_counts(session, row.id).get(row.id, (0, 0)))
 
 
 def _all_watchlists(session: Session) -> list[Watchlist]:
-    counts = (
-        select(EntryRow.watchlist_id, func.count().label("n"))
-        .where(EntryRow.removed_at.is_(None))
-        .group_by(EntryRow.watchlist_id)
-        .subquery()
-    )
-    query = (
-        select(WatchlistRow, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.watchlist_id == WatchlistRow.id)
-        .order_by(WatchlistRow.name)
-    )
-    return [_watchlist(row, int(n)) for row, n in session.execute(query)]
+    counts = _counts(session)
+    rows = session.scalars(select(WatchlistRow).order_by(WatchlistRow.name))
+    return [_watchlist(row, *counts.get(row.id, (0, 0))) for row in rows]
 
 
 def _live_entry(session: Session, entry_id: str, *, lock: bool = False) -> EntryRow:
@@ -517,10 +521,12 @@ def _change_values(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    subject_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "watchlist_id": watchlist_id,
         "entry_id": entry_id,
+        "subject_id": subject_id,
         "version": version,
         "action": action,
         "actor": actor,
@@ -542,10 +548,20 @@ def _change(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    subject_id: str | None = None,
 ) -> ChangeRow:
-    """One journal row: every edit writes one, with the entry before and after."""
+    """One journal row: every edit writes one, with the entry (or subject) before and after."""
     values = _change_values(
-        watchlist_id, entry_id, version, action, actor, at, reason, before=before, after=after
+        watchlist_id,
+        entry_id,
+        version,
+        action,
+        actor,
+        at,
+        reason,
+        before=before,
+        after=after,
+        subject_id=subject_id,
     )
     return ChangeRow(**values)
 

@@ -27,7 +27,7 @@ from lanescreen.v1 import common_pb2 as lanescreen_dot_v1_dot_common__pb2
 from lanescreen.v1 import screening_pb2 as lanescreen_dot_v1_dot_screening__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lanescreen/v1/audit.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\x1a\x1dlanescreen/v1/screening.proto\"\xae\x01\n\tHitFilter\x12)\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07lane_id\x18\x03 \x01(\t\x12\x11\n\twatchlist\x18\x04 \x01(\t\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\"b\n\x0fListHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"R\n\x10ListHitsResponse\x12%\n\x04hits\x18\x01 \x03(\x0b\x32\x17.lanescreen.v1.Decision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"j\n\x11\x45xportHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ExportFormat\"\x1b\n\x0b\x45xportChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\x12GetEvidenceRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\"L\n\x08\x45vidence\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x17\n\x0fplate_crop_jpeg\x18\x02 \x01(\x0c\x12\x12\n\nframe_jpeg\x18\x03 \x01(\x0c*]\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x17\n\x13\x45XPORT_FORMAT_JSONL\x10\x02\x32\xf4\x01\n\x0c\x41uditService\x12K\n\x08ListHits\x12\x1e.lanescreen.v1.ListHitsRequest\x1a\x1f.lanescreen.v1.ListHitsResponse\x12L\n\nExportHits\x12 .lanescreen.v1.ExportHitsRequest\x1a\x1a.lanescreen.v1.ExportChunk0\x01\x12I\n\x0bGetEvidence\x12!.lanescreen.v1.GetEvidenceRequest\x1a\x17.lanescreen.v1.EvidenceB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lanescreen/v1/audit.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\x1a\x1dlanescreen/v1/screening.proto\"\xae\x01\n\tHitFilter\x12)\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07lane_id\x18\x03 \x01(\t\x12\x11\n\twatchlist\x18\x04 \x01(\t\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\"b\n\x0fListHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"R\n\x10ListHitsResponse\x12%\n\x04hits\x18\x01 \x03(\x0b\x32\x17.lanescreen.v1.Decision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"j\n\x11\x45xportHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ExportFormat\"\x1b\n\x0b\x45xportChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\x12GetEvidenceRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\"d\n\x08\x45vidence\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x17\n\x0fplate_crop_jpeg\x18\x02 \x01(\x0c\x12\x12\n\nframe_jpeg\x18\x03 \x01(\x0c\x12\x16\n\x0e\x66\x61\x63\x65_chip_jpeg\x18\x04 \x01(\x0c*]\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x17\n\x13\x45XPORT_FORMAT_JSONL\x10\x02\x32\xf4\x01\n\x0c\x41uditService\x12K\n\x08ListHits\x12\x1e.lanescreen.v1.ListHitsRequest\x1a\x1f.lanescreen.v1.ListHitsResponse\x12L\n\nExportHits\x12 .lanescreen.v1.ExportHitsRequest\x1a\x1a.lanescreen.v1.ExportChunk0\x01\x12I\n\x0bGetEvidence\x12!.lanescreen.v1.GetEvidenceRequest\x1a\x17.lanescreen.v1.EvidenceB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lanescreen.v1.audit_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021org.lanescreen.v1P\001Z\"lanescreen.org/api/v1;lanescreenv1'
-  _globals['_EXPORTFORMAT']._serialized_start=755
-  _globals['_EXPORTFORMAT']._serialized_end=848
+  _globals['_EXPORTFORMAT']._serialized_start=779
+  _globals['_EXPORTFORMAT']._serialized_end=872
   _globals['_HITFILTER']._serialized_start=137
   _globals['_HITFILTER']._serialized_end=311
   _globals['_LISTHITSREQUEST']._serialized_start=313
@@ -50,7 +50,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETEVIDENCEREQUEST']._serialized_start=634
   _globals['_GETEVIDENCEREQUEST']._serialized_end=675
   _globals['_EVIDENCE']._serialized_start=677
-  _globals['_EVIDENCE']._serialized_end=753
-  _globals['_AUDITSERVICE']._serialized_start=851
-  _globals['_AUDITSERVICE']._serialized_end=1095
+  _globals['_EVIDENCE']._serialized_end=777
+  _globals['_AUDITSERVICE']._serialized_start=875
+  _globals['_AUDITSERVICE']._serialized_end=1119
 # @@protoc_insertion_point(module_scope)

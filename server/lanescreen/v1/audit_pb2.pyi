@@ -74,11 +74,13 @@ class GetEvidenceRequest(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ...) -> None: ...
 
 class Evidence(_message.Message):
-    __slots__ = ("decision_id", "plate_crop_jpeg", "frame_jpeg")
+    __slots__ = ("decision_id", "plate_crop_jpeg", "frame_jpeg", "face_chip_jpeg")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     PLATE_CROP_JPEG_FIELD_NUMBER: _ClassVar[int]
     FRAME_JPEG_FIELD_NUMBER: _ClassVar[int]
+    FACE_CHIP_JPEG_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     plate_crop_jpeg: bytes
     frame_jpeg: bytes
-    def __init__(self, decision_id: _Optional[str] = ..., plate_crop_jpeg: _Optional[bytes] = ..., frame_jpeg: _Optional[bytes] = ...) -> None: ...
+    face_chip_jpeg: bytes
+    def __init__(self, decision_id: _Optional[str] = ..., plate_crop_jpeg: _Optional[bytes] = ..., frame_jpeg: _Optional[bytes] = ..., face_chip_jpeg: _Optional[bytes] = ...) -> None: ...

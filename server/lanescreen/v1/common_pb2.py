@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1alanescreen/v1/common.proto\x12\rlanescreen.v1\":\n\x03\x42ox\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\r\n\x05width\x18\x03 \x01(\x02\x12\x0e\n\x06height\x18\x04 \x01(\x02\"\x1d\n\x05Point\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02*r\n\nCameraRole\x12\x1b\n\x17\x43\x41MERA_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41MERA_ROLE_PLATE\x10\x01\x12\x16\n\x12\x43\x41MERA_ROLE_DRIVER\x10\x02\x12\x18\n\x14\x43\x41MERA_ROLE_OVERVIEW\x10\x03*N\n\x08ListKind\x12\x19\n\x15LIST_KIND_UNSPECIFIED\x10\x00\x12\x12\n\x0eLIST_KIND_DENY\x10\x01\x12\x13\n\x0fLIST_KIND_ALLOW\x10\x02*U\n\tMatchMode\x12\x1a\n\x16MATCH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_MODE_EXACT\x10\x01\x12\x16\n\x12MATCH_MODE_LENIENT\x10\x02*\x8b\x01\n\tMatchKind\x12\x1a\n\x16MATCH_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_KIND_EXACT\x10\x01\x12\x18\n\x14MATCH_KIND_CANDIDATE\x10\x02\x12\x19\n\x15MATCH_KIND_CONFUSABLE\x10\x03\x12\x17\n\x13MATCH_KIND_ONE_EDIT\x10\x04*Z\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOUTCOME_HIT\x10\x01\x12\x11\n\rOUTCOME_CLEAR\x10\x02\x12\x12\n\x0eOUTCOME_REVIEW\x10\x03\x42\x39\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1alanescreen/v1/common.proto\x12\rlanescreen.v1\":\n\x03\x42ox\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\r\n\x05width\x18\x03 \x01(\x02\x12\x0e\n\x06height\x18\x04 \x01(\x02\"\x1d\n\x05Point\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02*r\n\nCameraRole\x12\x1b\n\x17\x43\x41MERA_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41MERA_ROLE_PLATE\x10\x01\x12\x16\n\x12\x43\x41MERA_ROLE_DRIVER\x10\x02\x12\x18\n\x14\x43\x41MERA_ROLE_OVERVIEW\x10\x03*N\n\x08ListKind\x12\x19\n\x15LIST_KIND_UNSPECIFIED\x10\x00\x12\x12\n\x0eLIST_KIND_DENY\x10\x01\x12\x13\n\x0fLIST_KIND_ALLOW\x10\x02*U\n\tMatchMode\x12\x1a\n\x16MATCH_MODE_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_MODE_EXACT\x10\x01\x12\x16\n\x12MATCH_MODE_LENIENT\x10\x02*\xa0\x01\n\tMatchKind\x12\x1a\n\x16MATCH_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10MATCH_KIND_EXACT\x10\x01\x12\x18\n\x14MATCH_KIND_CANDIDATE\x10\x02\x12\x19\n\x15MATCH_KIND_CONFUSABLE\x10\x03\x12\x17\n\x13MATCH_KIND_ONE_EDIT\x10\x04\x12\x13\n\x0fMATCH_KIND_FACE\x10\x05*Z\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x0f\n\x0bOUTCOME_HIT\x10\x01\x12\x11\n\rOUTCOME_CLEAR\x10\x02\x12\x12\n\x0eOUTCOME_REVIEW\x10\x03\x42\x39\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,9 +39,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MATCHMODE']._serialized_start=332
   _globals['_MATCHMODE']._serialized_end=417
   _globals['_MATCHKIND']._serialized_start=420
-  _globals['_MATCHKIND']._serialized_end=559
-  _globals['_OUTCOME']._serialized_start=561
-  _globals['_OUTCOME']._serialized_end=651
+  _globals['_MATCHKIND']._serialized_end=580
+  _globals['_OUTCOME']._serialized_start=582
+  _globals['_OUTCOME']._serialized_end=672
   _globals['_BOX']._serialized_start=45
   _globals['_BOX']._serialized_end=103
   _globals['_POINT']._serialized_start=105

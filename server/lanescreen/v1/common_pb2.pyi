@@ -31,6 +31,7 @@ class MatchKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCH_KIND_CANDIDATE: _ClassVar[MatchKind]
     MATCH_KIND_CONFUSABLE: _ClassVar[MatchKind]
     MATCH_KIND_ONE_EDIT: _ClassVar[MatchKind]
+    MATCH_KIND_FACE: _ClassVar[MatchKind]
 
 class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -53,6 +54,7 @@ MATCH_KIND_EXACT: MatchKind
 MATCH_KIND_CANDIDATE: MatchKind
 MATCH_KIND_CONFUSABLE: MatchKind
 MATCH_KIND_ONE_EDIT: MatchKind
+MATCH_KIND_FACE: MatchKind
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_HIT: Outcome
 OUTCOME_CLEAR: Outcome

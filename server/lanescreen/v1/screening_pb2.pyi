@@ -57,7 +57,7 @@ class PlateCandidate(_message.Message):
     def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class PlateRead(_message.Message):
-    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader")
+    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader", "frame_id")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,7 @@ class PlateRead(_message.Message):
     CORNERS_FIELD_NUMBER: _ClassVar[int]
     DETECTION_SCORE_FIELD_NUMBER: _ClassVar[int]
     READER_FIELD_NUMBER: _ClassVar[int]
+    FRAME_ID_FIELD_NUMBER: _ClassVar[int]
     text: str
     region: str
     format: str
@@ -78,10 +79,35 @@ class PlateRead(_message.Message):
     corners: _containers.RepeatedCompositeFieldContainer[_common_pb2.Point]
     detection_score: float
     reader: str
-    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ...) -> None: ...
+    frame_id: str
+    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ...) -> None: ...
+
+class FaceRead(_message.Message):
+    __slots__ = ("box", "detection_score", "camera_type", "eye_distance_px", "sharpness", "yaw_deg", "quality_ok", "quality_detail", "embedder", "frame_id")
+    BOX_FIELD_NUMBER: _ClassVar[int]
+    DETECTION_SCORE_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EYE_DISTANCE_PX_FIELD_NUMBER: _ClassVar[int]
+    SHARPNESS_FIELD_NUMBER: _ClassVar[int]
+    YAW_DEG_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_OK_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDER_FIELD_NUMBER: _ClassVar[int]
+    FRAME_ID_FIELD_NUMBER: _ClassVar[int]
+    box: _common_pb2.Box
+    detection_score: float
+    camera_type: str
+    eye_distance_px: float
+    sharpness: float
+    yaw_deg: float
+    quality_ok: bool
+    quality_detail: str
+    embedder: str
+    frame_id: str
+    def __init__(self, box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., detection_score: _Optional[float] = ..., camera_type: _Optional[str] = ..., eye_distance_px: _Optional[float] = ..., sharpness: _Optional[float] = ..., yaw_deg: _Optional[float] = ..., quality_ok: _Optional[bool] = ..., quality_detail: _Optional[str] = ..., embedder: _Optional[str] = ..., frame_id: _Optional[str] = ...) -> None: ...
 
 class WatchlistMatch(_message.Message):
-    __slots__ = ("entry_id", "watchlist_id", "watchlist_name", "list_kind", "category", "action", "priority", "entry_plate", "read_text", "match_kind", "distance", "reason")
+    __slots__ = ("entry_id", "watchlist_id", "watchlist_name", "list_kind", "category", "action", "priority", "entry_plate", "read_text", "match_kind", "distance", "reason", "subject_kind", "subject_name", "score", "threshold")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_ID_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +120,10 @@ class WatchlistMatch(_message.Message):
     MATCH_KIND_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     watchlist_id: str
     watchlist_name: str
@@ -106,7 +136,11 @@ class WatchlistMatch(_message.Message):
     match_kind: _common_pb2.MatchKind
     distance: int
     reason: str
-    def __init__(self, entry_id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., watchlist_name: _Optional[str] = ..., list_kind: _Optional[_Union[_common_pb2.ListKind, str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., entry_plate: _Optional[str] = ..., read_text: _Optional[str] = ..., match_kind: _Optional[_Union[_common_pb2.MatchKind, str]] = ..., distance: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    subject_kind: str
+    subject_name: str
+    score: float
+    threshold: float
+    def __init__(self, entry_id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., watchlist_name: _Optional[str] = ..., list_kind: _Optional[_Union[_common_pb2.ListKind, str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., entry_plate: _Optional[str] = ..., read_text: _Optional[str] = ..., match_kind: _Optional[_Union[_common_pb2.MatchKind, str]] = ..., distance: _Optional[int] = ..., reason: _Optional[str] = ..., subject_kind: _Optional[str] = ..., subject_name: _Optional[str] = ..., score: _Optional[float] = ..., threshold: _Optional[float] = ...) -> None: ...
 
 class Reason(_message.Message):
     __slots__ = ("code", "detail", "stage")
@@ -127,7 +161,7 @@ class StageTiming(_message.Message):
     def __init__(self, stage: _Optional[str] = ..., ms: _Optional[float] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id")
+    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     LANE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +177,8 @@ class Decision(_message.Message):
     CAPTURED_AT_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     PASSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    FACES_FIELD_NUMBER: _ClassVar[int]
+    FRAME_IDS_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     lane_id: str
     frame_id: str
@@ -158,4 +194,6 @@ class Decision(_message.Message):
     captured_at: _timestamp_pb2.Timestamp
     decided_at: _timestamp_pb2.Timestamp
     passage_id: str
-    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ...) -> None: ...
+    faces: _containers.RepeatedCompositeFieldContainer[FaceRead]
+    frame_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from lanescreen.v1 import common_pb2 as lanescreen_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlanescreen/v1/watchlist.proto\x12\rlanescreen.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\"\xcb\x01\n\tWatchlist\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x13\n\x0b\x65ntry_count\x18\x06 \x01(\x03\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x08 \x01(\t\"\xa1\x03\n\nPlateEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cwatchlist_id\x18\x02 \x01(\t\x12\r\n\x05plate\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12,\n\nmatch_mode\x18\x05 \x01(\x0e\x32\x18.lanescreen.v1.MatchMode\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\x10\n\x08priority\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x13\n\x0blegal_basis\x18\n \x01(\t\x12\r\n\x05owner\x18\x0b \x01(\t\x12\x12\n\ncreated_by\x18\x0c \x01(\t\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10normalized_plate\x18\x10 \x01(\t\"b\n\x16\x43reateWatchlistRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"(\n\x13GetWatchlistRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\"\x17\n\x15ListWatchlistsRequest\"F\n\x16ListWatchlistsResponse\x12,\n\nwatchlists\x18\x01 \x03(\x0b\x32\x18.lanescreen.v1.Watchlist\"S\n\x14\x41\x64\x64PlateEntryRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12(\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x19.lanescreen.v1.PlateEntry\"(\n\x14GetPlateEntryRequest\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\"t\n\x17UpdatePlateEntryRequest\x12(\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x19.lanescreen.v1.PlateEntry\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x17RemovePlateEntryRequest\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"5\n\x18RemovePlateEntryResponse\x12\x19\n\x11watchlist_version\x18\x01 \x01(\x03\"i\n\x17ListPlateEntriesRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cplate_prefix\x18\x04 \x01(\t\"z\n\x18ListPlateEntriesResponse\x12*\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x19.lanescreen.v1.PlateEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x19\n\x11watchlist_version\x18\x03 \x01(\x03\"z\n\x19ImportPlateEntriesRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ImportFormat\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\"L\n\x0fImportRowResult\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x10\n\x08\x65ntry_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x89\x01\n\x1aImportPlateEntriesResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x10\n\x08rejected\x18\x02 \x01(\x05\x12,\n\x04rows\x18\x03 \x03(\x0b\x32\x1e.lanescreen.v1.ImportRowResult\x12\x19\n\x11watchlist_version\x18\x04 \x01(\x03*\\\n\x0cImportFormat\x12\x1d\n\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11IMPORT_FORMAT_CSV\x10\x01\x12\x16\n\x12IMPORT_FORMAT_JSON\x10\x02\x32\xc1\x06\n\x10WatchlistService\x12R\n\x0f\x43reateWatchlist\x12%.lanescreen.v1.CreateWatchlistRequest\x1a\x18.lanescreen.v1.Watchlist\x12L\n\x0cGetWatchlist\x12\".lanescreen.v1.GetWatchlistRequest\x1a\x18.lanescreen.v1.Watchlist\x12]\n\x0eListWatchlists\x12$.lanescreen.v1.ListWatchlistsRequest\x1a%.lanescreen.v1.ListWatchlistsResponse\x12O\n\rAddPlateEntry\x12#.lanescreen.v1.AddPlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12O\n\rGetPlateEntry\x12#.lanescreen.v1.GetPlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12U\n\x10UpdatePlateEntry\x12&.lanescreen.v1.UpdatePlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12\x63\n\x10RemovePlateEntry\x12&.lanescreen.v1.RemovePlateEntryRequest\x1a\'.lanescreen.v1.RemovePlateEntryResponse\x12\x63\n\x10ListPlateEntries\x12&.lanescreen.v1.ListPlateEntriesRequest\x1a\'.lanescreen.v1.ListPlateEntriesResponse\x12i\n\x12ImportPlateEntries\x12(.lanescreen.v1.ImportPlateEntriesRequest\x1a).lanescreen.v1.ImportPlateEntriesResponseB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlanescreen/v1/watchlist.proto\x12\rlanescreen.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\"\xe2\x01\n\tWatchlist\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x13\n\x0b\x65ntry_count\x18\x06 \x01(\x03\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x08 \x01(\t\x12\x15\n\rsubject_count\x18\t \x01(\x03\"\xee\x02\n\x0b\x46\x61\x63\x65Subject\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cwatchlist_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06plates\x18\x04 \x03(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12\x13\n\x0blegal_basis\x18\t \x01(\t\x12\r\n\x05owner\x18\n \x01(\t\x12\x12\n\ncreated_by\x18\x0b \x01(\t\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bphoto_count\x18\x0f \x01(\x05\"e\n\x13\x45nrolSubjectRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12+\n\x07subject\x18\x02 \x01(\x0b\x32\x1a.lanescreen.v1.FaceSubject\x12\x0e\n\x06photos\x18\x03 \x03(\x0c\"x\n\x0bPhotoResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12\x17\n\x0f\x65ye_distance_px\x18\x04 \x01(\x02\x12\x11\n\tsharpness\x18\x05 \x01(\x02\x12\x13\n\x0b\x63\x61mera_type\x18\x06 \x01(\t\"\x8a\x01\n\x14\x45nrolSubjectResponse\x12+\n\x07subject\x18\x01 \x01(\x0b\x32\x1a.lanescreen.v1.FaceSubject\x12*\n\x06photos\x18\x02 \x03(\x0b\x32\x1a.lanescreen.v1.PhotoResult\x12\x19\n\x11watchlist_version\x18\x03 \x01(\x03\"=\n\x17\x41\x64\x64SubjectPhotosRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x0e\n\x06photos\x18\x02 \x03(\x0c\"\'\n\x11GetSubjectRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\"t\n\x14UpdateSubjectRequest\x12+\n\x07subject\x18\x01 \x01(\x0b\x32\x1a.lanescreen.v1.FaceSubject\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\":\n\x14RemoveSubjectRequest\x12\x12\n\nsubject_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"O\n\x13ListSubjectsRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"x\n\x14ListSubjectsResponse\x12,\n\x08subjects\x18\x01 \x03(\x0b\x32\x1a.lanescreen.v1.FaceSubject\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x19\n\x11watchlist_version\x18\x03 \x01(\x03\"\xa1\x03\n\nPlateEntry\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cwatchlist_id\x18\x02 \x01(\t\x12\r\n\x05plate\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12,\n\nmatch_mode\x18\x05 \x01(\x0e\x32\x18.lanescreen.v1.MatchMode\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\x10\n\x08priority\x18\x08 \x01(\x05\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x13\n\x0blegal_basis\x18\n \x01(\t\x12\r\n\x05owner\x18\x0b \x01(\t\x12\x12\n\ncreated_by\x18\x0c \x01(\t\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10normalized_plate\x18\x10 \x01(\t\"b\n\x16\x43reateWatchlistRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"(\n\x13GetWatchlistRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\"\x17\n\x15ListWatchlistsRequest\"F\n\x16ListWatchlistsResponse\x12,\n\nwatchlists\x18\x01 \x03(\x0b\x32\x18.lanescreen.v1.Watchlist\"S\n\x14\x41\x64\x64PlateEntryRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12(\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x19.lanescreen.v1.PlateEntry\"(\n\x14GetPlateEntryRequest\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\"t\n\x17UpdatePlateEntryRequest\x12(\n\x05\x65ntry\x18\x01 \x01(\x0b\x32\x19.lanescreen.v1.PlateEntry\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\";\n\x17RemovePlateEntryRequest\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"5\n\x18RemovePlateEntryResponse\x12\x19\n\x11watchlist_version\x18\x01 \x01(\x03\"i\n\x17ListPlateEntriesRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cplate_prefix\x18\x04 \x01(\t\"z\n\x18ListPlateEntriesResponse\x12*\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x19.lanescreen.v1.PlateEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x19\n\x11watchlist_version\x18\x03 \x01(\x03\"z\n\x19ImportPlateEntriesRequest\x12\x11\n\twatchlist\x18\x01 \x01(\t\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ImportFormat\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\"L\n\x0fImportRowResult\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x10\n\x08\x65ntry_id\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"\x89\x01\n\x1aImportPlateEntriesResponse\x12\x10\n\x08imported\x18\x01 \x01(\x05\x12\x10\n\x08rejected\x18\x02 \x01(\x05\x12,\n\x04rows\x18\x03 \x03(\x0b\x32\x1e.lanescreen.v1.ImportRowResult\x12\x19\n\x11watchlist_version\x18\x04 \x01(\x03*\\\n\x0cImportFormat\x12\x1d\n\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11IMPORT_FORMAT_CSV\x10\x01\x12\x16\n\x12IMPORT_FORMAT_JSON\x10\x02\x32\xd1\n\n\x10WatchlistService\x12R\n\x0f\x43reateWatchlist\x12%.lanescreen.v1.CreateWatchlistRequest\x1a\x18.lanescreen.v1.Watchlist\x12L\n\x0cGetWatchlist\x12\".lanescreen.v1.GetWatchlistRequest\x1a\x18.lanescreen.v1.Watchlist\x12]\n\x0eListWatchlists\x12$.lanescreen.v1.ListWatchlistsRequest\x1a%.lanescreen.v1.ListWatchlistsResponse\x12O\n\rAddPlateEntry\x12#.lanescreen.v1.AddPlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12O\n\rGetPlateEntry\x12#.lanescreen.v1.GetPlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12U\n\x10UpdatePlateEntry\x12&.lanescreen.v1.UpdatePlateEntryRequest\x1a\x19.lanescreen.v1.PlateEntry\x12\x63\n\x10RemovePlateEntry\x12&.lanescreen.v1.RemovePlateEntryRequest\x1a\'.lanescreen.v1.RemovePlateEntryResponse\x12\x63\n\x10ListPlateEntries\x12&.lanescreen.v1.ListPlateEntriesRequest\x1a\'.lanescreen.v1.ListPlateEntriesResponse\x12i\n\x12ImportPlateEntries\x12(.lanescreen.v1.ImportPlateEntriesRequest\x1a).lanescreen.v1.ImportPlateEntriesResponse\x12W\n\x0c\x45nrolSubject\x12\".lanescreen.v1.EnrolSubjectRequest\x1a#.lanescreen.v1.EnrolSubjectResponse\x12_\n\x10\x41\x64\x64SubjectPhotos\x12&.lanescreen.v1.AddSubjectPhotosRequest\x1a#.lanescreen.v1.EnrolSubjectResponse\x12J\n\nGetSubject\x12 .lanescreen.v1.GetSubjectRequest\x1a\x1a.lanescreen.v1.FaceSubject\x12P\n\rUpdateSubject\x12#.lanescreen.v1.UpdateSubjectRequest\x1a\x1a.lanescreen.v1.FaceSubject\x12]\n\rRemoveSubject\x12#.lanescreen.v1.RemoveSubjectRequest\x1a\'.lanescreen.v1.RemovePlateEntryResponse\x12W\n\x0cListSubjects\x12\".lanescreen.v1.ListSubjectsRequest\x1a#.lanescreen.v1.ListSubjectsResponseB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,40 +35,60 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lanescreen.v1.watchlist_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021org.lanescreen.v1P\001Z\"lanescreen.org/api/v1;lanescreenv1'
-  _globals['_IMPORTFORMAT']._serialized_start=1942
-  _globals['_IMPORTFORMAT']._serialized_end=2034
+  _globals['_IMPORTFORMAT']._serialized_start=3185
+  _globals['_IMPORTFORMAT']._serialized_end=3277
   _globals['_WATCHLIST']._serialized_start=144
-  _globals['_WATCHLIST']._serialized_end=347
-  _globals['_PLATEENTRY']._serialized_start=350
-  _globals['_PLATEENTRY']._serialized_end=767
-  _globals['_CREATEWATCHLISTREQUEST']._serialized_start=769
-  _globals['_CREATEWATCHLISTREQUEST']._serialized_end=867
-  _globals['_GETWATCHLISTREQUEST']._serialized_start=869
-  _globals['_GETWATCHLISTREQUEST']._serialized_end=909
-  _globals['_LISTWATCHLISTSREQUEST']._serialized_start=911
-  _globals['_LISTWATCHLISTSREQUEST']._serialized_end=934
-  _globals['_LISTWATCHLISTSRESPONSE']._serialized_start=936
-  _globals['_LISTWATCHLISTSRESPONSE']._serialized_end=1006
-  _globals['_ADDPLATEENTRYREQUEST']._serialized_start=1008
-  _globals['_ADDPLATEENTRYREQUEST']._serialized_end=1091
-  _globals['_GETPLATEENTRYREQUEST']._serialized_start=1093
-  _globals['_GETPLATEENTRYREQUEST']._serialized_end=1133
-  _globals['_UPDATEPLATEENTRYREQUEST']._serialized_start=1135
-  _globals['_UPDATEPLATEENTRYREQUEST']._serialized_end=1251
-  _globals['_REMOVEPLATEENTRYREQUEST']._serialized_start=1253
-  _globals['_REMOVEPLATEENTRYREQUEST']._serialized_end=1312
-  _globals['_REMOVEPLATEENTRYRESPONSE']._serialized_start=1314
-  _globals['_REMOVEPLATEENTRYRESPONSE']._serialized_end=1367
-  _globals['_LISTPLATEENTRIESREQUEST']._serialized_start=1369
-  _globals['_LISTPLATEENTRIESREQUEST']._serialized_end=1474
-  _globals['_LISTPLATEENTRIESRESPONSE']._serialized_start=1476
-  _globals['_LISTPLATEENTRIESRESPONSE']._serialized_end=1598
-  _globals['_IMPORTPLATEENTRIESREQUEST']._serialized_start=1600
-  _globals['_IMPORTPLATEENTRIESREQUEST']._serialized_end=1722
-  _globals['_IMPORTROWRESULT']._serialized_start=1724
-  _globals['_IMPORTROWRESULT']._serialized_end=1800
-  _globals['_IMPORTPLATEENTRIESRESPONSE']._serialized_start=1803
-  _globals['_IMPORTPLATEENTRIESRESPONSE']._serialized_end=1940
-  _globals['_WATCHLISTSERVICE']._serialized_start=2037
-  _globals['_WATCHLISTSERVICE']._serialized_end=2870
+  _globals['_WATCHLIST']._serialized_end=370
+  _globals['_FACESUBJECT']._serialized_start=373
+  _globals['_FACESUBJECT']._serialized_end=739
+  _globals['_ENROLSUBJECTREQUEST']._serialized_start=741
+  _globals['_ENROLSUBJECTREQUEST']._serialized_end=842
+  _globals['_PHOTORESULT']._serialized_start=844
+  _globals['_PHOTORESULT']._serialized_end=964
+  _globals['_ENROLSUBJECTRESPONSE']._serialized_start=967
+  _globals['_ENROLSUBJECTRESPONSE']._serialized_end=1105
+  _globals['_ADDSUBJECTPHOTOSREQUEST']._serialized_start=1107
+  _globals['_ADDSUBJECTPHOTOSREQUEST']._serialized_end=1168
+  _globals['_GETSUBJECTREQUEST']._serialized_start=1170
+  _globals['_GETSUBJECTREQUEST']._serialized_end=1209
+  _globals['_UPDATESUBJECTREQUEST']._serialized_start=1211
+  _globals['_UPDATESUBJECTREQUEST']._serialized_end=1327
+  _globals['_REMOVESUBJECTREQUEST']._serialized_start=1329
+  _globals['_REMOVESUBJECTREQUEST']._serialized_end=1387
+  _globals['_LISTSUBJECTSREQUEST']._serialized_start=1389
+  _globals['_LISTSUBJECTSREQUEST']._serialized_end=1468
+  _globals['_LISTSUBJECTSRESPONSE']._serialized_start=1470
+  _globals['_LISTSUBJECTSRESPONSE']._serialized_end=1590
+  _globals['_PLATEENTRY']._serialized_start=1593
+  _globals['_PLATEENTRY']._serialized_end=2010
+  _globals['_CREATEWATCHLISTREQUEST']._serialized_start=2012
+  _globals['_CREATEWATCHLISTREQUEST']._serialized_end=2110
+  _globals['_GETWATCHLISTREQUEST']._serialized_start=2112
+  _globals['_GETWATCHLISTREQUEST']._serialized_end=2152
+  _globals['_LISTWATCHLISTSREQUEST']._serialized_start=2154
+  _globals['_LISTWATCHLISTSREQUEST']._serialized_end=2177
+  _globals['_LISTWATCHLISTSRESPONSE']._serialized_start=2179
+  _globals['_LISTWATCHLISTSRESPONSE']._serialized_end=2249
+  _globals['_ADDPLATEENTRYREQUEST']._serialized_start=2251
+  _globals['_ADDPLATEENTRYREQUEST']._serialized_end=2334
+  _globals['_GETPLATEENTRYREQUEST']._serialized_start=2336
+  _globals['_GETPLATEENTRYREQUEST']._serialized_end=2376
+  _globals['_UPDATEPLATEENTRYREQUEST']._serialized_start=2378
+  _globals['_UPDATEPLATEENTRYREQUEST']._serialized_end=2494
+  _globals['_REMOVEPLATEENTRYREQUEST']._serialized_start=2496
+  _globals['_REMOVEPLATEENTRYREQUEST']._serialized_end=2555
+  _globals['_REMOVEPLATEENTRYRESPONSE']._serialized_start=2557
+  _globals['_REMOVEPLATEENTRYRESPONSE']._serialized_end=2610
+  _globals['_LISTPLATEENTRIESREQUEST']._serialized_start=2612
+  _globals['_LISTPLATEENTRIESREQUEST']._serialized_end=2717
+  _globals['_LISTPLATEENTRIESRESPONSE']._serialized_start=2719
+  _globals['_LISTPLATEENTRIESRESPONSE']._serialized_end=2841
+  _globals['_IMPORTPLATEENTRIESREQUEST']._serialized_start=2843
+  _globals['_IMPORTPLATEENTRIESREQUEST']._serialized_end=2965
+  _globals['_IMPORTROWRESULT']._serialized_start=2967
+  _globals['_IMPORTROWRESULT']._serialized_end=3043
+  _globals['_IMPORTPLATEENTRIESRESPONSE']._serialized_start=3046
+  _globals['_IMPORTPLATEENTRIESRESPONSE']._serialized_end=3183
+  _globals['_WATCHLISTSERVICE']._serialized_start=3280
+  _globals['_WATCHLISTSERVICE']._serialized_end=4641
 # @@protoc_insertion_point(module_scope)

@@ -22,7 +22,7 @@ IMPORT_FORMAT_CSV: ImportFormat
 IMPORT_FORMAT_JSON: ImportFormat
 
 class Watchlist(_message.Message):
-    __slots__ = ("id", "name", "kind", "description", "version", "entry_count", "created_at", "created_by")
+    __slots__ = ("id", "name", "kind", "description", "version", "entry_count", "created_at", "created_by", "subject_count")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +31,7 @@ class Watchlist(_message.Message):
     ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_COUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     kind: _common_pb2.ListKind
@@ -39,7 +40,128 @@ class Watchlist(_message.Message):
     entry_count: int
     created_at: _timestamp_pb2.Timestamp
     created_by: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.ListKind, str]] = ..., description: _Optional[str] = ..., version: _Optional[int] = ..., entry_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+    subject_count: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.ListKind, str]] = ..., description: _Optional[str] = ..., version: _Optional[int] = ..., entry_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., subject_count: _Optional[int] = ...) -> None: ...
+
+class FaceSubject(_message.Message):
+    __slots__ = ("id", "watchlist_id", "name", "plates", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "photo_count")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WATCHLIST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PLATES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    PHOTO_COUNT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    watchlist_id: str
+    name: str
+    plates: _containers.RepeatedScalarFieldContainer[str]
+    category: str
+    action: str
+    priority: int
+    reason: str
+    legal_basis: str
+    owner: str
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    photo_count: int
+    def __init__(self, id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., name: _Optional[str] = ..., plates: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ..., legal_basis: _Optional[str] = ..., owner: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., photo_count: _Optional[int] = ...) -> None: ...
+
+class EnrolSubjectRequest(_message.Message):
+    __slots__ = ("watchlist", "subject", "photos")
+    WATCHLIST_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    PHOTOS_FIELD_NUMBER: _ClassVar[int]
+    watchlist: str
+    subject: FaceSubject
+    photos: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, watchlist: _Optional[str] = ..., subject: _Optional[_Union[FaceSubject, _Mapping]] = ..., photos: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class PhotoResult(_message.Message):
+    __slots__ = ("index", "ok", "error", "eye_distance_px", "sharpness", "camera_type")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    EYE_DISTANCE_PX_FIELD_NUMBER: _ClassVar[int]
+    SHARPNESS_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    ok: bool
+    error: str
+    eye_distance_px: float
+    sharpness: float
+    camera_type: str
+    def __init__(self, index: _Optional[int] = ..., ok: _Optional[bool] = ..., error: _Optional[str] = ..., eye_distance_px: _Optional[float] = ..., sharpness: _Optional[float] = ..., camera_type: _Optional[str] = ...) -> None: ...
+
+class EnrolSubjectResponse(_message.Message):
+    __slots__ = ("subject", "photos", "watchlist_version")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    PHOTOS_FIELD_NUMBER: _ClassVar[int]
+    WATCHLIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    subject: FaceSubject
+    photos: _containers.RepeatedCompositeFieldContainer[PhotoResult]
+    watchlist_version: int
+    def __init__(self, subject: _Optional[_Union[FaceSubject, _Mapping]] = ..., photos: _Optional[_Iterable[_Union[PhotoResult, _Mapping]]] = ..., watchlist_version: _Optional[int] = ...) -> None: ...
+
+class AddSubjectPhotosRequest(_message.Message):
+    __slots__ = ("subject_id", "photos")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PHOTOS_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    photos: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, subject_id: _Optional[str] = ..., photos: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class GetSubjectRequest(_message.Message):
+    __slots__ = ("subject_id",)
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    def __init__(self, subject_id: _Optional[str] = ...) -> None: ...
+
+class UpdateSubjectRequest(_message.Message):
+    __slots__ = ("subject", "update_mask")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    subject: FaceSubject
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, subject: _Optional[_Union[FaceSubject, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class RemoveSubjectRequest(_message.Message):
+    __slots__ = ("subject_id", "reason")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    reason: str
+    def __init__(self, subject_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListSubjectsRequest(_message.Message):
+    __slots__ = ("watchlist", "page_size", "page_token")
+    WATCHLIST_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    watchlist: str
+    page_size: int
+    page_token: str
+    def __init__(self, watchlist: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSubjectsResponse(_message.Message):
+    __slots__ = ("subjects", "next_page_token", "watchlist_version")
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    WATCHLIST_VERSION_FIELD_NUMBER: _ClassVar[int]
+    subjects: _containers.RepeatedCompositeFieldContainer[FaceSubject]
+    next_page_token: str
+    watchlist_version: int
+    def __init__(self, subjects: _Optional[_Iterable[_Union[FaceSubject, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., watchlist_version: _Optional[int] = ...) -> None: ...
 
 class PlateEntry(_message.Message):
     __slots__ = ("id", "watchlist_id", "plate", "region", "match_mode", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "normalized_plate")

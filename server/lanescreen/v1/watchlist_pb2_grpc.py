@@ -79,6 +79,36 @@ class WatchlistServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesResponse.FromString,
                 _registered_method=True)
+        self.EnrolSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/EnrolSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.FromString,
+                _registered_method=True)
+        self.AddSubjectPhotos = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/AddSubjectPhotos',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.AddSubjectPhotosRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.FromString,
+                _registered_method=True)
+        self.GetSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/GetSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+                _registered_method=True)
+        self.UpdateSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/UpdateSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.UpdateSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+                _registered_method=True)
+        self.RemoveSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/RemoveSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.RemoveSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.RemovePlateEntryResponse.FromString,
+                _registered_method=True)
+        self.ListSubjects = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/ListSubjects',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
+                _registered_method=True)
 
 
 class WatchlistServiceServicer:
@@ -146,6 +176,50 @@ class WatchlistServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EnrolSubject(self, request, context):
+        """Enrols a person from one or more photos. Each photo gets a result: one with no face, several
+        faces or a face too small, blurred or turned away is refused with the reason. The subject is
+        created if at least one photo is accepted, else the call is INVALID_ARGUMENT naming each
+        photo's problem.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddSubjectPhotos(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSubject(self, request, context):
+        """NOT_FOUND if unknown or removed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSubject(self, request, context):
+        """Only the fields in update_mask change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSubject(self, request, context):
+        """Deletes the face templates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSubjects(self, request, context):
+        """Paged, by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WatchlistServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -193,6 +267,36 @@ def add_WatchlistServiceServicer_to_server(servicer, server):
                     servicer.ImportPlateEntries,
                     request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesResponse.SerializeToString,
+            ),
+            'EnrolSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnrolSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.SerializeToString,
+            ),
+            'AddSubjectPhotos': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddSubjectPhotos,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.AddSubjectPhotosRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.SerializeToString,
+            ),
+            'GetSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.SerializeToString,
+            ),
+            'UpdateSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.UpdateSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.SerializeToString,
+            ),
+            'RemoveSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.RemoveSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.RemovePlateEntryResponse.SerializeToString,
+            ),
+            'ListSubjects': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubjects,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -438,6 +542,168 @@ class WatchlistService:
             '/lanescreen.v1.WatchlistService/ImportPlateEntries',
             lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesRequest.SerializeToString,
             lanescreen_dot_v1_dot_watchlist__pb2.ImportPlateEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnrolSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/EnrolSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddSubjectPhotos(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/AddSubjectPhotos',
+            lanescreen_dot_v1_dot_watchlist__pb2.AddSubjectPhotosRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.EnrolSubjectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/GetSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/UpdateSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.UpdateSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/RemoveSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.RemoveSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.RemovePlateEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSubjects(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/ListSubjects',
+            lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -34,6 +34,7 @@ __all__ = [
     "ModelSpec",
     "VerifyResult",
     "fetch",
+    "file_digest",
     "model_names",
     "require",
     "required_models",
@@ -209,6 +210,12 @@ def _hash_file(path: Path, algorithm: str) -> str:
 def _cached_hash(path: str, size: int, mtime_ns: int, algorithm: str) -> str:
     """Hash keyed by size and mtime, so repeated checks of an unchanged file cost one stat."""
     return _hash_file(Path(path), algorithm)
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """The hex digest of a file, recomputed only when its size or mtime changed."""
+    stat = path.stat()
+    return _cached_hash(str(path), stat.st_size, stat.st_mtime_ns, algorithm)
 
 
 def _check(model: ModelSpec, model_dir: Path) -> VerifyResult:
