@@ -69,7 +69,7 @@ def main() -> None:
     shared_models = SHARED / "models"
     with tempfile.TemporaryDirectory() as data:
         config = Config(
-            server=ServerConfig(listen="127.0.0.1:0"),
+            server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
             storage=StorageConfig(data_dir=Path(data)),
             vision=VisionConfig(
                 model_dir=shared_models if shared_models.is_dir() else base.model_dir,

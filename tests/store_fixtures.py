@@ -95,8 +95,11 @@ class PostgresServer:
 class _Cluster:
     """initdb + pg_ctl in a temporary directory, run as ``postgres`` when we are root."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
+        """Commit to disk as in production (a halted server keeps every committed row); off,
+        the server is fast but a halt loses the last commits."""
         self.as_root = os.geteuid() == 0
         self.prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
         self.base = Path(tempfile.mkdtemp(prefix="lanescreen-pg-"))
@@ -127,22 +130,8 @@ class _Cluster:
         )
         for attempt in range(3):
             port = _free_port()  # another process may take it before the server binds: retry
-            options = (
-                f"-p {port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off"
-            )
             try:
-                self.run(
-                    "pg_ctl",
-                    "-D",
-                    str(self.data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(self.base / "log"),
-                    "-w",
-                    "start",
-                )
+                self._pg_ctl_start(port)
             except RuntimeError:
                 if attempt == 2:
                     log = self.base / "log"
@@ -156,6 +145,30 @@ class _Cluster:
             )
             return server
         raise AssertionError("unreachable")
+
+    def _pg_ctl_start(self, port: int) -> None:
+        options = f"-p {port} -k {self.base} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self.run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.base / "log"),
+            "-w",
+            "start",
+        )
+
+    def halt(self) -> None:
+        """Stop the server at once (as a crash or a cut cable would), keeping its data."""
+        self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def resume(self, server: PostgresServer) -> None:
+        """Start a halted server again on its old port."""
+        self._pg_ctl_start(server.port)
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -173,9 +186,8 @@ class _Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the whole session (fsync off: test data need not survive a crash)."""
+def _cluster(*, durable: bool = False) -> _Cluster:
+    """A new cluster (not started), or a skip saying what is missing."""
     bindir = _postgres_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -188,9 +200,25 @@ def postgres_server() -> Iterator[PostgresServer]:
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no 'postgres' user to run the server as")
-    cluster = _Cluster(bindir)
+    return _Cluster(bindir, durable=durable)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole session (fsync off: test data need not survive a crash)."""
+    cluster = _cluster()
     try:
         yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[tuple[_Cluster, PostgresServer]]:
+    """A durable PostgreSQL server of the test's own, which the test may halt and resume."""
+    cluster = _cluster(durable=True)
+    try:
+        yield cluster, cluster.start()
     finally:
         cluster.stop()
 

@@ -14,21 +14,38 @@ from lanescreen.domain.decisions import Outcome
 from lanescreen.domain.export import export_hits
 from lanescreen.store.db import Database
 from lanescreen.store.decisions import DecisionStore, HitFilter
+from lanescreen.store.dispositions import DispositionStore
 from lanescreen.store.watchlists import WatchlistStore
 from lanescreen.v1 import audit_pb2
 
 from tests.store_fixtures import BACKENDS, make_decision
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "watchlists" / "examples"
+
+
+class _Context:
+    """What the audit servicer asks of a gRPC context when called directly (no transport)."""
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return (("x-lanescreen-actor", "auditor.ng"),)
+
+    def peer(self) -> str:
+        return "in-process"
+
+
 Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
 def cli(
-    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> Cli:
     """Run ``lanescreen ARGS`` against the test database; returns (status, stdout, stderr)."""
     monkeypatch.setenv("LANESCREEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LANESCREEN_ACTOR", "officer.kim")
     monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
 
@@ -186,9 +203,13 @@ def test_audit_hits_export_and_purge(
         store.record(make_decision(Outcome.CLEAR, decided_at=now), None)
         expected_csv = b"".join(export_hits(store.iter_hits(HitFilter(watchlist="stolen")), "csv"))
         request = audit_pb2.ExportHitsRequest(
-            filter=audit_pb2.HitFilter(watchlist="stolen"), format=audit_pb2.EXPORT_FORMAT_CSV
+            filter=audit_pb2.HitFilter(watchlist="stolen"),
+            format=audit_pb2.EXPORT_FORMAT_CSV,
+            reason="case 2026/118",
         )
-        over_rpc = b"".join(c.data for c in AuditServicer(store).ExportHits(request, None))  # type: ignore[arg-type]
+        servicer = AuditServicer(store, DispositionStore(db))
+        rpc = servicer.ExportHits(request, _Context())  # type: ignore[arg-type]
+        over_rpc = b"".join(c.data for c in rpc)
 
     status, out, _ = cli("audit", "hits", "--json")
     assert status == 0 and [h["decision_id"] for h in json.loads(out)["hits"]] == [
@@ -203,24 +224,42 @@ def test_audit_hits_export_and_purge(
     status, _, err = cli(
         "audit", "export", "--format", "csv", "--watchlist", "stolen", "-o", str(target)
     )
+    assert status == 2 and "--reason" in err
+    status, _, err = cli(
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--watchlist",
+        "stolen",
+        "-o",
+        str(target),
+        "--reason",
+        "case 2026/118",
+    )
     assert status == 0 and "exported 2 decisions" in err
     assert target.read_bytes() == expected_csv == over_rpc
     status, out, _ = cli(
-        "audit", "export", "--since", (now - timedelta(minutes=2, seconds=30)).isoformat()
+        "audit",
+        "export",
+        "--since",
+        (now - timedelta(minutes=2, seconds=30)).isoformat(),
+        "--reason",
+        "review",
     )
     assert [json.loads(line)["decision_id"] for line in out.splitlines()] == [
         hits[1].decision_id,
         hits[2].decision_id,
     ]
-    status, _, err = cli("audit", "export", "--since", "yesterday")
+    status, _, err = cli("audit", "export", "--since", "yesterday", "--reason", "x")
     assert status == 2 and "ISO 8601" in err
-    status, _, err = cli("audit", "export", "--watchlist", "nope")
+    status, _, err = cli("audit", "export", "--watchlist", "nope", "--reason", "x")
     assert status == 1 and "'nope' does not exist" in err
 
     monkeypatch.setenv("LANESCREEN_CLEAR_RETENTION_HOURS", "24")
     status, out, _ = cli("audit", "purge", "--json")
-    assert status == 0 and json.loads(out)["purged"] == 1
-    assert "purged 0 CLEAR reads" in cli("audit", "purge")[1]
+    assert status == 0 and json.loads(out)["purged"]["clear_reads"] == 1
+    assert "purged 0 clear_reads" in cli("audit", "purge")[1]
 
 
 def test_unreachable_database_is_a_clear_failure(

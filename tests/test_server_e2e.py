@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,9 +17,10 @@ import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from lanescreen.api.auth import ACTOR_METADATA_KEY
 from lanescreen.api.server import LanescreenServer
-from lanescreen.api.watchlists import ACTOR_METADATA_KEY
 from lanescreen.config import Config, LaneConfig, ServerConfig, StorageConfig, VisionConfig
+from lanescreen.store.retention import Retention
 from lanescreen.v1 import (
     audit_pb2,
     audit_pb2_grpc,
@@ -56,7 +57,7 @@ class Client:
 def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     data = tmp_path_factory.mktemp("data")
     config = Config(
-        server=ServerConfig(listen="127.0.0.1:0"),
+        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
         storage=StorageConfig(data_dir=data),
         vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
         lanes=[
@@ -302,7 +303,9 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     hit_ids = {d.decision_id for d in listed.hits}
     assert hit.decision_id in hit_ids
 
-    jsonl = b"".join(c.data for c in client.audit.ExportHits(audit_pb2.ExportHitsRequest()))
+    jsonl = b"".join(
+        c.data for c in client.audit.ExportHits(audit_pb2.ExportHitsRequest(reason="test audit"))
+    )
     records = [json.loads(line) for line in jsonl.decode().splitlines()]
     exported = {r["decision_id"]: r for r in records}
     assert hit_ids <= set(exported)
@@ -315,7 +318,7 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     csv_bytes = b"".join(
         c.data
         for c in client.audit.ExportHits(
-            audit_pb2.ExportHitsRequest(format=audit_pb2.EXPORT_FORMAT_CSV)
+            audit_pb2.ExportHitsRequest(format=audit_pb2.EXPORT_FORMAT_CSV, reason="test audit")
         )
     )
     rows = {row["decision_id"]: row for row in csv.DictReader(io.StringIO(csv_bytes.decode()))}
@@ -333,12 +336,9 @@ def test_clear_reads_are_kept_minimally_and_purged(client: Client) -> None:
     before = client.server.decisions.count_clear_reads()
     client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
     assert client.server.decisions.count_clear_reads() == before + 1
-    storage = client.server.config.storage
-    kept, storage.clear_retention_hours = storage.clear_retention_hours, 0
-    try:
-        assert client.server.purge_expired_reads() >= before + 1
-    finally:
-        storage.clear_retention_hours = kept
+    storage = replace(client.server.config.storage, clear_retention_hours=0)
+    purged = Retention(client.server.database, storage).purge()
+    assert purged["clear_reads"] >= before + 1 and purged["hit_decisions"] == 0
     assert client.server.decisions.count_clear_reads() == 0
 
 
@@ -348,10 +348,8 @@ def test_lane_simulator_streams_a_folder_and_a_video_and_prints_json_lines(
     from lanescreen.cli.main import main
 
     target = f"127.0.0.1:{client.server.port}"
-    assert (
-        main(["lane", str(EU), "--server", target, "--lane", "lane-1", "--limit", "3", "--json"])
-        == 0
-    )
+    dev = ["--server", target, "--lane", "lane-1", "--insecure-dev"]
+    assert main(["lane", str(EU), *dev, "--limit", "3", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["frame_id"] for line in lines] == sorted(p.name for p in EU.glob("*.jpg"))[:3]
     assert all(line["decision"]["outcome"].startswith("OUTCOME_") for line in lines)
@@ -361,7 +359,7 @@ def test_lane_simulator_streams_a_folder_and_a_video_and_prints_json_lines(
     for photo in (LISTED_PHOTO, UNLISTED_PHOTO):
         writer.write(cv2.resize(cv2.imread(str(EU / photo)), (1280, 720)))
     writer.release()
-    assert main(["lane", str(video), "--server", target, "--lane", "lane-1"]) == 0
+    assert main(["lane", str(video), *dev]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].startswith("lane-000001:")
     assert all(("HIT" in line or "CLEAR" in line or "REVIEW" in line) for line in out)

@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import grpc
 import pytest
+from lanescreen.api.auth import ACTOR_METADATA_KEY
 from lanescreen.api.server import LanescreenServer
-from lanescreen.api.watchlists import ACTOR_METADATA_KEY
 from lanescreen.config import (
     Config,
     FaceConfig,
@@ -57,7 +57,7 @@ class Client:
 @pytest.fixture(scope="module")
 def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     config = Config(
-        server=ServerConfig(listen="127.0.0.1:0"),
+        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
         storage=StorageConfig(data_dir=tmp_path_factory.mktemp("data")),
         vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
         faces=FaceConfig(face_workers=2),
@@ -156,6 +156,9 @@ def test_a_stranger_is_clear_on_a_deny_lane_and_review_on_an_allow_lane(client: 
     on_allow = client.screening.ScreenFrame(driver(stranger, lane="gate-staff", passage="s2"))
     assert on_allow.outcome == common_pb2.OUTCOME_REVIEW
     assert codes(on_allow) == ["face_not_on_allow_list"]
+    # A stranger is not a hit: no image of their face is kept, not even the frame.
+    kept = client.audit.GetEvidence(audit_pb2.GetEvidenceRequest(decision_id=on_allow.decision_id))
+    assert kept.face_chip_jpeg == b"" and kept.frame_jpeg == b""
     staff = client.screening.ScreenFrame(driver(lfw("Tony_Blair", 9), "gate-staff", "s3"))
     assert staff.outcome == common_pb2.OUTCOME_CLEAR, staff.reasons
     assert (

@@ -29,7 +29,7 @@ def test_hit_is_logged_in_postgres(
 ) -> None:
     schema = postgres_server.create_schema()
     config = Config(
-        server=ServerConfig(listen="127.0.0.1:0"),
+        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
         storage=StorageConfig(data_dir=tmp_path, database_url=postgres_server.url(schema)),
         vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
         lanes=[

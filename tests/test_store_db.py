@@ -20,7 +20,7 @@ def test_migrated_schema_equals_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0005"
 
 
 def test_aware_datetimes_round_trip_as_utc(database: Database) -> None:
@@ -77,7 +77,7 @@ def test_concurrent_openers_of_a_new_database_migrate_once(database_url: str) ->
         t.join()
     assert errors == []
     with Database.open(url) as db, db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0005"
 
 
 def test_unreachable_postgres_names_the_server_but_not_the_password() -> None:

@@ -73,17 +73,6 @@ def test_clear_without_a_plate(store: DecisionStore, database: Database) -> None
         assert session.scalar(select(ClearReadRow.plate_text)) == ""
 
 
-def test_purge_removes_only_old_clear_reads(store: DecisionStore) -> None:
-    for hours in (1, 30, 50):
-        store.record(make_decision(Outcome.CLEAR, decided_at=T0 - timedelta(hours=hours)), None)
-    store.record(make_decision(Outcome.HIT, decided_at=T0 - timedelta(hours=100)), None)
-    assert store.count_clear_reads() == 3
-    assert store.purge_clear_reads(T0 - timedelta(hours=24)) == 2
-    assert store.count_clear_reads() == 1
-    assert store.purge_clear_reads(T0 - timedelta(hours=24)) == 0
-    assert len(store.list_hits(HitFilter())[0]) == 1
-
-
 def test_recording_the_same_decision_twice_is_a_conflict(store: DecisionStore) -> None:
     decision = make_decision(Outcome.HIT, decided_at=T0)
     store.record(decision, None)

@@ -44,8 +44,24 @@ class ServerConfig:
     """Largest decoded frame (width x height), checked from the header before decoding."""
     rpc_threads: int = 16
     """Threads serving RPCs (streams hold one each while open)."""
+    max_lane_fps: float = 30.0
+    """Frames a second one lane may send on average (all its cameras together); above it a frame
+    is refused with RESOURCE_EXHAUSTED and the stream goes on. 0 turns the limit off."""
+    max_lane_burst: float = 60.0
+    """Frames a lane may send at once before the average applies."""
     recognition_threads: int = 2
     """Threads running detection and reading; one per core is the sensible default."""
+    tls_cert_file: Path | None = None
+    """The server's certificate chain (PEM). Empty, with ``tls_key_file``: the site PKI's
+    ``<data_dir>/pki/server.pem``, created with the site CA on first start (docs/security.md)."""
+    tls_key_file: Path | None = None
+    """The server certificate's private key (PEM); set with ``tls_cert_file`` or not at all."""
+    tls_client_ca_file: Path | None = None
+    """CA certificates (PEM) every client certificate must chain to; empty: the site CA,
+    ``<data_dir>/pki/ca.pem``."""
+    insecure_dev: bool = False
+    """Development only: serve plaintext on a loopback address, without client certificates,
+    taking the caller's name from ``x-lanescreen-actor`` metadata and allowing every role."""
 
 
 @dataclass
@@ -59,13 +75,31 @@ class StorageConfig:
     PostgreSQL: ``postgresql+psycopg://user:pass@host/db``."""
     clear_retention_hours: float = 24.0
     """How long the minimal record of a CLEAR read (plate text, lane, time) is kept."""
+    review_retention_days: float = 90.0
+    """How long a REVIEW decision (record, evidence, dispositions) is kept."""
+    hit_retention_days: float = 730.0
+    """How long a HIT decision (record and dispositions) is kept: two years, as US ALPR
+    policies keep hit records for audit."""
+    evidence_retention_days: float = 180.0
+    """How long the images kept with a HIT or REVIEW are kept; the decision's record outlives
+    them until its own retention."""
+    keep_review_face_images: bool = False
+    """Keep the driver's face image with a REVIEW too. Off: a face image is kept only with a
+    HIT; faces of people who matched nothing are never stored."""
     evidence_frame_max_side: int = 960
     """Longest side of the downscaled frame kept as evidence with a HIT or REVIEW."""
     evidence_jpeg_quality: int = 85
     """JPEG quality of stored evidence images."""
+    trail_key_file: Path | None = None
+    """Key of the tamper-evident audit trail's hashes, kept outside the database (created on
+    first use, owner-only); empty means ``<data_dir>/trail.key``. Every server and tool writing
+    to one database needs the same key."""
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'lanescreen.db'}"
+
+    def resolved_trail_key_file(self) -> Path:
+        return self.trail_key_file or self.data_dir / "trail.key"
 
 
 @dataclass
@@ -162,6 +196,11 @@ class Config:
     @property
     def model_dir(self) -> Path:
         return self.vision.model_dir or self.storage.data_dir / "models"
+
+    @property
+    def pki_dir(self) -> Path:
+        """The site PKI (CA, server and client certificates) that ``lanescreen pki`` manages."""
+        return self.storage.data_dir / "pki"
 
     def lane(self, lane_id: str) -> LaneConfig | None:
         return next((lane for lane in self.lanes if lane.id == lane_id), None)

@@ -1,4 +1,9 @@
-"""ScreeningService: a thin servicer over :class:`lanescreen.domain.screening.Screener`."""
+"""ScreeningService: a thin servicer over :class:`lanescreen.domain.screening.Screener`.
+
+A lane terminal screens only as itself: each frame's ``lane_id`` must be one of the lanes its
+certificate names (the identity :mod:`lanescreen.api.auth` attached), else that frame is refused
+with PERMISSION_DENIED and the refusal recorded; a Screen stream goes on with the next frame.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,20 @@ from collections.abc import Iterator
 
 import grpc
 
-from ..domain.errors import NotFoundError
+from ..domain.errors import NotFoundError, RateLimitedError
 from ..domain.screening import Screener, UnsupportedCameraError
+from ..security.identity import PermissionDenied
 from ..v1 import screening_pb2, screening_pb2_grpc
 from ..vision.image import FrameError
+from .auth import RefusalLog, identity_of
 from .mapping import decision_to_pb, frame_from_pb
 
 log = logging.getLogger(__name__)
 
 DEADLINE_MARGIN_S = 0.010
 """Kept back from a caller's gRPC deadline so the reply is on the wire before it expires."""
+SCREEN_FRAME = "/lanescreen.v1.ScreeningService/ScreenFrame"
+SCREEN = "/lanescreen.v1.ScreeningService/Screen"
 
 
 def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
@@ -31,6 +40,8 @@ def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
         return code, str(exc)
     if isinstance(exc, NotFoundError):
         return grpc.StatusCode.NOT_FOUND, str(exc)
+    if isinstance(exc, RateLimitedError):
+        return grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)
     if isinstance(exc, UnsupportedCameraError):
         return grpc.StatusCode.UNIMPLEMENTED, str(exc)
     if isinstance(exc, ValueError):
@@ -39,8 +50,29 @@ def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
 
 
 class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
-    def __init__(self, screener: Screener) -> None:
+    def __init__(self, screener: Screener, refusals: RefusalLog | None = None) -> None:
         self._screener = screener
+        self._refusals = refusals
+
+    def _check_lane(
+        self, request: screening_pb2.Frame, context: grpc.ServicerContext
+    ) -> PermissionDenied | None:
+        """The refusal if the caller may not screen as the frame's lane, else None (a frame
+        without a lane is refused as malformed by :meth:`_screen`)."""
+        identity = identity_of(context)
+        if not request.lane_id or (identity is not None and identity.may_screen(request.lane_id)):
+            return None
+        who = identity.name if identity is not None else "anonymous"
+        own = ", ".join(sorted(identity.lanes)) if identity is not None else ""
+        return PermissionDenied(
+            f"{who} may not screen as lane {request.lane_id!r} (its lanes: {own or 'none'})", who
+        )
+
+    def _refused(
+        self, context: grpc.ServicerContext, method: str, refusal: PermissionDenied, lane_id: str
+    ) -> None:
+        if self._refusals is not None:
+            self._refusals.refused(context, method, refusal, lane_id=lane_id)
 
     def _screen(
         self, request: screening_pb2.Frame, context: grpc.ServicerContext
@@ -58,6 +90,10 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
     def ScreenFrame(
         self, request: screening_pb2.Frame, context: grpc.ServicerContext
     ) -> screening_pb2.Decision:
+        refusal = self._check_lane(request, context)
+        if refusal is not None:
+            self._refused(context, SCREEN_FRAME, refusal, request.lane_id)
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal.reason)
         try:
             return self._screen(request, context)
         except Exception as exc:
@@ -71,7 +107,19 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
     def Screen(
         self, request_iterator: Iterator[screening_pb2.Frame], context: grpc.ServicerContext
     ) -> Iterator[screening_pb2.ScreenResponse]:
+        refused_lanes: set[str] = set()
         for frame in request_iterator:
+            refusal = self._check_lane(frame, context)
+            if refusal is not None:
+                if frame.lane_id not in refused_lanes:
+                    # Once per lane and stream: a misconfigured terminal must not flood the trail.
+                    refused_lanes.add(frame.lane_id)
+                    self._refused(context, SCREEN, refusal, frame.lane_id)
+                error = screening_pb2.FrameError(
+                    code=grpc.StatusCode.PERMISSION_DENIED.value[0], message=refusal.reason
+                )
+                yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
+                continue
             try:
                 decision = self._screen(frame, context)
             except Exception as exc:

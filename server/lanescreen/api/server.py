@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ..config import Config
+from ..config import Config, ConfigError
 from ..domain.enrolment import Enroller
 from ..domain.face_matching import Calibration
 from ..domain.face_screening import FaceScreening, load_calibration
 from ..domain.screening import Screener
 from ..domain.watchlist_cache import WatchlistCache
-from ..store.db import Database
+from ..security.identity import Authenticator
+from ..security.pki import ServerTls, SitePaths, server_tls
+from ..store.credentials import CredentialStore
+from ..store.db import open_configured
 from ..store.decisions import DecisionStore
+from ..store.dispositions import DispositionStore
 from ..store.faces import FaceStore
+from ..store.outbox import DecisionOutbox, DurableSink
+from ..store.retention import Retention
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -33,6 +39,7 @@ from ..vision.faces.pipeline import ensure_face_models
 from ..vision.faces.workers import FaceWorkerPool
 from ..vision.pipeline import build_pipeline, ensure_models
 from .audit import AuditServicer
+from .auth import AuthInterceptor, RefusalLog
 from .screening import ScreeningServicer
 from .watchlists import WatchlistServicer
 
@@ -46,18 +53,56 @@ SERVICE_NAMES = (
 PURGE_INTERVAL_S = 600.0
 
 
+def _is_loopback(listen: str) -> bool:
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def transport_security(config: Config) -> ServerTls | None:
+    """The TLS material for the port, or None in development mode (plaintext, loopback only).
+
+    Raises :class:`ConfigError` or :class:`~lanescreen.security.pki.PkiError` naming the problem.
+    """
+    server = config.server
+    if server.insecure_dev:
+        if not _is_loopback(server.listen):
+            raise ConfigError(
+                f"server.insecure_dev serves plaintext, so only on a loopback address; "
+                f"{server.listen!r} is not one (drop insecure_dev to serve TLS)"
+            )
+        return None
+    return server_tls(
+        SitePaths(config.pki_dir),
+        server.tls_cert_file,
+        server.tls_key_file,
+        server.tls_client_ca_file,
+    )
+
+
 class LanescreenServer:
     """The running service. ``start()`` binds and returns the port; ``stop()`` drains and closes."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self._tls = transport_security(config)  # first: a bad certificate fails fast
+        if self._tls is not None and self._tls.created:
+            log.info(
+                "created the site PKI in %s (CA and server certificate); issue lane "
+                "certificates with `lanescreen pki issue-lane LANE`",
+                config.pki_dir,
+            )
         ensure_models(config.vision, config.model_dir, progress=True)
         faces = config.faces
         calibration: Calibration | None = None
         if faces.face_enabled:
             ensure_face_models(faces, config.vision, config.model_dir, progress=True)
             calibration = load_calibration(faces)
-        self.database = Database.open(config.storage.resolved_database_url())
+        self.database = open_configured(config.storage)
         self.watchlists = WatchlistStore(self.database)
         self.faces = FaceStore(self.database)
         self.decisions = DecisionStore(self.database)
@@ -84,29 +129,39 @@ class LanescreenServer:
                 max_bytes=config.server.max_frame_bytes,
                 max_pixels=config.server.max_frame_pixels,
             )
+        self.retention = Retention(self.database, config.storage)
+        self.sink = DurableSink(
+            self.decisions, DecisionOutbox(config.storage.data_dir / "outbox.db")
+        )
         self.screener = Screener(
             config,
             build_pipeline(config.vision, config.model_dir),
             self.cache,
-            self.decisions,
+            self.sink,
             face_screening,
         )
         self.screener.warm_up()
         limits = config.server
+        self.credentials = CredentialStore(self.database)
+        refusals = RefusalLog(self.database.record_event)
+        authenticator = None if self._tls is None else Authenticator(self.credentials)
         self._grpc = grpc.server(
             ThreadPoolExecutor(max_workers=limits.rpc_threads, thread_name_prefix="rpc"),
+            interceptors=[AuthInterceptor(authenticator, refusals)],
             options=[
                 ("grpc.max_receive_message_length", limits.max_message_bytes),
                 ("grpc.max_send_message_length", limits.max_message_bytes),
             ],
         )
         screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
-            ScreeningServicer(self.screener), self._grpc
+            ScreeningServicer(self.screener, refusals), self._grpc
         )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
             WatchlistServicer(self.watchlists, self.cache, self.faces, enroller), self._grpc
         )
-        audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(self.decisions), self._grpc)
+        audit_pb2_grpc.add_AuditServiceServicer_to_server(
+            AuditServicer(self.decisions, DispositionStore(self.database)), self._grpc
+        )
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._grpc)
         reflection.enable_server_reflection(
@@ -117,17 +172,36 @@ class LanescreenServer:
         self.port = 0
 
     def start(self) -> int:
-        self.port = self._grpc.add_insecure_port(self.config.server.listen)
+        listen = self.config.server.listen
+        if self._tls is None:
+            log.warning(
+                "INSECURE DEVELOPMENT MODE: plaintext gRPC on %s, no client certificates, every "
+                "caller has every role and names itself (x-lanescreen-actor). Never use this "
+                "at a checkpoint.",
+                listen,
+            )
+            self.port = self._grpc.add_insecure_port(listen)
+        else:
+            credentials = grpc.ssl_server_credentials(
+                [(self._tls.private_key, self._tls.cert_chain)],
+                root_certificates=self._tls.client_ca,
+                # True is the only setting that asks for client certificates at all: False makes
+                # gRPC not request one (see docs/security.md), so mTLS is all or nothing.
+                require_client_auth=True,
+            )
+            self.port = self._grpc.add_secure_port(listen, credentials)
         if self.port == 0:
             raise OSError(
                 f"cannot listen on {self.config.server.listen}: address in use or not local"
             )
         self._grpc.start()
+        self.sink.start()
         for name in ("", *SERVICE_NAMES):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._purger.start()
         log.info(
-            "lanescreen serving on port %d (lanes: %s)",
+            "lanescreen serving %s on port %d (lanes: %s)",
+            "plaintext (insecure_dev)" if self._tls is None else "TLS with client certificates",
             self.port,
             ", ".join(lane.id for lane in self.config.lanes),
         )
@@ -140,23 +214,31 @@ class LanescreenServer:
         self._stopping.set()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
+        self.sink.stop()
         self.screener.close()
         if self.face_pool is not None:
             self.face_pool.close()
         self.database.close()
 
-    def purge_expired_reads(self) -> int:
-        """Delete CLEAR reads older than the retention; returns how many went."""
-        cutoff = datetime.now(UTC) - timedelta(hours=self.config.storage.clear_retention_hours)
-        count = self.decisions.purge_clear_reads(cutoff)
-        if count:
-            log.info("retention: purged %d CLEAR reads older than %s", count, cutoff.isoformat())
-        return count
+    def purge_expired(self) -> dict[str, int]:
+        """Remove what each data class keeps longer than the retention policy allows."""
+        removed = self.retention.purge()
+        if any(removed.values()):
+            log.info(
+                "retention: purged %s",
+                ", ".join(f"{n} {name}" for name, n in removed.items() if n),
+            )
+        return removed
 
     def _purge_loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                self.purge_expired_reads()
+                self.purge_expired()
+                with self.database.read() as session:
+                    seq, digest = self.database.trail.head(session)
+                # The server's log is a second place holding the head: a trail cut back and
+                # re-headed behind the service cannot match what was logged here before.
+                log.info("audit trail head: record %d, hash %s", seq, digest)
             except Exception:
                 log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
             self._stopping.wait(PURGE_INTERVAL_S)

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import grpc
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.enrolment import Enroller, PhotoResult, refusals
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -18,6 +19,7 @@ from ..domain.watchlists import EntryError, validate_entry
 from ..store.faces import FaceStore
 from ..store.watchlists import WatchlistStore
 from ..v1 import watchlist_pb2, watchlist_pb2_grpc
+from .auth import actor_of as actor_of  # re-exported: servicers take the actor from here
 from .mapping import (
     KIND_FROM_PB,
     entry_fields_raw,
@@ -28,9 +30,6 @@ from .mapping import (
     watchlist_to_pb,
 )
 
-ACTOR_METADATA_KEY = "x-lanescreen-actor"
-"""Who is acting, until authenticated identities replace it: recorded with every change."""
-
 _FORMATS = {
     watchlist_pb2.IMPORT_FORMAT_UNSPECIFIED: "auto",
     watchlist_pb2.IMPORT_FORMAT_CSV: "csv",
@@ -38,13 +37,6 @@ _FORMATS = {
 }
 
 R = TypeVar("R")
-
-
-def actor_of(context: grpc.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == ACTOR_METADATA_KEY and isinstance(value, str) and value.strip():
-            return value.strip()[:200]
-    return f"unidentified@{context.peer()}"
 
 
 def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
@@ -62,6 +54,12 @@ def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except FacesOffError as exc:
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+        except SQLAlchemyError as exc:
+            cause = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
+            context.abort(
+                grpc.StatusCode.UNAVAILABLE,
+                f"the database is unreachable ({cause}); screening goes on, try this again later",
+            )
 
     return wrapper
 

@@ -1,7 +1,9 @@
-"""``lanescreen audit``: export and list the hit log, and purge expired CLEAR reads.
+"""``lanescreen audit``: export and list the hit log, verify the audit trail, purge old reads.
 
 Exports are byte for byte what the AuditService ``ExportHits`` RPC streams (both use
-:func:`lanescreen.domain.export.export_hits`).
+:func:`lanescreen.domain.export.export_hits`). Searches and exports are themselves recorded in
+the audit trail with the actor (``--actor``, ``$LANESCREEN_ACTOR`` or the login name) and, for
+exports, the reason.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..config import Config
 from ..domain.decisions import Decision, Outcome
+from ..domain.dispositions import CODES, Verdict
 from ..domain.export import export_hits
 from ..domain.watchlists import EntryError, parse_timestamp
 from ..store.db import Database
 from ..store.decisions import MAX_PAGE_SIZE, DecisionStore, HitFilter
+from ..store.dispositions import DispositionStore
+from ..store.retention import Retention
 from .common import add_json_flag, fail, print_json
-from .watchlist import handles_errors
+from .watchlist import actor_of, handles_errors
 
 
 def _time(text: str) -> datetime:
@@ -42,6 +47,12 @@ def _filters() -> argparse.ArgumentParser:
     parser.add_argument("--lane", default="", help="lane id")
     parser.add_argument("--watchlist", default="", help="matched watchlist (id or name)")
     parser.add_argument("--outcome", type=str.upper, choices=["HIT", "REVIEW"])
+    parser.add_argument(
+        "--disposition",
+        choices=["pending", "confirmed", "dismissed"],
+        default="",
+        help="by the officer's latest finding (pending: not yet disposed of)",
+    )
     return parser
 
 
@@ -54,11 +65,17 @@ def register(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     filters = _filters()
+    filters.add_argument(
+        "--actor", default="", help="who is asking (default: $LANESCREEN_ACTOR or login)"
+    )
 
     export = actions.add_parser(
         "export", parents=[filters], help="write the hit log as CSV or JSON Lines, oldest first"
     )
     export.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
+    export.add_argument(
+        "--reason", required=True, help="why the export is made (kept in the audit trail)"
+    )
     export.add_argument(
         "-o", "--output", type=Path, help="file to write (default: standard output)"
     )
@@ -70,10 +87,63 @@ def register(subparsers: Any) -> None:
     hits.set_defaults(handler=run_hits)
 
     purge = actions.add_parser(
-        "purge", help="delete CLEAR reads older than storage.clear_retention_hours"
+        "purge",
+        help="remove what each data class keeps longer than the retention policy allows",
+        description="The server purges every 10 minutes by itself; this runs one purge now. "
+        "Each class that loses anything is recorded in the audit trail.",
     )
+    purge.add_argument("--actor", default="", help="who (default: $LANESCREEN_ACTOR or login)")
     add_json_flag(purge)
     purge.set_defaults(handler=run_purge)
+
+    retention = actions.add_parser(
+        "retention",
+        help="the retention policy by data class, what each holds, and what is due to go",
+    )
+    add_json_flag(retention)
+    retention.set_defaults(handler=run_retention)
+
+    queue = actions.add_parser(
+        "queue",
+        parents=[filters],
+        help="hits and reviews no officer has disposed of yet, newest first",
+    )
+    queue.add_argument("--limit", type=int, default=20, help="at most N decisions (default 20)")
+    add_json_flag(queue)
+    queue.set_defaults(handler=run_hits, disposition="pending")
+
+    dispose = actions.add_parser(
+        "dispose",
+        help="record an officer's finding on a hit or review",
+        description="Verdicts and codes: "
+        + "; ".join(f"{v.value}: {', '.join(codes)}" for v, codes in CODES.items())
+        + ". A later disposition supersedes an earlier one; both stay on record.",
+    )
+    dispose.add_argument("decision_id", metavar="DECISION")
+    dispose.add_argument("verdict", choices=[v.value for v in Verdict])
+    dispose.add_argument("code", help="what was found (see above)")
+    dispose.add_argument("--note", default="", help="what happened (needed with code 'other')")
+    dispose.add_argument("--actor", default="", help="who (default: $LANESCREEN_ACTOR or login)")
+    add_json_flag(dispose)
+    dispose.set_defaults(handler=run_dispose)
+
+    stats = actions.add_parser(
+        "stats",
+        parents=[filters],
+        help="how stored hits were found: confirmed, dismissed by code, pending",
+    )
+    add_json_flag(stats)
+    stats.set_defaults(handler=run_stats)
+
+    verify = actions.add_parser(
+        "verify",
+        help="walk the audit trail and name the first record that was changed, removed or added",
+        description="Recomputes every record's hash with the site's trail key "
+        "(storage.trail_key_file). Exit 0 if the chain is intact, 1 if not. Note the printed head "
+        "hash somewhere else: a later run that starts from it proves nothing before it changed.",
+    )
+    add_json_flag(verify)
+    verify.set_defaults(handler=run_verify)
 
 
 def hit_filter(args: argparse.Namespace) -> HitFilter:
@@ -83,12 +153,21 @@ def hit_filter(args: argparse.Namespace) -> HitFilter:
         lane_id=args.lane,
         watchlist=args.watchlist,
         outcome=Outcome(args.outcome) if args.outcome else None,
+        disposition=args.disposition,
     )
 
 
 @handles_errors
 def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
     store = DecisionStore(db)
+    if not args.reason.strip():
+        return fail("--reason: say why the hit log is exported", 2)
+    store.record_access(
+        "audit.export",
+        actor_of(args),
+        hit_filter(args),
+        {"format": args.format, "reason": args.reason.strip(), "via": "cli"},
+    )
     count = 0
 
     def counted() -> Iterator[Decision]:
@@ -129,6 +208,9 @@ def run_hits(args: argparse.Namespace, config: Config, db: Database) -> int:
         found.extend(page)
         if not token:
             break
+    store.record_access(
+        "audit.search", actor_of(args), hit_filter(args), {"returned": len(found), "via": "cli"}
+    )
     if args.json:
         print_json({"hits": [d.to_json() for d in found], "more": bool(token)})
         return 0
@@ -152,10 +234,141 @@ def run_hits(args: argparse.Namespace, config: Config, db: Database) -> int:
 
 @handles_errors
 def run_purge(args: argparse.Namespace, config: Config, db: Database) -> int:
-    cutoff = datetime.now(UTC) - timedelta(hours=config.storage.clear_retention_hours)
-    count = DecisionStore(db).purge_clear_reads(cutoff)
+    removed = Retention(db, config.storage).purge(actor=f"{actor_of(args)} (audit purge)")
     if args.json:
-        print_json({"purged": count, "older_than": cutoff.isoformat()})
+        print_json({"purged": removed})
     else:
-        print(f"purged {count} CLEAR reads older than {cutoff.isoformat()}")
+        print("purged " + ", ".join(f"{n} {name}" for name, n in removed.items()))
+    return 0
+
+
+def _age(delta: timedelta | None) -> str:
+    if delta is None:
+        return "forever"
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h" if hours < 72 else f"{hours / 24:g} days"
+
+
+@handles_errors
+def run_retention(args: argparse.Namespace, config: Config, db: Database) -> int:
+    states = Retention(db, config.storage).report()
+    if args.json:
+        print_json(
+            {
+                "classes": [
+                    {
+                        "name": s.data_class.name,
+                        "what": s.data_class.what,
+                        "keep_s": s.data_class.keep.total_seconds() if s.data_class.keep else None,
+                        "count": s.count,
+                        "oldest": s.oldest.isoformat() if s.oldest else None,
+                        "due": s.due,
+                    }
+                    for s in states
+                ],
+                "face_images_of_reviews": config.storage.keep_review_face_images,
+            }
+        )
+        return 0
+    for s in states:
+        oldest = s.oldest.isoformat(timespec="seconds") if s.oldest else "-"
+        print(
+            f"{s.data_class.name:<17} kept {_age(s.data_class.keep):<10} {s.count:>8} held, "
+            f"oldest {oldest:<25} {s.due:>6} due  ({s.data_class.what})"
+        )
+    faces = (
+        "kept with HITs and REVIEWs"
+        if config.storage.keep_review_face_images
+        else ("kept only with HITs; never for people who matched nothing")
+    )
+    print(f"face images: {faces}")
+    return 0
+
+
+@handles_errors
+def run_verify(args: argparse.Namespace, config: Config, db: Database) -> int:
+    with db.read() as session:
+        check = db.trail.verify(session)
+    hit_log = DecisionStore(db).verify_against_trail() if check.ok else None
+    ok = check.ok and hit_log is not None and hit_log.ok
+    if args.json:
+        print_json(
+            {
+                "ok": ok,
+                "records": check.records,
+                "broken_seq": check.broken_seq,
+                "problem": check.problem or (hit_log.problem if hit_log else ""),
+                "broken_decision": hit_log.broken_decision if hit_log else None,
+                "decisions_checked": hit_log.decisions if hit_log else 0,
+                "head_hash": check.head_hash,
+                "keyed": db.trail.keyed,
+            }
+        )
+    elif not check.ok:
+        print(
+            f"audit trail BROKEN at record {check.broken_seq}: {check.problem} "
+            f"({check.records} records before it verify)"
+        )
+    elif hit_log is not None and not hit_log.ok:
+        print(f"hit log does not match the audit trail: {hit_log.problem}")
+    else:
+        decisions = hit_log.decisions if hit_log else 0
+        print(
+            f"audit trail intact: {check.records} records, {decisions} stored decisions match "
+            f"it; head hash {check.head_hash}"
+        )
+    return 0 if ok else 1
+
+
+@handles_errors
+def run_dispose(args: argparse.Namespace, config: Config, db: Database) -> int:
+    found = DispositionStore(db).dispose(
+        args.decision_id, args.verdict, args.code, args.note, actor_of(args)
+    )
+    if args.json:
+        print_json(
+            {
+                "decision_id": found.decision_id,
+                "verdict": found.verdict.value,
+                "code": found.code,
+                "note": found.note,
+                "actor": found.actor,
+                "at": found.at.isoformat(),
+            }
+        )
+    else:
+        print(f"{found.decision_id}: {found.verdict.value} ({found.code}) by {found.actor}")
+    return 0
+
+
+@handles_errors
+def run_stats(args: argparse.Namespace, config: Config, db: Database) -> int:
+    stats = DispositionStore(db).stats(hit_filter(args))
+    rows = {
+        outcome: {
+            "pending": counts["pending"],
+            "confirmed": counts["confirmed"],
+            "dismissed": counts["dismissed"],
+            "confirmed_share": stats.confirmed_share(outcome),
+        }
+        for outcome, counts in sorted(stats.by_outcome.items())
+    }
+    if args.json:
+        print_json({"by_outcome": rows, "by_code": dict(sorted(stats.by_code.items()))})
+        return 0
+    if not rows:
+        print("no stored decisions match")
+    for outcome, row in rows.items():
+        share = row["confirmed_share"]
+        shown = (
+            f"{share:.1%} of those disposed of confirmed"
+            if share is not None
+            else "none disposed of"
+        )
+        print(
+            f"{outcome:<6} confirmed {row['confirmed']:>6}  dismissed {row['dismissed']:>6}  "
+            f"pending {row['pending']:>6}  ({shown})"
+        )
+    for code, n in sorted(stats.by_code.items()):
+        print(f"  {code:<32} {n:>6}")
     return 0

@@ -1,7 +1,9 @@
 """``lanescreen lane``: a lane-terminal simulator that streams frames to a server and prints decisions.
 
 Sources: a folder of images (sorted by name), a video file, or a camera index. One decision per
-frame is printed as it arrives (``--json``: one JSON object per line).
+frame is printed as it arrives (``--json``: one JSON object per line). It connects over TLS with
+the lane's certificate (``lanescreen pki issue-lane``), by default the one under
+``<data_dir>/pki/lanes/``; ``--insecure-dev`` talks plaintext to a development server.
 """
 
 from __future__ import annotations
@@ -42,6 +44,23 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--limit", type=int, default=0, help="stop after N frames")
     parser.add_argument("--region", default="", help="plate region hint (us, eu, cn, br)")
+    parser.add_argument(
+        "--cert", type=Path, help="the lane's certificate (default: <data_dir>/pki/lanes/LANE.pem)"
+    )
+    parser.add_argument(
+        "--key", type=Path, help="the lane's private key (default: beside the certificate, .key)"
+    )
+    parser.add_argument(
+        "--ca",
+        type=Path,
+        help="CA to check the server by (default: ca.pem beside the certificate, else "
+        "<data_dir>/pki/ca.pem)",
+    )
+    parser.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="plaintext, no certificate: only for a server started with --insecure-dev",
+    )
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -92,6 +111,24 @@ def _summary(response: Any) -> str:
     return f"{line} | {matches}" if matches else line
 
 
+def channel_credentials(cert: Path, key: Path, ca: Path) -> Any:
+    """TLS credentials presenting ``cert``/``key`` and trusting only ``ca`` for the server."""
+    import grpc
+
+    missing = [str(p) for p in (cert, key, ca) if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"no {', '.join(missing)}: issue the lane's certificate with "
+            "`lanescreen pki issue-lane LANE` (or pass --cert/--key/--ca, or --insecure-dev "
+            "for a development server)"
+        )
+    return grpc.ssl_channel_credentials(
+        root_certificates=ca.read_bytes(),
+        private_key=key.read_bytes(),
+        certificate_chain=cert.read_bytes(),
+    )
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     import grpc
     from google.protobuf.json_format import MessageToDict
@@ -110,6 +147,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return fail(str(exc), 2)
     if first is None:
         return fail(f"no frames in {args.source!r}", 2)
+    credentials = None
+    if not args.insecure_dev:
+        cert = args.cert or config.pki_dir / "lanes" / f"{lane_id}.pem"
+        # `pki issue-lane --out DIR` puts ca.pem beside the pair; else the site's.
+        beside = cert.parent / "ca.pem"
+        ca = args.ca or (beside if beside.is_file() else config.pki_dir / "ca.pem")
+        try:
+            credentials = channel_credentials(cert, args.key or cert.with_suffix(".key"), ca)
+        except OSError as exc:
+            return fail(str(exc), 2)
 
     answered = threading.Semaphore(1)
 
@@ -136,11 +183,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     options = [("grpc.max_send_message_length", config.server.max_message_bytes)]
     counts: dict[str, int] = {}
-    with grpc.insecure_channel(target, options=options) as channel:
+    channel = (
+        grpc.insecure_channel(target, options=options)
+        if credentials is None
+        else grpc.secure_channel(target, credentials, options=options)
+    )
+    with channel:
         try:
             grpc.channel_ready_future(channel).result(timeout=10)
         except grpc.FutureTimeoutError:
-            return fail(f"no lanescreen server answering at {target}")
+            return fail(
+                f"no lanescreen server answering at {target} (over "
+                f"{'plaintext' if credentials is None else 'TLS'}: is it the server's mode, and "
+                "does the server trust this certificate?)"
+            )
         stub = screening_pb2_grpc.ScreeningServiceStub(channel)
         try:
             for response in stub.Screen(requests()):

@@ -16,11 +16,18 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
         help="run the screening service",
-        description="Start the gRPC service (screening, watchlists, audit, health, reflection). "
-        "Missing models are fetched first when vision.auto_fetch is on.",
+        description="Start the gRPC service (screening, watchlists, audit, health, reflection) "
+        "over TLS with client certificates; the first start creates the site PKI under "
+        "<data_dir>/pki. Missing models are fetched first when vision.auto_fetch is on.",
     )
     parser.add_argument(
         "--listen", help="host:port to bind (default: server.listen, 127.0.0.1:50051)"
+    )
+    parser.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="development only: plaintext on loopback, no certificates, every caller has every "
+        "role (server.insecure_dev)",
     )
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -34,8 +41,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     )
     if args.listen:
         config.server.listen = args.listen
+    if args.insecure_dev:
+        config.server.insecure_dev = True
     from ..api.server import LanescreenServer
+    from ..config import ConfigError
     from ..domain.face_matching import CalibrationError
+    from ..security.pki import PkiError
     from ..store.db import StoreError
     from ..vision.faces.workers import FaceWorkerError
     from ..vision.weights import ModelError
@@ -43,10 +54,24 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         server = LanescreenServer(config)
         port = server.start()
-    except (ModelError, StoreError, CalibrationError, FaceWorkerError, OSError) as exc:
+    except (
+        ModelError,
+        StoreError,
+        CalibrationError,
+        FaceWorkerError,
+        PkiError,
+        ConfigError,
+        OSError,
+    ) as exc:
         return fail(f"cannot start: {exc}")
+    transport = (
+        "PLAINTEXT (insecure development mode)"
+        if config.server.insecure_dev
+        else f"TLS, client certificates from {config.server.tls_client_ca_file or config.pki_dir / 'ca.pem'}"
+    )
     print(
-        f"lanescreen listening on port {port}; lanes: {', '.join(lane.id for lane in config.lanes)}",
+        f"lanescreen listening on port {port} ({transport}); "
+        f"lanes: {', '.join(lane.id for lane in config.lanes)}",
         flush=True,
     )
     stop = threading.Event()

@@ -23,7 +23,7 @@ from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from ..domain.faces import FaceSubject, validate_subject
 from ..domain.importing import ImportRow, format_export, parse_import
 from ..domain.watchlists import EntryError, ListKind, PlateEntry, Watchlist, validate_entry
-from ..store.db import Database, StoreError
+from ..store.db import Database, StoreError, open_configured
 from ..store.faces import FaceStore
 from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
 from .common import add_json_flag, fail, print_json
@@ -149,7 +149,7 @@ def actor_of(args: argparse.Namespace) -> str:
 
 
 def open_database(config: Config) -> Database:
-    return Database.open(config.storage.resolved_database_url())
+    return open_configured(config.storage)
 
 
 def with_database(config: Config, work: Callable[[Database], int]) -> int:

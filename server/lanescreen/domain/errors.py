@@ -13,3 +13,7 @@ class ConflictError(ValueError):
 
 class InvalidRequestError(ValueError):
     """The request itself is malformed; the message names the field (gRPC INVALID_ARGUMENT)."""
+
+
+class RateLimitedError(Exception):
+    """A caller sends faster than its limit allows (gRPC RESOURCE_EXHAUSTED); it may retry."""

@@ -68,6 +68,8 @@ def validate_subject(raw: dict[str, Any], *, now: datetime | None = None) -> Sub
     plates_raw = raw.get("plates") or ()
     if isinstance(plates_raw, str):
         plates_raw = plates_raw.split(",")
+    if not isinstance(plates_raw, list | tuple):
+        raise EntryError("plates", f"must be a list of plates, got {type(plates_raw).__name__}")
     plates: list[str] = []
     for written in plates_raw:
         text = check_line("plates", written)

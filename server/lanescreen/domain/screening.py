@@ -42,6 +42,7 @@ from .decisions import (
 )
 from .errors import NotFoundError
 from .face_screening import FaceScreening, sighting
+from .limits import LaneRateLimiter
 from .matching import ReadText
 from .passages import FaceSighting, PassageTracker, PassageView
 from .plates import normalize_read, plate_format
@@ -147,6 +148,7 @@ class Screener:
             config.faces.passage_window_s, config.vision.min_read_confidence
         )
         self._tail = _TailEstimate()
+        self._limits = LaneRateLimiter(config.server.max_lane_fps, config.server.max_lane_burst)
         self._pool = ThreadPoolExecutor(
             max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
         )
@@ -178,9 +180,11 @@ class Screener:
 
         ``deadline`` (perf-counter seconds) is the caller's own limit, e.g. a gRPC deadline; the
         decision leaves before the earlier of it and the lane budget. Raises NotFoundError for an
-        unknown lane, ``vision.image.FrameError`` for a bad image and UnsupportedCameraError.
+        unknown lane, RateLimitedError for a lane over its frame rate, ``vision.image.FrameError``
+        for a bad image and UnsupportedCameraError.
         """
         lane = self.lane(frame.lane_id)
+        self._limits.take(lane.id)
         if not frame.plate_region and lane.region:
             frame = replace(frame, plate_region=lane.region)
         if frame.camera is CameraRole.DRIVER and self._faces is None:
@@ -214,7 +218,10 @@ class Screener:
         evidence: Evidence | None = None
         if verdict.outcome is not Outcome.CLEAR:
             evidence_start = time.perf_counter()
-            evidence = self._evidence(recognition, frame, passage)
+            keep_faces = (
+                verdict.outcome is Outcome.HIT or self._config.storage.keep_review_face_images
+            )
+            evidence = self._evidence(recognition, frame, passage, keep_faces=keep_faces)
             timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
 
         now = datetime.now(UTC)
@@ -337,32 +344,41 @@ class Screener:
         return decide(findings, policy)
 
     def _evidence(
-        self, recognition: _Recognition | None, frame: FrameInput, passage: PassageView | None
-    ) -> Evidence | None:
+        self,
+        recognition: _Recognition | None,
+        frame: FrameInput,
+        passage: PassageView | None,
+        *,
+        keep_faces: bool,
+    ) -> Evidence:
+        """The images kept with a HIT or REVIEW: the plate crop, the frame downscaled and the
+        passage's best face. Without ``keep_faces`` (the policy for non-hits) nothing showing a
+        face is kept: no face chip, and no frame from a driver camera."""
+        face_frame = frame.camera is CameraRole.DRIVER
         if recognition is None:
             # Recognition overran or failed: keep the frame as sent (already a JPEG or PNG)
             # rather than spend the remaining budget decoding it again.
-            return Evidence(plate_crop_jpeg=None, frame_jpeg=frame.image or None)
+            sent = frame.image if keep_faces or not face_frame else b""
+            return Evidence(plate_crop_jpeg=None, frame_jpeg=sent or None)
         storage = self._config.storage
+        quality = storage.evidence_jpeg_quality
         faces = sorted(
-            passage.faces if passage else (),
+            passage.faces if passage and keep_faces else (),
             key=lambda f: (f.read.quality_ok, f.read.eye_distance_px),
             reverse=True,
         )
-        face_jpeg = (
-            encode_jpeg(faces[0].chip, quality=storage.evidence_jpeg_quality) if faces else None
+        frame_jpeg = None
+        if keep_faces or not face_frame:
+            frame_jpeg = encode_jpeg(
+                recognition.image, quality=quality, max_side=storage.evidence_frame_max_side
+            )
+        return Evidence(
+            plate_crop_jpeg=(
+                encode_jpeg(recognition.crops[0], quality=quality) if recognition.crops else None
+            ),
+            frame_jpeg=frame_jpeg,
+            face_chip_jpeg=encode_jpeg(faces[0].chip, quality=quality) if faces else None,
         )
-        frame_jpeg = encode_jpeg(
-            recognition.image,
-            quality=storage.evidence_jpeg_quality,
-            max_side=storage.evidence_frame_max_side,
-        )
-        crop_jpeg = (
-            encode_jpeg(recognition.crops[0], quality=storage.evidence_jpeg_quality)
-            if recognition.crops
-            else None
-        )
-        return Evidence(plate_crop_jpeg=crop_jpeg, frame_jpeg=frame_jpeg, face_chip_jpeg=face_jpeg)
 
     def _recognise_faces(self, frame: FrameInput, progress: _Progress, end: float) -> _Recognition:
         """Runs on a worker thread: decode here, analyse in a face worker process until ``end``."""

@@ -25,9 +25,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from ..config import StorageConfig
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_ID = 0x6C616E65  # "lane": the PostgreSQL advisory lock held while migrating.
 _SQLITE_BEGIN_OPTION = "lanescreen_sqlite_begin"
+CONNECT_TIMEOUT_S = 3
 
 
 class StoreError(RuntimeError):
@@ -127,12 +130,27 @@ def _use_wal(cursor: Any) -> None:
             time.sleep(0.02)
 
 
+def open_configured(storage: StorageConfig) -> Database:
+    """The configured database, with the site's trail key (made on first use)."""
+    from .trail import TrailKeyError, load_or_create_key
+
+    try:
+        key = load_or_create_key(storage.resolved_trail_key_file())
+    except TrailKeyError as exc:
+        raise StoreError(str(exc)) from exc
+    return Database.open(storage.resolved_database_url(), trail_key=key)
+
+
 class Database:
     """An engine and its session factories. Build with :meth:`open`; ``close`` when done."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, trail_key: bytes | None = None) -> None:
+        from .trail import AuditTrail
+
         self.engine = engine
         self.url = redact(engine.url)
+        self.trail = AuditTrail(trail_key)
+        """The tamper-evident trail; stores append to it inside their write transactions."""
         # Reads see one snapshot across all their statements (SQLite transactions already do).
         reader = (
             engine
@@ -144,8 +162,10 @@ class Database:
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Database:
+    def open(cls, url: str, *, migrate: bool = True, trail_key: bytes | None = None) -> Database:
         """Connect to ``url`` and migrate its schema to the newest revision.
+
+        ``trail_key`` keys the audit trail's hashes (see :mod:`lanescreen.store.trail`).
 
         Raises :class:`StoreError` saying which database and why when it cannot be reached, the
         driver is missing, or the schema is newer than this version of lanescreen knows.
@@ -167,7 +187,10 @@ class Database:
             except OSError as exc:
                 raise StoreError(f"cannot create the directory for {shown}: {exc}") from exc
         try:
-            engine = create_engine(parsed, pool_pre_ping=not sqlite)
+            # A PostgreSQL server that stops answering costs a lane at most a few seconds once
+            # (the outbox takes over), not the operating system's TCP timeout.
+            connect_args = {} if sqlite else {"connect_timeout": CONNECT_TIMEOUT_S}
+            engine = create_engine(parsed, pool_pre_ping=not sqlite, connect_args=connect_args)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             hint = (
                 " (install the driver: pip install 'lanescreen[postgres]')"
@@ -179,7 +202,7 @@ class Database:
             raise StoreError(f"cannot use database {shown}: {exc}") from exc
         if sqlite:
             _configure_sqlite(engine)
-        database = cls(engine)
+        database = cls(engine, trail_key)
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")
@@ -226,6 +249,14 @@ class Database:
         """One write transaction, committed when the block ends and rolled back if it raises."""
         with self._write_sessions() as session, session.begin():
             yield session
+
+    def record_event(self, action: str, actor: str, target: str, detail: dict[str, Any]) -> None:
+        """Append one event to the audit trail in its own transaction (for acts that change
+        nothing else: searches, exports, refused calls)."""
+        from .trail import TrailEvent
+
+        with self.write() as session:
+            self.trail.append(session, [TrailEvent(action, actor, target, detail)])
 
     def close(self) -> None:
         self.engine.dispose()

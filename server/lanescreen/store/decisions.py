@@ -1,7 +1,7 @@
 """The hit log: every HIT and REVIEW in full with its evidence; CLEAR reads only minimally.
 
 A CLEAR read of a law-abiding traveller keeps just lane, plate text and time, and only for the
-configured retention (``purge_clear_reads``); no image of it is ever stored.
+configured retention (:mod:`lanescreen.store.retention`); no image of it is ever stored.
 """
 
 from __future__ import annotations
@@ -15,14 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..domain.decisions import Decision, Evidence, Outcome
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from .db import Database, storable, storable_copy
-from .models import ClearReadRow, DecisionMatchRow, DecisionRow, WatchlistRow
+from .models import (
+    ClearReadRow,
+    DecisionMatchRow,
+    DecisionRow,
+    DispositionRow,
+    TrailRow,
+    WatchlistRow,
+)
+from .trail import TrailEvent
 
 __all__ = ["DecisionStore", "Evidence", "HitFilter"]
 
@@ -43,13 +51,67 @@ class HitFilter:
     """Id or name of a watchlist the decision matched."""
     outcome: Outcome | None = None
     """HIT or REVIEW (CLEAR decisions are not kept)."""
+    disposition: str = ""
+    """``pending`` (the officer queue), ``confirmed`` or ``dismissed`` (the latest finding)."""
 
     def fingerprint(self) -> str:
         """Ties a page token to the filter it was issued for."""
         text = "|".join(
-            str(v) for v in (self.since, self.until, self.lane_id, self.watchlist, self.outcome)
+            str(v)
+            for v in (
+                self.since,
+                self.until,
+                self.lane_id,
+                self.watchlist,
+                self.outcome,
+                self.disposition,
+            )
         )
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def record_digest(record: dict[str, Any]) -> str:
+    """SHA-256 of a stored decision record's canonical JSON (the trail keeps it)."""
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class HitLogCheck:
+    """Whether every stored HIT/REVIEW is exactly what the audit trail says was recorded."""
+
+    decisions: int
+    broken_decision: str | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_decision is None
+
+
+def decision_event(decision: Decision) -> TrailEvent:
+    """A HIT or REVIEW's audit-trail record: enough to tie the stored decision to what was
+    shown, matched and decided, so a later edit of the hit log is evident."""
+    detail = {
+        "lane_id": decision.lane_id,
+        "frame_id": decision.frame_id,
+        "passage_id": decision.passage_id,
+        "outcome": decision.outcome.value,
+        "reasons": [r.code.value for r in decision.reasons],
+        "plates": [p.text for p in decision.plates],
+        "matches": [
+            {"kind": m.subject_kind, "entry_id": m.entry_id, "watchlist_id": m.watchlist_id}
+            for m in decision.matches
+        ],
+        "decided_at": decision.decided_at.isoformat(),
+        "record_sha256": record_digest(decision.to_json()),
+    }
+    return TrailEvent(
+        f"decision.{decision.outcome.value.lower()}",
+        f"lane:{decision.lane_id}",
+        f"decision:{decision.decision_id}",
+        detail,
+    )
 
 
 class DecisionStore:
@@ -99,8 +161,63 @@ class DecisionStore:
                     DecisionMatchRow(decision_id=decision.decision_id, watchlist_id=w, entry_id=e)
                     for w, e in matched
                 )
+                self._db.trail.append(session, [decision_event(decision)])
         except IntegrityError as exc:
             raise ConflictError(f"decision {decision.decision_id!r} is already recorded") from exc
+
+    def verify_against_trail(self) -> HitLogCheck:
+        """Check each stored decision against its trail record (run after the chain verifies).
+
+        A hit-log row edited behind the service's back no longer hashes to what the trail
+        recorded; one inserted without the service has no trail record at all.
+        """
+        with self._db.read() as session:
+            expected: dict[str, str] = {}
+            for target, detail in session.execute(
+                select(TrailRow.target, TrailRow.detail).where(
+                    TrailRow.action.in_(("decision.hit", "decision.review"))
+                )
+            ):
+                expected[target.removeprefix("decision:")] = str(detail.get("record_sha256", ""))
+            count = 0
+            rows = session.execute(
+                select(DecisionRow.decision_id, DecisionRow.record).order_by(
+                    DecisionRow.decided_at, DecisionRow.decision_id
+                )
+            )
+            for decision_id, record in rows:
+                count += 1
+                if decision_id not in expected:
+                    return HitLogCheck(
+                        count,
+                        decision_id,
+                        f"decision {decision_id} is in the hit log but was never recorded in the "
+                        "audit trail (inserted behind the service's back)",
+                    )
+                if record_digest(record) != expected[decision_id]:
+                    seq = session.scalar(
+                        select(TrailRow.seq).where(TrailRow.target == f"decision:{decision_id}")
+                    )
+                    return HitLogCheck(
+                        count,
+                        decision_id,
+                        f"decision {decision_id} was changed after it was recorded: it no longer "
+                        f"matches audit-trail record {seq}",
+                    )
+            return HitLogCheck(count)
+
+    def record_access(
+        self, action: str, actor: str, filter: HitFilter, detail: dict[str, Any]
+    ) -> None:
+        """Put a search, an export or an evidence view in the audit trail: who, what, why."""
+        what = {
+            "since": filter.since.isoformat() if filter.since else None,
+            "until": filter.until.isoformat() if filter.until else None,
+            "lane_id": filter.lane_id,
+            "watchlist": filter.watchlist,
+            "outcome": filter.outcome.value if filter.outcome else None,
+        }
+        self._db.record_event(action, actor, "hits", {"filter": what, **detail})
 
     def list_hits(
         self, filter: HitFilter, page_size: int = DEFAULT_PAGE_SIZE, page_token: str = ""
@@ -110,7 +227,7 @@ class DecisionStore:
             raise InvalidRequestError("page_size: must not be negative")
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         with self._db.read() as session:
-            query = self._filtered(session, filter)
+            query = hit_query(session, filter)
             if page_token:
                 decided_at, decision_id = _decode_token(page_token, filter)
                 query = query.where(
@@ -140,7 +257,7 @@ class DecisionStore:
         after: tuple[datetime, str] | None = None
         while True:
             with self._db.read() as session:
-                query = self._filtered(session, filter)
+                query = hit_query(session, filter)
                 if after is not None:
                     query = query.where(
                         or_(
@@ -173,55 +290,63 @@ class DecisionStore:
             raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
         return Evidence(plate_crop_jpeg=row[0], frame_jpeg=row[1], face_chip_jpeg=row[2])
 
-    def purge_clear_reads(self, older_than: datetime) -> int:
-        """Delete CLEAR reads decided before ``older_than``; returns how many went."""
-        with self._db.write() as session:
-            result = session.execute(
-                delete(ClearReadRow)
-                .where(ClearReadRow.decided_at < _aware(older_than))
-                .execution_options(synchronize_session=False)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
     def count_clear_reads(self) -> int:
         with self._db.read() as session:
             return int(session.scalar(select(func.count()).select_from(ClearReadRow)) or 0)
 
-    def _filtered(
-        self, session: Session, filter: HitFilter
-    ) -> Select[tuple[datetime, str, dict[str, Any]]]:
-        conditions: list[ColumnElement[bool]] = []
-        if filter.since is not None:
-            conditions.append(DecisionRow.decided_at >= _aware(filter.since))
-        if filter.until is not None:
-            conditions.append(DecisionRow.decided_at < _aware(filter.until))
-        if filter.lane_id:
-            conditions.append(DecisionRow.lane_id == _column_text(filter.lane_id))
-        if filter.outcome is not None:
-            if filter.outcome is Outcome.CLEAR:
-                raise InvalidRequestError("outcome: only HIT and REVIEW decisions are kept")
-            conditions.append(DecisionRow.outcome == filter.outcome.value)
-        if filter.watchlist:
-            key = filter.watchlist.strip()
-            if not storable(key):
-                raise NotFoundError(f"watchlist {key!r} does not exist")
-            watchlist_id = session.scalar(
-                select(WatchlistRow.id)
-                .where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
-                .order_by((WatchlistRow.id == key).desc())
-                .limit(1)
-            )
-            if watchlist_id is None:
-                raise NotFoundError(f"watchlist {key!r} does not exist")
-            conditions.append(
-                exists().where(
-                    DecisionMatchRow.decision_id == DecisionRow.decision_id,
-                    DecisionMatchRow.watchlist_id == watchlist_id,
-                )
-            )
-        return select(DecisionRow.decided_at, DecisionRow.decision_id, DecisionRow.record).where(
-            *conditions
+
+def hit_query(session: Session, filter: HitFilter) -> Select[tuple[datetime, str, dict[str, Any]]]:
+    """The stored decisions ``filter`` selects, as (decided_at, decision_id, record) rows."""
+    conditions: list[ColumnElement[bool]] = []
+    if filter.since is not None:
+        conditions.append(DecisionRow.decided_at >= _aware(filter.since))
+    if filter.until is not None:
+        conditions.append(DecisionRow.decided_at < _aware(filter.until))
+    if filter.lane_id:
+        conditions.append(DecisionRow.lane_id == _column_text(filter.lane_id))
+    if filter.outcome is not None:
+        if filter.outcome is Outcome.CLEAR:
+            raise InvalidRequestError("outcome: only HIT and REVIEW decisions are kept")
+        conditions.append(DecisionRow.outcome == filter.outcome.value)
+    if filter.watchlist:
+        key = filter.watchlist.strip()
+        if not storable(key):
+            raise NotFoundError(f"watchlist {key!r} does not exist")
+        watchlist_id = session.scalar(
+            select(WatchlistRow.id)
+            .where(or_(WatchlistRow.id == key, WatchlistRow.name == key))
+            .order_by((WatchlistRow.id == key).desc())
+            .limit(1)
         )
+        if watchlist_id is None:
+            raise NotFoundError(f"watchlist {key!r} does not exist")
+        conditions.append(
+            exists().where(
+                DecisionMatchRow.decision_id == DecisionRow.decision_id,
+                DecisionMatchRow.watchlist_id == watchlist_id,
+            )
+        )
+    if filter.disposition:
+        conditions.append(_disposition_condition(filter.disposition))
+    return select(DecisionRow.decided_at, DecisionRow.decision_id, DecisionRow.record).where(
+        *conditions
+    )
+
+
+def _disposition_condition(wanted: str) -> ColumnElement[bool]:
+    """Decisions whose latest disposition is ``wanted`` (``pending``: they have none)."""
+    if wanted == "pending":
+        return ~exists().where(DispositionRow.decision_id == DecisionRow.decision_id)
+    if wanted not in ("confirmed", "dismissed"):
+        raise InvalidRequestError(f"disposition: {wanted!r} is not pending, confirmed or dismissed")
+    later = aliased(DispositionRow)
+    return exists().where(
+        DispositionRow.decision_id == DecisionRow.decision_id,
+        DispositionRow.verdict == wanted,
+        ~exists().where(
+            later.decision_id == DispositionRow.decision_id, later.id > DispositionRow.id
+        ),
+    )
 
 
 def _aware(value: datetime) -> datetime:

@@ -32,9 +32,9 @@ from .watchlists import (
     MAX_PAGE_SIZE,
     _actor,
     _bump,
-    _change,
     _decode_token,
     _encode_token,
+    _journal,
     _resolve,
     _text,
 )
@@ -77,9 +77,18 @@ class FaceStore:
             session.add(row)
             session.flush()
             _add_templates(session, row.id, templates, actor, now)
-            after = {**_journal(fields), "templates_added": len(templates)}
-            session.add(
-                _change(wl.id, None, version, "enrol", actor, now, after=after, subject_id=row.id)
+            after = {**_subject_json(fields), "templates_added": len(templates)}
+            _journal(
+                self._db,
+                session,
+                wl.id,
+                None,
+                version,
+                "enrol",
+                actor,
+                now,
+                after=after,
+                subject_id=row.id,
             )
             return _subject(row, len(templates))
 
@@ -98,17 +107,17 @@ class FaceStore:
             version = _bump(session, row.watchlist_id)
             _add_templates(session, row.id, templates, actor, now)
             row.updated_at = now
-            session.add(
-                _change(
-                    row.watchlist_id,
-                    None,
-                    version,
-                    "enrol",
-                    actor,
-                    now,
-                    after={"templates_added": len(templates)},
-                    subject_id=row.id,
-                )
+            _journal(
+                self._db,
+                session,
+                row.watchlist_id,
+                None,
+                version,
+                "enrol",
+                actor,
+                now,
+                after={"templates_added": len(templates)},
+                subject_id=row.id,
             )
             return _subject(row, count + len(templates))
 
@@ -134,18 +143,18 @@ class FaceStore:
                 setattr(row, name, value)
             row.updated_at = now
             session.flush()
-            session.add(
-                _change(
-                    row.watchlist_id,
-                    None,
-                    version,
-                    "update",
-                    actor,
-                    now,
-                    before=_journal(before),
-                    after=_journal(fields),
-                    subject_id=row.id,
-                )
+            _journal(
+                self._db,
+                session,
+                row.watchlist_id,
+                None,
+                version,
+                "update",
+                actor,
+                now,
+                before=_subject_json(before),
+                after=_subject_json(fields),
+                subject_id=row.id,
             )
             return _subject(row, count)
 
@@ -161,19 +170,19 @@ class FaceStore:
             session.execute(delete(FaceTemplateRow).where(FaceTemplateRow.subject_id == row.id))
             row.removed_at, row.removed_by, row.removed_reason = now, actor, reason
             session.flush()
-            before = {**_journal(_subject(row).fields), "templates_deleted": deleted}
-            session.add(
-                _change(
-                    row.watchlist_id,
-                    None,
-                    version,
-                    "remove",
-                    actor,
-                    now,
-                    reason,
-                    before=before,
-                    subject_id=row.id,
-                )
+            before = {**_subject_json(_subject(row).fields), "templates_deleted": deleted}
+            _journal(
+                self._db,
+                session,
+                row.watchlist_id,
+                None,
+                version,
+                "remove",
+                actor,
+                now,
+                reason,
+                before=before,
+                subject_id=row.id,
             )
             return version
 
@@ -278,7 +287,7 @@ def _columns(fields: SubjectFields) -> dict[str, Any]:
     return fields.as_dict()
 
 
-def _journal(fields: SubjectFields) -> dict[str, Any]:
+def _subject_json(fields: SubjectFields) -> dict[str, Any]:
     values = _columns(fields)
     expires = values["expires_at"]
     values["expires_at"] = expires.isoformat() if expires else None

@@ -205,6 +205,26 @@ class DecisionMatchRow(Base):
     entry_id: Mapped[str] = mapped_column(ID, primary_key=True, index=True)
 
 
+class DispositionRow(Base):
+    """An officer's finding on a stored HIT or REVIEW; the latest per decision counts."""
+
+    __tablename__ = "dispositions"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('confirmed', 'dismissed')", name="verdict"),
+        Index("ix_dispositions_decision", "decision_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    decision_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("decisions.decision_id", ondelete="CASCADE")
+    )
+    verdict: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(ACTOR)
+    at: Mapped[datetime]
+
+
 class ClearReadRow(Base):
     """A CLEAR read, kept only as lane, plate text and time, and purged after the retention."""
 
@@ -214,3 +234,59 @@ class ClearReadRow(Base):
     lane_id: Mapped[str] = mapped_column(Text)
     plate_text: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TrailRow(Base):
+    """The tamper-evident audit trail: append-only, each record keyed to the one before.
+
+    ``hash`` is an HMAC-SHA256 (keyed with the site's trail key, kept outside the database) of the
+    previous record's hash and this record's canonical JSON, so changing, removing or inserting a
+    record anywhere breaks every hash after it; ``lanescreen audit verify`` names the first.
+    """
+
+    __tablename__ = "audit_trail"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(ACTOR)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class TrailHeadRow(Base):
+    """The trail's last sequence number and hash, in one row: locking it orders appends, and a
+    verifier can tell a truncated tail from a complete one."""
+
+    __tablename__ = "audit_trail_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class CredentialRow(Base):
+    """An issued bearer token or client certificate: never the secret, only its SHA-256.
+
+    Certificates are recorded so a person or lane can be revoked by name; tokens so they can be
+    checked at all. Rows are never deleted: a revoked one keeps who revoked it and when.
+    """
+
+    __tablename__ = "credentials"
+    __table_args__ = (CheckConstraint("kind IN ('token', 'lane', 'user', 'console')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    lanes: Mapped[list[str]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 (hex) of the token, or of the certificate's DER (its fingerprint)."""
+    serial: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(ACTOR)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
+    revoked_by: Mapped[str | None] = mapped_column(ACTOR)

@@ -32,6 +32,7 @@ from ..domain.watchlists import (
 )
 from .db import Database, storable
 from .models import ChangeRow, EntryRow, FaceSubjectRow, WatchlistRow
+from .trail import TrailEvent
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -110,7 +111,7 @@ class WatchlistStore:
                 session.add(row)
                 session.flush()
                 after = {"name": name, "kind": kind.value, "description": description}
-                session.add(_change(row.id, None, 1, "create", actor, now, after=after))
+                _journal(self._db, session, row.id, None, 1, "create", actor, now, after=after)
         except IntegrityError as exc:  # a concurrent create won the race
             raise ConflictError(f"a watchlist named {name!r} already exists") from exc
         return _watchlist(row, 0)
@@ -136,8 +137,16 @@ class WatchlistStore:
             row = _new_entry_row(wl.id, fields, actor, now)
             session.add(row)
             session.flush()
-            session.add(
-                _change(wl.id, row.id, version, "add", actor, now, after=_fields_json(fields))
+            _journal(
+                self._db,
+                session,
+                wl.id,
+                row.id,
+                version,
+                "add",
+                actor,
+                now,
+                after=_fields_json(fields),
             )
             return _entry(row)
 
@@ -160,7 +169,9 @@ class WatchlistStore:
             _assign(row, fields)
             row.updated_at = now
             session.flush()
-            change = _change(
+            _journal(
+                self._db,
+                session,
                 row.watchlist_id,
                 row.id,
                 version,
@@ -170,7 +181,6 @@ class WatchlistStore:
                 before=_fields_json(before),
                 after=_fields_json(fields),
             )
-            session.add(change)
             return _entry(row)
 
     def remove_entry(self, entry_id: str, actor: str, reason: str) -> int:
@@ -184,10 +194,17 @@ class WatchlistStore:
             row.removed_at, row.removed_by, row.removed_reason = now, actor, reason
             session.flush()
             before = _fields_json(_entry(row).fields)
-            session.add(
-                _change(
-                    row.watchlist_id, row.id, version, "remove", actor, now, reason, before=before
-                )
+            _journal(
+                self._db,
+                session,
+                row.watchlist_id,
+                row.id,
+                version,
+                "remove",
+                actor,
+                now,
+                reason,
+                before=before,
             )
             return version
 
@@ -271,6 +288,7 @@ class WatchlistStore:
                     for e in entries
                 ]
                 connection.execute(insert(ChangeRow), changes)
+                self._db.trail.append(session, [trail_event(c) for c in changes])
                 ids.extend(e["id"] for e in entries)
                 if progress is not None:
                     progress(len(batch))
@@ -537,7 +555,27 @@ def _change_values(
     }
 
 
-def _change(
+def trail_event(change: dict[str, Any]) -> TrailEvent:
+    """The audit-trail record of one journal row (its values as :func:`_change_values` makes)."""
+    if change["subject_id"]:
+        target = f"subject:{change['subject_id']}"
+    elif change["entry_id"]:
+        target = f"entry:{change['entry_id']}"
+    else:
+        target = f"watchlist:{change['watchlist_id']}"
+    detail = {
+        "watchlist_id": change["watchlist_id"],
+        "version": change["version"],
+        "reason": change["reason"],
+        "before": change["before"],
+        "after": change["after"],
+    }
+    return TrailEvent(f"watchlist.{change['action']}", change["actor"], target, detail)
+
+
+def _journal(
+    db: Database,
+    session: Session,
     watchlist_id: str,
     entry_id: str | None,
     version: int,
@@ -549,8 +587,9 @@ def _change(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     subject_id: str | None = None,
-) -> ChangeRow:
-    """One journal row: every edit writes one, with the entry (or subject) before and after."""
+) -> None:
+    """Write one journal row (the entry or subject before and after, who and why) and chain it
+    into the audit trail, in the edit's own transaction."""
     values = _change_values(
         watchlist_id,
         entry_id,
@@ -563,7 +602,9 @@ def _change(
         after=after,
         subject_id=subject_id,
     )
-    return ChangeRow(**values)
+    session.add(ChangeRow(**values))
+    session.flush()
+    db.trail.append(session, [trail_event(values)])
 
 
 # --- arguments and page tokens -------------------------------------------------------------------

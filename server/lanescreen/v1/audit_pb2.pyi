@@ -22,18 +22,20 @@ EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_JSONL: ExportFormat
 
 class HitFilter(_message.Message):
-    __slots__ = ("since", "until", "lane_id", "watchlist", "outcome")
+    __slots__ = ("since", "until", "lane_id", "watchlist", "outcome", "disposition")
     SINCE_FIELD_NUMBER: _ClassVar[int]
     UNTIL_FIELD_NUMBER: _ClassVar[int]
     LANE_ID_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_FIELD_NUMBER: _ClassVar[int]
     since: _timestamp_pb2.Timestamp
     until: _timestamp_pb2.Timestamp
     lane_id: str
     watchlist: str
     outcome: _common_pb2.Outcome
-    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lane_id: _Optional[str] = ..., watchlist: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ...) -> None: ...
+    disposition: str
+    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lane_id: _Optional[str] = ..., watchlist: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., disposition: _Optional[str] = ...) -> None: ...
 
 class ListHitsRequest(_message.Message):
     __slots__ = ("filter", "page_size", "page_token")
@@ -46,20 +48,79 @@ class ListHitsRequest(_message.Message):
     def __init__(self, filter: _Optional[_Union[HitFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListHitsResponse(_message.Message):
-    __slots__ = ("hits", "next_page_token")
+    __slots__ = ("hits", "next_page_token", "dispositions")
     HITS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITIONS_FIELD_NUMBER: _ClassVar[int]
     hits: _containers.RepeatedCompositeFieldContainer[_screening_pb2.Decision]
     next_page_token: str
-    def __init__(self, hits: _Optional[_Iterable[_Union[_screening_pb2.Decision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    dispositions: _containers.RepeatedCompositeFieldContainer[DispositionRecord]
+    def __init__(self, hits: _Optional[_Iterable[_Union[_screening_pb2.Decision, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., dispositions: _Optional[_Iterable[_Union[DispositionRecord, _Mapping]]] = ...) -> None: ...
+
+class DisposeHitRequest(_message.Message):
+    __slots__ = ("decision_id", "verdict", "code", "note")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    verdict: str
+    code: str
+    note: str
+    def __init__(self, decision_id: _Optional[str] = ..., verdict: _Optional[str] = ..., code: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class DispositionRecord(_message.Message):
+    __slots__ = ("decision_id", "verdict", "code", "note", "actor", "at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    verdict: str
+    code: str
+    note: str
+    actor: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., verdict: _Optional[str] = ..., code: _Optional[str] = ..., note: _Optional[str] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DispositionCount(_message.Message):
+    __slots__ = ("outcome", "pending", "confirmed", "dismissed")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_FIELD_NUMBER: _ClassVar[int]
+    DISMISSED_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    pending: int
+    confirmed: int
+    dismissed: int
+    def __init__(self, outcome: _Optional[str] = ..., pending: _Optional[int] = ..., confirmed: _Optional[int] = ..., dismissed: _Optional[int] = ...) -> None: ...
+
+class DispositionStats(_message.Message):
+    __slots__ = ("by_outcome", "by_code")
+    class ByCodeEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    BY_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    BY_CODE_FIELD_NUMBER: _ClassVar[int]
+    by_outcome: _containers.RepeatedCompositeFieldContainer[DispositionCount]
+    by_code: _containers.ScalarMap[str, int]
+    def __init__(self, by_outcome: _Optional[_Iterable[_Union[DispositionCount, _Mapping]]] = ..., by_code: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class ExportHitsRequest(_message.Message):
-    __slots__ = ("filter", "format")
+    __slots__ = ("filter", "format", "reason")
     FILTER_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     filter: HitFilter
     format: ExportFormat
-    def __init__(self, filter: _Optional[_Union[HitFilter, _Mapping]] = ..., format: _Optional[_Union[ExportFormat, str]] = ...) -> None: ...
+    reason: str
+    def __init__(self, filter: _Optional[_Union[HitFilter, _Mapping]] = ..., format: _Optional[_Union[ExportFormat, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ExportChunk(_message.Message):
     __slots__ = ("data",)

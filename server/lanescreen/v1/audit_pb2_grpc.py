@@ -49,13 +49,24 @@ class AuditServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_audit__pb2.GetEvidenceRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_audit__pb2.Evidence.FromString,
                 _registered_method=True)
+        self.DisposeHit = channel.unary_unary(
+                '/lanescreen.v1.AuditService/DisposeHit',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.DisposeHitRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.DispositionRecord.FromString,
+                _registered_method=True)
+        self.GetDispositionStats = channel.unary_unary(
+                '/lanescreen.v1.AuditService/GetDispositionStats',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.HitFilter.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.DispositionStats.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ListHits(self, request, context):
-        """Stored HIT and REVIEW decisions, newest first, filtered and paged.
+        """Stored HIT and REVIEW decisions, newest first, filtered and paged. Each search is recorded
+        in the audit trail (who, the filter, how many came back).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -63,6 +74,7 @@ class AuditServiceServicer:
 
     def ExportHits(self, request, context):
         """The same records as a file, streamed in chunks: CSV (one row per decision) or JSON Lines.
+        Who exported what (the filter) and why is recorded in the audit trail first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -70,6 +82,21 @@ class AuditServiceServicer:
 
     def GetEvidence(self, request, context):
         """The evidence images kept with one decision. NOT_FOUND if unknown or purged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisposeHit(self, request, context):
+        """An officer's finding on a stored HIT or REVIEW (the queue is ListHits with disposition
+        "pending"). A later disposition supersedes an earlier one; both are kept and trailed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDispositionStats(self, request, context):
+        """How the stored decisions were found: confirmed, dismissed (by code) and still pending.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -92,6 +119,16 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.GetEvidence,
                     request_deserializer=lanescreen_dot_v1_dot_audit__pb2.GetEvidenceRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_audit__pb2.Evidence.SerializeToString,
+            ),
+            'DisposeHit': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisposeHit,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.DisposeHitRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.DispositionRecord.SerializeToString,
+            ),
+            'GetDispositionStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDispositionStats,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.HitFilter.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.DispositionStats.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +212,60 @@ class AuditService:
             '/lanescreen.v1.AuditService/GetEvidence',
             lanescreen_dot_v1_dot_audit__pb2.GetEvidenceRequest.SerializeToString,
             lanescreen_dot_v1_dot_audit__pb2.Evidence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisposeHit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/DisposeHit',
+            lanescreen_dot_v1_dot_audit__pb2.DisposeHitRequest.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.DispositionRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDispositionStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/GetDispositionStats',
+            lanescreen_dot_v1_dot_audit__pb2.HitFilter.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.DispositionStats.FromString,
             options,
             channel_credentials,
             insecure,

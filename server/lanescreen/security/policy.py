@@ -1,0 +1,78 @@
+"""Which roles may call each RPC: one table, keyed by the full gRPC method name.
+
+A method missing from the table is refused (fail closed), and a test checks that every method of
+every service the server offers has an entry, so a new RPC cannot ship unprotected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LANE = "lane"
+OFFICER = "officer"
+SUPERVISOR = "supervisor"
+AUDITOR = "auditor"
+ROLES = frozenset({LANE, OFFICER, SUPERVISOR, AUDITOR})
+PERSON_ROLES = ROLES - {LANE}
+"""Roles a person can hold; ``lane`` belongs to lane terminals' certificates only."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a method: any holder of one of ``roles``, or, with ``anyone``, any
+    authenticated caller (a console certificate with no signed-in person included)."""
+
+    roles: frozenset[str] = frozenset()
+    anyone: bool = False
+
+
+SCREEN = Rule(frozenset({LANE}))
+READ_LISTS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
+EDIT_LISTS = Rule(frozenset({OFFICER, SUPERVISOR}))
+AUDIT = Rule(frozenset({AUDITOR, SUPERVISOR}))
+REVIEW_HITS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
+DISPOSE = Rule(frozenset({OFFICER, SUPERVISOR}))
+ANYONE = Rule(anyone=True)
+
+_SCREENING = "/lanescreen.v1.ScreeningService/"
+_WATCHLISTS = "/lanescreen.v1.WatchlistService/"
+_AUDIT = "/lanescreen.v1.AuditService/"
+
+POLICY: dict[str, Rule] = {
+    # Lane terminals screen, and only for their own lanes (checked per frame by the servicer).
+    _SCREENING + "Screen": SCREEN,
+    _SCREENING + "ScreenFrame": SCREEN,
+    # Watchlists: officers and supervisors edit; auditors may read what was listed.
+    _WATCHLISTS + "GetWatchlist": READ_LISTS,
+    _WATCHLISTS + "ListWatchlists": READ_LISTS,
+    _WATCHLISTS + "GetPlateEntry": READ_LISTS,
+    _WATCHLISTS + "ListPlateEntries": READ_LISTS,
+    _WATCHLISTS + "GetSubject": READ_LISTS,
+    _WATCHLISTS + "ListSubjects": READ_LISTS,
+    _WATCHLISTS + "CreateWatchlist": EDIT_LISTS,
+    _WATCHLISTS + "AddPlateEntry": EDIT_LISTS,
+    _WATCHLISTS + "UpdatePlateEntry": EDIT_LISTS,
+    _WATCHLISTS + "RemovePlateEntry": EDIT_LISTS,
+    _WATCHLISTS + "ImportPlateEntries": EDIT_LISTS,
+    _WATCHLISTS + "EnrolSubject": EDIT_LISTS,
+    _WATCHLISTS + "AddSubjectPhotos": EDIT_LISTS,
+    _WATCHLISTS + "UpdateSubject": EDIT_LISTS,
+    _WATCHLISTS + "RemoveSubject": EDIT_LISTS,
+    # The hit log: officers work its queue (listing pending hits, their evidence) and dispose
+    # of hits; exports and statistics are for auditors and supervisors.
+    _AUDIT + "ListHits": REVIEW_HITS,
+    _AUDIT + "GetEvidence": REVIEW_HITS,
+    _AUDIT + "DisposeHit": DISPOSE,
+    _AUDIT + "ExportHits": AUDIT,
+    _AUDIT + "GetDispositionStats": AUDIT,
+    # Standard services: any authenticated caller.
+    "/grpc.health.v1.Health/Check": ANYONE,
+    "/grpc.health.v1.Health/List": ANYONE,
+    "/grpc.health.v1.Health/Watch": ANYONE,
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": ANYONE,
+}
+
+
+def rule_for(method: str) -> Rule | None:
+    """The rule for a full method name (``/package.Service/Method``); None: nobody may call it."""
+    return POLICY.get(method)

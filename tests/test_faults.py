@@ -1,0 +1,274 @@
+"""Faults lose nothing: a database that stops mid-stream, a server killed with SIGKILL mid-stream.
+
+Both through the real service on loopback with real models and photos; "acknowledged" means the
+lane received the decision, which is when the service promises the decision is on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from lanescreen.api.auth import ACTOR_METADATA_KEY
+from lanescreen.api.server import LanescreenServer
+from lanescreen.config import (
+    Config,
+    FaceConfig,
+    LaneConfig,
+    ServerConfig,
+    StorageConfig,
+    VisionConfig,
+)
+from lanescreen.store.db import Database, open_configured
+from lanescreen.store.decisions import DecisionStore, HitFilter
+from lanescreen.store.outbox import DecisionOutbox, DurableSink
+from lanescreen.v1 import (
+    common_pb2,
+    screening_pb2,
+    screening_pb2_grpc,
+    watchlist_pb2,
+    watchlist_pb2_grpc,
+)
+
+from tests.store_fixtures import PostgresServer, _Cluster, make_decision
+from tests.support import EVAL_PLATES, REPO, plate_labels
+
+pytestmark = pytest.mark.slow
+
+EU = EVAL_PLATES / "openalpr_eu_dev"
+LISTED_PHOTO = "eu7.jpg"
+OFFICER = ((ACTOR_METADATA_KEY, "officer.jones"),)
+
+
+def frame(frame_id: str) -> screening_pb2.Frame:
+    return screening_pb2.Frame(
+        lane_id="lane-1",
+        camera=common_pb2.CAMERA_ROLE_PLATE,
+        frame_id=frame_id,
+        image=(EU / LISTED_PHOTO).read_bytes(),
+    )
+
+
+def list_the_plate(channel: grpc.Channel) -> None:
+    stub = watchlist_pb2_grpc.WatchlistServiceStub(channel)
+    stub.CreateWatchlist(
+        watchlist_pb2.CreateWatchlistRequest(name="stolen", kind=common_pb2.LIST_KIND_DENY),
+        metadata=OFFICER,
+    )
+    entry = watchlist_pb2.PlateEntry(
+        plate=plate_labels("openalpr_eu_dev")[LISTED_PHOTO], category="stolen", action="stop"
+    )
+    stub.AddPlateEntry(
+        watchlist_pb2.AddPlateEntryRequest(watchlist="stolen", entry=entry), metadata=OFFICER
+    )
+
+
+class Lane:
+    """A lane terminal on one Screen stream: send a frame, wait for its answer."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        self._frames: queue.Queue[screening_pb2.Frame | None] = queue.Queue()
+        self._replies = screening_pb2_grpc.ScreeningServiceStub(channel).Screen(
+            iter(self._frames.get, None)
+        )
+
+    def screen(self, frame_id: str) -> screening_pb2.ScreenResponse:
+        self._frames.put(frame(frame_id))
+        return next(self._replies)
+
+    def close(self) -> None:
+        self._frames.put(None)
+
+
+def stored_ids(db: Database) -> set[str]:
+    return {d.decision_id for d in DecisionStore(db).iter_hits(HitFilter())}
+
+
+def test_sink_keeps_decisions_in_the_outbox_and_drains_them(
+    tmp_path: Path, own_postgres: tuple[_Cluster, PostgresServer]
+) -> None:
+    cluster, server = own_postgres
+    db = Database.open(f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{server.database}")
+    outbox = DecisionOutbox(tmp_path / "outbox.db")
+    sink = DurableSink(DecisionStore(db), outbox, retry_s=0.2)
+    try:
+        first = make_decision()
+        sink.record(first, None)
+        cluster.halt()
+        during = [make_decision() for _ in range(3)]
+        for decision in during:
+            sink.record(decision, None)
+        assert sink.waiting == 3 and len(outbox) == 3
+        # The outbox file alone holds them: a new process reading it sees all three.
+        assert [d.decision_id for _, d, _ in DecisionOutbox(outbox.path).oldest(10)] == [
+            d.decision_id for d in during
+        ]
+        cluster.resume(server)
+        assert sink.drain() == 3 and sink.waiting == 0 and len(outbox) == 0
+        assert stored_ids(db) == {first.decision_id, *(d.decision_id for d in during)}
+        with db.read() as session:
+            assert db.trail.verify(session).ok
+    finally:
+        outbox.close()
+        db.close()
+
+
+def test_database_stopped_mid_stream_loses_no_hit(
+    model_dir: Path, tmp_path: Path, own_postgres: tuple[_Cluster, PostgresServer]
+) -> None:
+    cluster, pg = own_postgres
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/{pg.database}"
+    config = Config(
+        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
+        storage=StorageConfig(data_dir=tmp_path / "data", database_url=url),
+        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
+        faces=FaceConfig(face_enabled=False),
+        lanes=[LaneConfig(id="lane-1", budget_ms=5000)],
+    )
+    server = LanescreenServer(config)
+    port = server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        list_the_plate(channel)
+        lane = Lane(channel)
+        acknowledged = []
+        for step in range(9):
+            if step == 3:
+                cluster.halt()
+            if step == 6:
+                cluster.resume(pg)
+            reply = lane.screen(f"f{step}")
+            assert reply.WhichOneof("result") == "decision", reply
+            assert reply.decision.outcome == common_pb2.OUTCOME_HIT, reply.decision.reasons
+            acknowledged.append(reply.decision.decision_id)
+        lane.close()
+        deadline = time.monotonic() + 30
+        while server.sink.waiting and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert server.sink.waiting == 0
+        assert set(acknowledged) <= stored_ids(server.database)
+        with server.database.read() as session:
+            assert server.database.trail.verify(session).ok
+    finally:
+        channel.close()
+        server.stop(grace=1)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def serve(
+    model_dir: Path, tmp_path: Path
+) -> Iterator[tuple[Path, int, list[subprocess.Popen[str]]]]:
+    """Start ``lanescreen serve`` processes on one data directory and port (insecure dev)."""
+    port = _free_port()
+    config = tmp_path / "lanescreen.toml"
+    config.write_text('[[lanes]]\nid = "lane-1"\nbudget_ms = 5000\n', encoding="utf-8")
+    data = tmp_path / "data"
+    started: list[subprocess.Popen[str]] = []
+    yield data, port, started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def start_serving(
+    model_dir: Path, data: Path, port: int, started: list[subprocess.Popen[str]]
+) -> grpc.Channel:
+    env = {
+        **os.environ,
+        "LANESCREEN_CONFIG": str(data.parent / "lanescreen.toml"),
+        "LANESCREEN_DATA_DIR": str(data),
+        "LANESCREEN_MODEL_DIR": str(model_dir),
+        "LANESCREEN_AUTO_FETCH": "false",
+        "LANESCREEN_FACE_ENABLED": "false",
+        "LANESCREEN_LISTEN": f"127.0.0.1:{port}",
+    }
+    env.pop("LANESCREEN_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lanescreen.cli.main", "serve", "--insecure-dev"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started.append(process)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=120)
+    except grpc.FutureTimeoutError:
+        process.kill()
+        output = process.communicate(timeout=30)[0]
+        raise AssertionError(f"lanescreen serve did not start:\n{output}") from None
+    return channel
+
+
+def test_sigkill_mid_stream_loses_no_acknowledged_hit(
+    model_dir: Path, serve: tuple[Path, int, list[subprocess.Popen[str]]]
+) -> None:
+    data, port, started = serve
+    channel = start_serving(model_dir, data, port, started)
+    list_the_plate(channel)
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def stream() -> None:
+        lane = Lane(channel)
+        try:
+            for n in range(1000):
+                if stop.is_set():
+                    break
+                reply = lane.screen(f"k{n}")
+                if reply.WhichOneof("result") == "decision":
+                    acknowledged.append(reply.decision.decision_id)
+        except grpc.RpcError:
+            pass  # the server died under the stream, as intended
+        finally:
+            lane.close()
+
+    streaming = threading.Thread(target=stream)
+    streaming.start()
+    deadline = time.monotonic() + 120
+    while len(acknowledged) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started[0].send_signal(signal.SIGKILL)  # mid-stream: frames are in flight
+    started[0].wait(timeout=30)
+    stop.set()
+    streaming.join(timeout=60)
+    channel.close()
+    assert len(acknowledged) >= 5
+
+    channel = start_serving(model_dir, data, port, started)  # the same data directory
+    channel.close()
+    started[1].send_signal(signal.SIGTERM)
+    started[1].wait(timeout=60)
+    from lanescreen.config import load_config
+
+    config = load_config(
+        env={
+            "LANESCREEN_DATA_DIR": str(data),
+            "LANESCREEN_CONFIG": str(data.parent / "lanescreen.toml"),
+        }
+    )
+    with open_configured(config.storage) as db:
+        assert set(acknowledged) <= stored_ids(db)
+        with db.read() as session:
+            check = db.trail.verify(session)
+        assert check.ok, check.problem
+        assert DecisionStore(db).verify_against_trail().ok

@@ -1,0 +1,86 @@
+"""Per-lane frame rate limits: a flooding terminal is refused frame by frame, others go on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import grpc
+import pytest
+from lanescreen.api.server import LanescreenServer
+from lanescreen.config import (
+    Config,
+    FaceConfig,
+    LaneConfig,
+    ServerConfig,
+    StorageConfig,
+    VisionConfig,
+)
+from lanescreen.domain.errors import RateLimitedError
+from lanescreen.domain.limits import LaneRateLimiter
+from lanescreen.v1 import common_pb2, screening_pb2, screening_pb2_grpc
+
+from tests.support import EVAL_PLATES
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_bucket_allows_a_burst_then_the_rate() -> None:
+    clock = Clock()
+    limiter = LaneRateLimiter(rate=2, burst=3, clock=clock)
+    for _ in range(3):
+        limiter.take("lane-1")
+    with pytest.raises(RateLimitedError, match=r"more than 2 frames a second.*next in 500 ms"):
+        limiter.take("lane-1")
+    limiter.take("lane-2")  # each lane has its own allowance
+    clock.now += 0.5
+    limiter.take("lane-1")
+    with pytest.raises(RateLimitedError):
+        limiter.take("lane-1")
+    clock.now += 60
+    for _ in range(3):  # refilled, but never beyond the burst
+        limiter.take("lane-1")
+    with pytest.raises(RateLimitedError):
+        limiter.take("lane-1")
+    LaneRateLimiter(rate=0, burst=1).take("lane-1")  # 0 turns the limit off
+
+
+@pytest.mark.slow
+def test_a_flooding_lane_gets_resource_exhausted_per_frame_and_the_stream_goes_on(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    config = Config(
+        server=ServerConfig(
+            listen="127.0.0.1:0", insecure_dev=True, max_lane_fps=0.5, max_lane_burst=2
+        ),
+        storage=StorageConfig(data_dir=tmp_path),
+        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
+        faces=FaceConfig(face_enabled=False),
+        lanes=[LaneConfig(id="lane-1", budget_ms=5000), LaneConfig(id="lane-2", budget_ms=5000)],
+    )
+    server = LanescreenServer(config)
+    port = server.start()
+    image = (EVAL_PLATES / "openalpr_eu_dev" / "eu1.jpg").read_bytes()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+            frames = [
+                screening_pb2.Frame(lane_id=lane, frame_id=f"{lane}-{n}", image=image)
+                for lane, n in [("lane-1", 0), ("lane-1", 1), ("lane-1", 2), ("lane-2", 0)]
+            ]
+            replies = list(stub.Screen(iter(frames)))
+            kinds = [r.WhichOneof("result") for r in replies]
+            assert kinds == ["decision", "decision", "error", "decision"]
+            assert replies[2].error.code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+            assert "frames a second" in replies[2].error.message
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ScreenFrame(frames[0])
+            assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert replies[3].decision.outcome != common_pb2.OUTCOME_UNSPECIFIED
+    finally:
+        server.stop(grace=1)
