@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import numpy as np
-from benchutil import SHARED, pin_one_core
+from benchutil import SHARED, model_dir, percentiles, pin_one_core
 from lanescreen.config import FaceConfig, load_config
 from lanescreen.evaluation.face_sets import find_photos
 from lanescreen.evaluation.faces import load_photo
@@ -37,27 +36,6 @@ DEFAULT_SETS = [
     SHARED / "eval" / "faces" / "opencv_tutorial_faces",
     SHARED / "eval" / "faces" / "dlib_faces_detection",
 ]
-
-
-def _model_dir(requested: Path | None) -> Path:
-    if requested is not None:
-        return requested
-    if (SHARED / "models").is_dir():
-        return SHARED / "models"
-    config = load_config()
-    ensure_face_models(config.faces, config.vision, config.model_dir)
-    return config.model_dir
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": 0.0, "p95": 0.0, "mean": 0.0}
-    array = np.asarray(values)
-    return {
-        "p50": round(float(np.percentile(array, 50)), 2),
-        "p95": round(float(np.percentile(array, 95)), 2),
-        "mean": round(float(array.mean()), 2),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,12 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: dataset {missing[0]} not found", file=sys.stderr)
         return 1
     paths = find_photos(datasets)[: args.limit]
-    model_dir = _model_dir(args.model_dir)
+
+    def fetch_face_models() -> Path:
+        config = load_config()
+        ensure_face_models(config.faces, config.vision, config.model_dir)
+        return config.model_dir
+
+    models = model_dir(args.model_dir, fetch_face_models)
     affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     pinning = pin_one_core()
     cv2.setNumThreads(1)
     faces = FaceConfig(face_workers=args.workers)
-    pipeline = build_face_pipeline(faces, model_dir)
+    pipeline = build_face_pipeline(faces, models)
     pipeline.warm_up()
 
     ms: dict[str, list[float]] = {stage: [] for stage in (*STAGES, "total", "total_cpu")}
@@ -107,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if affinity is not None:
         os.sched_setaffinity(0, affinity)  # the pool's workers may use every core
-    with FaceWorkerPool(faces, model_dir) as pool:
+    with FaceWorkerPool(faces, models) as pool:
         pool.warm_up()
         start = time.perf_counter()
         futures = [pool.submit(frame) for frame in frames]
@@ -121,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "faces_found": found,
         "faces_embedded": embedded,
         "cpu": pinning,
-        "ms": {stage: _stats(values) for stage, values in ms.items()},
-        "ms_align_embed_per_face": _stats(per_face),
+        "ms": {stage: percentiles(values) for stage, values in ms.items()},
+        "ms_align_embed_per_face": percentiles(per_face),
         "pool": {
             "workers": args.workers,
             "cores": len(affinity) if affinity else os.cpu_count(),

@@ -17,8 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from benchutil import SHARED, pin_one_core
+from benchutil import SHARED, model_dir, percentiles, pin_one_core
 from lanescreen.config import load_config
 from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.evaluation.plates import STAGES, RunMetrics, evaluate_scenes
@@ -28,30 +27,9 @@ from lanescreen.vision.types import PlateDetector, PlateReader
 from lanescreen.vision.weights import DETECTOR_MODELS, READER_MODELS, ModelError, fetch
 
 
-def _model_dir(requested: Path | None, names: list[str]) -> Path:
-    if requested is not None:
-        return requested
-    if (SHARED / "models").is_dir():
-        return SHARED / "models"
-    config = load_config()
-    fetch(names, config.model_dir, mirror=config.vision.model_mirror)
-    return config.model_dir
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": 0.0, "p95": 0.0, "mean": 0.0}
-    array = np.asarray(values)
-    return {
-        "p50": round(float(np.percentile(array, 50)), 2),
-        "p95": round(float(np.percentile(array, 95)), 2),
-        "mean": round(float(array.mean()), 2),
-    }
-
-
 def _summary(run: RunMetrics) -> dict[str, Any]:
-    stages = {stage: _stats(run.stage_ms[stage]) for stage in STAGES}
-    stages["total"] = _stats(run.frame_ms)
+    stages = {stage: percentiles(run.stage_ms[stage]) for stage in STAGES}
+    stages["total"] = percentiles(run.frame_ms)
     metrics = run.to_dict()
     return {
         "detector": run.detector,
@@ -81,13 +59,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     scenes = load_scenes(args.dataset)[: args.limit]
     wanted = [DETECTOR_MODELS[n] for n in detector_names] + [READER_MODELS["fast_plate_ocr"]]
-    model_dir = _model_dir(args.model_dir, wanted)
 
-    detectors: list[PlateDetector] = [build_detector(n, model_dir, 1) for n in detector_names]
+    def fetch_plate_models() -> Path:
+        config = load_config()
+        fetch(wanted, config.model_dir, mirror=config.vision.model_mirror)
+        return config.model_dir
+
+    models = model_dir(args.model_dir, fetch_plate_models)
+
+    detectors: list[PlateDetector] = [build_detector(n, models, 1) for n in detector_names]
     readers: list[PlateReader] = []
     for name in reader_names:
         try:
-            readers.append(build_reader(name, model_dir, 1))
+            readers.append(build_reader(name, models, 1))
         except ModelError as exc:
             print(f"bench: skipped reader {name}: {exc}", file=sys.stderr)
     if not readers:

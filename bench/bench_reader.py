@@ -15,8 +15,7 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-from benchutil import SHARED, pin_one_core
+from benchutil import SHARED, percentiles, pin_one_core
 from lanescreen.training.real_sets import truth_crops
 from lanescreen.vision.readers.lanescreen_reader import build_lanescreen_reader
 
@@ -47,9 +46,7 @@ def main() -> int:
         "crops": len(crops),
         "reads": len(times),
         "cpu": pinned,
-        "ms_per_crop_p50": round(float(np.percentile(times, 50)), 2),
-        "ms_per_crop_p95": round(float(np.percentile(times, 95)), 2),
-        "ms_per_crop_mean": round(float(np.mean(times)), 2),
+        **{f"ms_per_crop_{k}": v for k, v in percentiles(times).items()},
     }
     if args.json:
         print(json.dumps(result, indent=2))

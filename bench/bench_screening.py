@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import numpy as np
-from benchutil import SHARED
+from benchutil import SHARED, percentiles
 from lanescreen.api.server import LanescreenServer
 from lanescreen.config import (
     Config,
@@ -41,17 +40,6 @@ from lanescreen.v1 import (
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
-
-
-def _pct(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
-    array = np.asarray(values)
-    return {
-        "p50": round(float(np.percentile(array, 50)), 1),
-        "p95": round(float(np.percentile(array, 95)), 1),
-        "max": round(float(array.max()), 1),
-    }
 
 
 def main() -> None:
@@ -154,9 +142,9 @@ def main() -> None:
         "reader": config.vision.reader,
         "frames_per_s": round(count / elapsed, 1),
         "budget_met_rate": round(met / count, 4) if count else 0.0,
-        "server_total_ms": _pct(totals),
-        "round_trip_ms": _pct(round_trips),
-        "stage_ms": {stage: _pct(values) for stage, values in stages.items()},
+        "server_total_ms": percentiles(totals),
+        "round_trip_ms": percentiles(round_trips),
+        "stage_ms": {stage: percentiles(values) for stage, values in stages.items()},
         "outcomes": dict(outcomes),
     }
     if args.json:

@@ -98,6 +98,67 @@ def test_create_add_list_remove(cli: Cli) -> None:
     assert status == 1 and "was removed" in err and "officer.lee" in err
 
 
+def test_two_person_approval_by_actor_name(cli: Cli) -> None:
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    status, out, _ = cli(
+        "watchlist", "add", "stolen", "AB123CD", "--priority", "90", "--case-number", "FR-69-7",
+        "--legal-basis", "theft report",
+    )  # fmt: skip
+    assert status == 0 and "pending: it matches once another person approves it" in out
+    entry_id = out.split(" as ")[1].split(";")[0]
+    status, out, _ = cli("watchlist", "add", "stolen", "LOW1", "--priority", "20")
+    assert status == 0 and "pending" not in out
+
+    status, out, _ = cli("watchlist", "list", "stolen", "--status", "pending")
+    assert status == 0 and "1 pending entries" in out and "changed by officer.kim" in out
+    assert "LOW1" not in out and entry_id in out
+    status, _, err = cli("watchlist", "list", "--status", "pending")
+    assert status == 2 and "name the list" in err
+
+    # The CLI is an administrator's tool, but the two-person rule still holds by actor name.
+    status, _, err = cli("watchlist", "approve", entry_id)
+    assert status == 1 and "officer.kim made the change" in err and "two-person" in err
+    status, _, err = cli("watchlist", "reject", entry_id, "--actor", "supervisor.ng")
+    assert status == 2 and "--note" in err
+    status, out, _ = cli(
+        "watchlist", "approve", entry_id, "--actor", "supervisor.ng", "--note", "checked", "--json"
+    )
+    approved = json.loads(out)
+    assert status == 0 and (approved["status"], approved["reviewed_by"]) == (
+        "active",
+        "supervisor.ng",
+    )
+    assert (approved["case_number"], approved["review_note"]) == ("FR-69-7", "checked")
+    status, _, err = cli("watchlist", "approve", entry_id, "--actor", "supervisor.ng")
+    assert status == 1 and "is active, not pending" in err
+    status, _, err = cli("watchlist", "approve", "no-such-id", "--actor", "supervisor.ng")
+    assert status == 1 and "neither a plate entry nor a face subject" in err
+
+    status, out, _ = cli("watchlist", "import", "stolen", str(EXAMPLES / "wanted.json"))
+    assert status == 0 and "2 entries of priority 80 or more wait for another person's" in out
+    pending = json.loads(cli("watchlist", "list", "stolen", "--status", "pending", "--json")[1])
+    assert sorted(e["plate"] for e in pending["entries"]) == ["GD 512 KL", "HH-XY 4711"]
+    gd = next(e for e in pending["entries"] if e["plate"] == "GD 512 KL")
+    status, out, _ = cli(
+        "watchlist", "reject", gd["id"], "--note", "order expired", "--actor", "supervisor.ng"
+    )
+    assert status == 0 and "rejected entry GD 512 KL" in out and "never matches" in out
+    status, out, _ = cli("watchlist", "list", "stolen", "--status", "rejected")
+    assert "rejected by supervisor.ng: order expired" in out
+
+
+def test_the_approval_priority_comes_from_the_configuration(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANESCREEN_APPROVAL_MIN_PRIORITY", "95")
+    cli("watchlist", "create", "stolen", "--kind", "deny")
+    status, out, _ = cli("watchlist", "add", "stolen", "AB123CD", "--priority", "90", "--json")
+    assert status == 0 and json.loads(out)["status"] == "active"
+    monkeypatch.setenv("LANESCREEN_APPROVAL_MIN_PRIORITY", "102")
+    status, _, err = cli("watchlist", "list")
+    assert status == 2 and "approval_min_priority must be 0-101" in err
+
+
 def test_add_refuses_bad_fields_with_usage_status(cli: Cli) -> None:
     cli("watchlist", "create", "stolen", "--kind", "deny")
     status, _, err = cli("watchlist", "add", "stolen", "AB123", "--priority", "high")
@@ -304,6 +365,8 @@ def test_enrol_a_face_list_it_and_remove_it(
         "AB-123-CD",
         "--reason",
         "test",
+        "--case-number",
+        "2026/7",
         "--json",
     )
     assert status == 0, out
@@ -312,7 +375,8 @@ def test_enrol_a_face_list_it_and_remove_it(
     assert "no face found" in reply["photos"][1]["error"]
     subject = reply["subject"]
     assert subject["photo_count"] == 1 and subject["plates"] == ["AB123CD"]
-    assert subject["created_by"] == "officer.kim"
+    assert subject["created_by"] == "officer.kim" and subject["case_number"] == "2026/7"
+    assert subject["status"] == "active"  # priority 50: needs no second person
     status, out, _ = cli("watchlist", "list", "wanted")
     assert status == 0 and "T. Blair" in out and "1 face subjects" in out
     status, _, err = cli("watchlist", "enrol", "wanted", "Nobody", str(dogs))

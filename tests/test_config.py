@@ -27,6 +27,24 @@ def test_toml_then_environment(tmp_path: Path) -> None:
     assert lane.deny_lists is None
 
 
+def test_approval_priority_from_toml_or_environment(tmp_path: Path) -> None:
+    assert load_config(env={}).governance.approval_min_priority == 80
+    path = tmp_path / "c.toml"
+    path.write_text("[governance]\napproval_min_priority = 90\n")
+    assert load_config(path, env={}).governance.approval_min_priority == 90
+    env = {"LANESCREEN_APPROVAL_MIN_PRIORITY": "101"}
+    assert load_config(path, env=env).governance.approval_min_priority == 101
+
+
+def test_environment_names_are_unique_across_sections() -> None:
+    import dataclasses
+
+    from lanescreen.config import _SECTIONS
+
+    names = [f.name for section in _SECTIONS.values() for f in dataclasses.fields(section)]
+    assert len(names) == len(set(names))
+
+
 @pytest.mark.parametrize(
     ("text", "env", "message"),
     [
@@ -36,6 +54,8 @@ def test_toml_then_environment(tmp_path: Path) -> None:
         ("[[lanes]]\nid='a'\n[[lanes]]\nid='a'\n", {}, "unique"),
         ("", {"LANESCREEN_RPC_THREADS": "many"}, "LANESCREEN_RPC_THREADS"),
         ("not toml [", {}, "not valid TOML"),
+        ("[governance]\napproval_min_priority = -1\n", {}, "must be 0-101"),
+        ("", {"LANESCREEN_APPROVAL_MIN_PRIORITY": "102"}, "approval_min_priority"),
     ],
 )
 def test_bad_config_says_what_is_wrong(

@@ -15,6 +15,11 @@ from lanescreen.domain.watchlists import EntryFields, MatchMode, PlateEntry
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HEADER = "plate,region,match_mode,category,action,priority,reason,legal_basis,owner,expires_at\n"
+"""A file written before case numbers: still a valid header (every column but plate is optional)."""
+EXPORT_HEADER = (
+    "plate,region,match_mode,category,action,priority,reason,legal_basis,case_number,owner,"
+    "expires_at\n"
+)
 
 
 def parse(data: str | bytes, fmt: str = "auto") -> list[ImportRow]:
@@ -143,7 +148,7 @@ def test_json_array_items_are_numbered() -> None:
     assert errors(rows) == [
         "item 2: expected an entry object, got a string",
         "item 3: colour: unknown field (known: plate, region, match_mode, category, action, "
-        "priority, reason, legal_basis, owner, expires_at)",
+        "priority, reason, legal_basis, case_number, owner, expires_at)",
         "item 4: priority: expected a whole number or a string, got true/false",
         "item 5: reason: expected a string, got an array",
     ]
@@ -186,6 +191,7 @@ def test_export_round_trips() -> None:
             "case 1",
             "unit 4",
             datetime(2027, 1, 31, 12, 30, tzinfo=UTC),
+            "FR-69-2026-118734",
         ),
         EntryFields("京A12345", region="cn"),
     ]
@@ -193,7 +199,21 @@ def test_export_round_trips() -> None:
     for fmt in ("csv", "json"):
         data = format_export(entries, fmt)
         assert [row.fields for row in parse(data, fmt)] == fields
-    assert format_export([]).decode() == HEADER
+    assert format_export([]).decode() == EXPORT_HEADER
+
+
+def test_the_case_number_is_an_optional_column_and_field() -> None:
+    rows = parse("plate,case_number\nAB123, FR-69-2026-118734 \nCD456,\n")
+    assert [row.fields for row in rows] == [
+        EntryFields("AB123", case_number="FR-69-2026-118734"),
+        EntryFields("CD456"),
+    ]
+    [row] = parse('[{"plate": "AB123", "case_number": "EAW DE-2026-4471"}]')
+    assert row.fields == EntryFields("AB123", case_number="EAW DE-2026-4471")
+    [long] = parse(json.dumps([{"plate": "AB123", "case_number": "x" * 501}]))
+    assert long.error == "case_number: is longer than 500 characters"
+    [control] = parse('[{"plate": "AB123", "case_number": "a\\u0000b"}]')
+    assert "case_number: contains the control character U+0000" in control.error
 
 
 @settings(max_examples=300, deadline=None)

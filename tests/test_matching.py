@@ -1,5 +1,7 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from lanescreen.domain.governance import Approval, ApprovalStatus
 from lanescreen.domain.matching import MatchKind, PlateIndex, ReadText
 from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode, PlateEntry, Watchlist
 
@@ -83,3 +85,15 @@ def test_large_index_lookup_is_by_key_not_scan() -> None:
     index = PlateIndex(LISTS, entries)
     assert index.size == 20000
     assert kinds(index, "Q012345") == [("e12345", MatchKind.EXACT)]
+
+
+def test_entries_awaiting_approval_or_rejected_never_match() -> None:
+    active = entry("e1", "AB123", mode=MatchMode.LENIENT)
+    waiting = [
+        replace(entry(f"e{n}", "AB123", mode=MatchMode.LENIENT), approval=Approval(status))
+        for n, status in ((2, ApprovalStatus.PENDING), (3, ApprovalStatus.REJECTED))
+    ]
+    index = PlateIndex(LISTS, [active, *waiting])
+    assert index.size == 1
+    assert kinds(index, "AB123", "A8123", "AB1234") == [("e1", MatchKind.EXACT)]
+    assert [w.active(NOW) for w in waiting] == [False, False] and active.active(NOW)

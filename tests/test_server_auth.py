@@ -36,7 +36,7 @@ from lanescreen.v1 import (
 )
 from sqlalchemy import select
 
-from tests.support import EVAL_PLATES
+from tests.support import EVAL_PLATES, plate_labels
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +45,8 @@ SCREEN_FRAME = "/lanescreen.v1.ScreeningService/ScreenFrame"
 SCREEN = "/lanescreen.v1.ScreeningService/Screen"
 EXPORT_HITS = "/lanescreen.v1.AuditService/ExportHits"
 LIST_WATCHLISTS = "/lanescreen.v1.WatchlistService/ListWatchlists"
+APPROVE_ENTRY = "/lanescreen.v1.WatchlistService/ApprovePlateEntry"
+LISTED_PHOTO = "eu7.jpg"  # as in tests/test_server_e2e.py: read exactly and confidently
 
 
 def cli(config_file: Path, *args: str) -> dict[str, Any]:
@@ -344,6 +346,123 @@ def test_revoking_a_lane_ends_its_open_stream(site: Site) -> None:
         outbox.put(None)
     assert ended.value.code() is grpc.StatusCode.UNAUTHENTICATED
     assert "revoked" in (ended.value.details() or "")
+
+
+def test_a_high_severity_entry_hits_only_once_a_second_person_supervisor_approves(
+    site: Site,
+) -> None:
+    plate = plate_labels("openalpr_eu_dev")[LISTED_PHOTO]
+    image = (PHOTO.parent / LISTED_PHOTO).read_bytes()
+    # lee is an officer and a supervisor (a shift lead); ng a supervisor with a certificate.
+    lee = cli(
+        site.config_file, "users", "add", "lee", "--role", "officer", "--role", "supervisor",
+        "--actor", "admin",
+    )["token"]  # fmt: skip
+    cli(site.config_file, "pki", "issue-user", "ng", "--role", "supervisor", "--actor", "admin")
+    entry = watchlist_pb2.PlateEntry(
+        plate=plate,
+        priority=90,
+        category="wanted",
+        action="stop",
+        reason="vehicle of a robbery suspect",
+        legal_basis="European Arrest Warrant",
+        case_number="EAW DE-2026-4471",
+    )
+
+    def screen(lane: screening_pb2_grpc.ScreeningServiceStub, frame_id: str) -> Any:
+        decision = lane.ScreenFrame(
+            screening_pb2.Frame(
+                lane_id="lane-1",
+                camera=common_pb2.CAMERA_ROLE_PLATE,
+                frame_id=frame_id,
+                image=image,
+            ),
+            timeout=30,
+        )
+        assert decision.plates and decision.plates[0].text == plate, decision
+        return decision
+
+    with (
+        site.channel("consoles/desk-1") as desk,
+        site.channel("users/ng") as ng,
+        site.channel("lanes/lane-1") as lane_channel,
+    ):
+        lists = watchlist_pb2_grpc.WatchlistServiceStub(desk)
+        lane = screening_pb2_grpc.ScreeningServiceStub(lane_channel)
+        lists.CreateWatchlist(
+            watchlist_pb2.CreateWatchlistRequest(name="wanted", kind=common_pb2.LIST_KIND_DENY),
+            metadata=bearer(lee),
+            timeout=10,
+        )
+        added = lists.AddPlateEntry(
+            watchlist_pb2.AddPlateEntryRequest(watchlist="wanted", entry=entry),
+            metadata=bearer(lee),
+            timeout=10,
+        )
+        assert added.status == watchlist_pb2.APPROVAL_STATUS_PENDING
+        assert (added.updated_by, added.case_number) == ("lee", "EAW DE-2026-4471")
+        trial = lists.ImportPlateEntries(
+            watchlist_pb2.ImportPlateEntriesRequest(
+                watchlist="wanted", data=b"plate,priority\nZZ1,95\nZZ2,10\n", dry_run=True
+            ),
+            metadata=bearer(lee),
+            timeout=10,
+        )
+        assert [r.status for r in trial.rows] == [
+            watchlist_pb2.APPROVAL_STATUS_PENDING,
+            watchlist_pb2.APPROVAL_STATUS_ACTIVE,
+        ]
+        pending = screen(lane, "while-pending")
+        assert pending.outcome == common_pb2.OUTCOME_CLEAR and not pending.matches
+        waiting = lists.ListPlateEntries(
+            watchlist_pb2.ListPlateEntriesRequest(
+                watchlist="wanted", status=watchlist_pb2.APPROVAL_STATUS_PENDING
+            ),
+            metadata=bearer(site.tokens["jones"]),
+            timeout=10,
+        )
+        assert [e.id for e in waiting.entries] == [added.id]
+
+        approve = watchlist_pb2.ApprovePlateEntryRequest(entry_id=added.id, note="checked")
+        # lee holds the supervisor role, but made the change: the two-person rule refuses.
+        with pytest.raises(grpc.RpcError) as own:
+            lists.ApprovePlateEntry(approve, metadata=bearer(lee), timeout=10)
+        assert own.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert "two-person rule" in (own.value.details() or "")
+        # jones is an officer: the role policy refuses before any code runs.
+        with pytest.raises(grpc.RpcError) as officer:
+            lists.ApprovePlateEntry(approve, metadata=bearer(site.tokens["jones"]), timeout=10)
+        assert officer.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert "needs role supervisor" in (officer.value.details() or "")
+        assert screen(lane, "still-pending").outcome == common_pb2.OUTCOME_CLEAR
+
+        approved = watchlist_pb2_grpc.WatchlistServiceStub(ng).ApprovePlateEntry(
+            approve, timeout=10
+        )
+        assert approved.status == watchlist_pb2.APPROVAL_STATUS_ACTIVE
+        assert (approved.reviewed_by, approved.review_note, approved.updated_by) == (
+            "ng",
+            "checked",
+            "lee",
+        )
+        hit = screen(lane, "approved")
+    assert hit.outcome == common_pb2.OUTCOME_HIT, hit
+    assert [m.entry_id for m in hit.matches] == [added.id]
+    [refused] = site.refusals(APPROVE_ENTRY)
+    assert (refused.actor, refused.detail["code"]) == ("jones", "PERMISSION_DENIED")
+    with site.server.database.read() as session:
+        trail = list(
+            session.scalars(
+                select(TrailRow)
+                .where(TrailRow.target == f"entry:{added.id}")
+                .order_by(TrailRow.seq)
+            )
+        )
+    assert [(r.action, r.actor) for r in trail] == [
+        ("watchlist.add", "lee"),
+        ("watchlist.review_refused", "lee"),
+        ("watchlist.approve", "ng"),
+    ]
 
 
 def test_plaintext_mode_needs_the_flag_and_loopback() -> None:

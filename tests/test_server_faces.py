@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from lanescreen.api.auth import ACTOR_METADATA_KEY
 from lanescreen.api.server import LanescreenServer
 from lanescreen.config import (
@@ -265,3 +266,71 @@ def test_removing_a_subject_stops_its_hits(client: Client) -> None:
     with pytest.raises(grpc.RpcError) as gone:
         client.watchlists.GetSubject(watchlist_pb2.GetSubjectRequest(subject_id=reply.subject.id))
     assert gone.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+def test_a_high_severity_subject_matches_once_another_person_approves(client: Client) -> None:
+    supervisor = ((ACTOR_METADATA_KEY, "supervisor.ng"),)
+    subject = watchlist_pb2.FaceSubject(
+        name="George W. Bush",
+        category="wanted",
+        action="stop",
+        priority=90,
+        reason="test enrolment",
+        legal_basis="court order",
+        case_number="2026/204",
+    )
+    reply = client.watchlists.EnrolSubject(
+        watchlist_pb2.EnrolSubjectRequest(
+            watchlist="wanted",
+            subject=subject,
+            photos=[lfw("George_W_Bush", 1), lfw("George_W_Bush", 2)],
+        ),
+        metadata=OFFICER,
+    )
+    enrolled = reply.subject
+    assert enrolled.status == watchlist_pb2.APPROVAL_STATUS_PENDING
+    assert (enrolled.case_number, enrolled.updated_by) == ("2026/204", "officer.jones")
+    probe = lfw("George_W_Bush", 7)
+
+    def matched(passage: str) -> bool:
+        decision = client.screening.ScreenFrame(driver(probe, passage=passage))
+        return any(m.entry_id == enrolled.id for m in decision.matches)
+
+    assert not matched("g1")
+    pending = client.watchlists.ListSubjects(
+        watchlist_pb2.ListSubjectsRequest(
+            watchlist="wanted", status=watchlist_pb2.APPROVAL_STATUS_PENDING
+        )
+    )
+    assert [s.id for s in pending.subjects] == [enrolled.id]
+    with pytest.raises(grpc.RpcError) as own:
+        client.watchlists.ApproveSubject(
+            watchlist_pb2.ApproveSubjectRequest(subject_id=enrolled.id), metadata=OFFICER
+        )
+    assert own.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    rejected = client.watchlists.RejectSubject(
+        watchlist_pb2.RejectSubjectRequest(subject_id=enrolled.id, note="which court?"),
+        metadata=supervisor,
+    )
+    assert rejected.status == watchlist_pb2.APPROVAL_STATUS_REJECTED
+    assert (rejected.reviewed_by, rejected.review_note) == ("supervisor.ng", "which court?")
+    with pytest.raises(grpc.RpcError) as settled:
+        client.watchlists.ApproveSubject(
+            watchlist_pb2.ApproveSubjectRequest(subject_id=enrolled.id), metadata=supervisor
+        )
+    assert settled.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    edited = client.watchlists.UpdateSubject(
+        watchlist_pb2.UpdateSubjectRequest(
+            subject=watchlist_pb2.FaceSubject(id=enrolled.id, legal_basis="District Court order"),
+            update_mask=FieldMask(paths=["legal_basis"]),
+        ),
+        metadata=OFFICER,
+    )
+    assert edited.status == watchlist_pb2.APPROVAL_STATUS_PENDING and not edited.reviewed_by
+    assert not matched("g2")
+    approved = client.watchlists.ApproveSubject(
+        watchlist_pb2.ApproveSubjectRequest(subject_id=enrolled.id, note="order seen"),
+        metadata=supervisor,
+    )
+    assert approved.status == watchlist_pb2.APPROVAL_STATUS_ACTIVE
+    assert matched("g3")

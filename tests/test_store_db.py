@@ -5,13 +5,20 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
-from lanescreen.store.db import Database, StoreError
+from lanescreen.store.db import MIGRATIONS_DIR, Database, StoreError, UTCDateTime
+from lanescreen.store.faces import FaceStore
 from lanescreen.store.models import Base, ClearReadRow
+from lanescreen.store.watchlists import WatchlistStore
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
@@ -20,7 +27,7 @@ def test_migrated_schema_equals_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0005"
+        assert context.get_current_revision() == "0006"
 
 
 def test_aware_datetimes_round_trip_as_utc(database: Database) -> None:
@@ -77,7 +84,159 @@ def test_concurrent_openers_of_a_new_database_migrate_once(database_url: str) ->
         t.join()
     assert errors == []
     with Database.open(url) as db, db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0005"
+        assert MigrationContext.configure(connection).get_current_revision() == "0006"
+
+
+def _table(
+    name: str, *columns: str | sa.ColumnClause[Any], times: tuple[str, ...] = ()
+) -> sa.TableClause:
+    """A bare table for inserting rows as an older schema had them."""
+    named = [c if isinstance(c, sa.ColumnClause) else sa.column(c) for c in columns]
+    return sa.table(name, *named, *(sa.column(t, UTCDateTime()) for t in times))
+
+
+@pytest.mark.parametrize("database_url", store_fixtures.BACKENDS, indirect=True)
+def test_0006_keeps_listings_active_and_rebuilds_tables_others_refer_to(database_url: str) -> None:
+    # A database as 0005 left it: an entry another officer edited, a subject with a template,
+    # and the journal rows pointing at both (the rows SQLite's table rebuild must not break).
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    with Database.open(database_url, migrate=False) as old:
+        with old.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0005")
+        with old.engine.begin() as connection:
+            connection.execute(
+                sa.insert(
+                    _table(
+                        "watchlists",
+                        "id",
+                        "name",
+                        "kind",
+                        "description",
+                        "version",
+                        "created_by",
+                        times=("created_at",),
+                    )
+                ),
+                [dict(id="wl", name="stolen", kind="deny", description="", version=4,
+                      created_by="kim", created_at=when)],
+            )  # fmt: skip
+            governed = ("category", "action", "priority", "reason", "legal_basis", "owner")
+            connection.execute(
+                sa.insert(
+                    _table(
+                        "plate_entries",
+                        "id",
+                        "watchlist_id",
+                        "plate",
+                        "normalized_plate",
+                        "region",
+                        "match_mode",
+                        "created_by",
+                        *governed,
+                        times=("created_at", "updated_at"),
+                    )
+                ),
+                [dict(id="e1", watchlist_id="wl", plate="AB123CD", normalized_plate="AB123CD",
+                      region="", match_mode="exact", created_by="kim", category="stolen",
+                      action="stop", priority=90, reason="r", legal_basis="b", owner="o",
+                      created_at=when, updated_at=when)],
+            )  # fmt: skip
+            connection.execute(
+                sa.insert(
+                    _table(
+                        "face_subjects",
+                        "id",
+                        "watchlist_id",
+                        "name",
+                        sa.column("plates", sa.JSON()),
+                        "created_by",
+                        *governed,
+                        times=("created_at", "updated_at"),
+                    )
+                ),
+                [dict(id="s1", watchlist_id="wl", name="J. Doe", plates=["AB123CD"],
+                      created_by="kim", category="wanted", action="stop", priority=95,
+                      reason="r", legal_basis="b", owner="o", created_at=when,
+                      updated_at=when)],
+            )  # fmt: skip
+            connection.execute(
+                sa.insert(
+                    _table(
+                        "face_templates",
+                        "id",
+                        "subject_id",
+                        "embedder",
+                        "camera_type",
+                        "dim",
+                        "vector",
+                        "eye_distance_px",
+                        "sharpness",
+                        "chip_jpeg",
+                        "created_by",
+                        times=("created_at",),
+                    )
+                ),
+                [dict(id="t1", subject_id="s1", embedder="dlib_resnet", camera_type="colour",
+                      dim=1, vector=b"\0\0\x80?", eye_distance_px=50.0, sharpness=100.0,
+                      chip_jpeg=b"chip", created_by="kim", created_at=when)],
+            )  # fmt: skip
+            changes = _table(
+                "watchlist_changes",
+                "watchlist_id",
+                "entry_id",
+                "subject_id",
+                "version",
+                "action",
+                "actor",
+                "reason",
+                times=("at",),
+            )
+            connection.execute(
+                sa.insert(changes),
+                [
+                    dict(watchlist_id="wl", entry_id="e1", subject_id=None, version=2,
+                         action="add", actor="kim", reason="", at=when),
+                    dict(watchlist_id="wl", entry_id=None, subject_id="s1", version=3,
+                         action="enrol", actor="kim", reason="", at=when),
+                    dict(watchlist_id="wl", entry_id="e1", subject_id=None, version=4,
+                         action="update", actor="lee", reason="", at=when),
+                ],
+            )  # fmt: skip
+
+    with Database.open(database_url) as db:
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert context.get_current_revision() == "0006"
+            assert compare_metadata(context, Base.metadata) == []
+        entry = WatchlistStore(db).get_entry("e1")
+        subject = FaceStore(db).get_subject("s1")
+        assert (entry.approval.status.value, entry.updated_by, entry.fields.case_number) == (
+            "active",
+            "lee",
+            "",
+        )
+        assert (subject.approval.status.value, subject.updated_by, subject.template_count) == (
+            "active",
+            "kim",
+            1,
+        )
+        with db.read() as session:
+            assert session.scalar(text("SELECT COUNT(*) FROM watchlist_changes")) == 3
+        # The rebuilt tables keep their constraints, old and new.
+        for statement in (
+            "UPDATE plate_entries SET status = 'maybe'",
+            "UPDATE plate_entries SET match_mode = 'fuzzy'",
+            "UPDATE face_subjects SET status = 'maybe'",
+            "UPDATE watchlist_changes SET action = 'bless'",
+        ):
+            with pytest.raises(IntegrityError), db.write() as session:
+                session.execute(text(statement))
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_unreachable_postgres_names_the_server_but_not_the_password() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from lanescreen.domain.importing import parse_import
+from lanescreen.domain.watchlists import ENTRY_FIELD_NAMES
 
 WATCHLISTS = Path(__file__).resolve().parents[1] / "watchlists"
 EXAMPLES = WATCHLISTS / "examples"
@@ -43,6 +44,26 @@ def test_bad_rows_example_gives_the_errors_the_readme_shows() -> None:
     assert [row.line for row in rows if row.ok] == [2, 12]
 
 
+def test_the_schema_and_the_readme_name_every_field_the_importer_knows() -> None:
+    schema = json.loads((WATCHLISTS / "plate-entry.schema.json").read_text())
+    assert list(schema["properties"]) == list(ENTRY_FIELD_NAMES)
+    readme = (WATCHLISTS / "README.md").read_text()
+    assert [name for name in ENTRY_FIELD_NAMES if f"| `{name}` |" not in readme] == []
+
+
+def test_examples_carry_case_numbers_apart_from_the_legal_basis() -> None:
+    stolen = parse_import((EXAMPLES / "stolen-vehicles.csv").read_bytes(), now=NOW)
+    first = stolen[0].fields
+    assert first is not None
+    assert (first.legal_basis, first.case_number) == ("Theft report", "FR-69-2026-118734")
+    wanted = parse_import((EXAMPLES / "wanted.json").read_bytes(), now=NOW)
+    assert [row.fields.case_number for row in wanted if row.fields] == [
+        "DE-2026-4471",
+        "",
+        "2026/331",
+    ]
+
+
 def test_json_example_is_valid_against_the_schema() -> None:
     validator = schema_validator()
     for item in json.loads((EXAMPLES / "wanted.json").read_text()):
@@ -69,6 +90,8 @@ def test_csv_examples_are_valid_against_the_schema_too() -> None:
         {"plate": "AB123", "match_mode": "fuzzy"},
         {"plate": "AB123", "expires_at": "31/12/2030"},
         {"plate": "AB123", "reason": ["a"]},
+        {"plate": "AB123", "case_number": 2026},
+        {"plate": "AB123", "case_number": "x" * 501},
     ],
 )
 def test_schema_and_importer_refuse_the_same_mistakes(item: dict[str, Any]) -> None:

@@ -164,6 +164,16 @@ class FaceConfig:
 
 
 @dataclass
+class GovernanceConfig:
+    """Who must agree before a watchlist listing matches (docs/security.md)."""
+
+    approval_min_priority: int = 80
+    """Plate entries and face subjects with at least this priority are high severity: created,
+    imported or edited, they match only once a second person (a supervisor) approves the change.
+    101 turns two-person approval off."""
+
+
+@dataclass
 class LaneConfig:
     """One checkpoint lane: its deadline and the watchlists it screens against."""
 
@@ -191,6 +201,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
     faces: FaceConfig = field(default_factory=FaceConfig)
+    governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     lanes: list[LaneConfig] = field(default_factory=lambda: [LaneConfig(id="lane-1")])
 
     @property
@@ -211,6 +222,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "storage": StorageConfig,
     "vision": VisionConfig,
     "faces": FaceConfig,
+    "governance": GovernanceConfig,
 }
 
 
@@ -299,4 +311,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     ids = [lane.id for lane in config.lanes]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"lane ids must be unique, got {ids}")
+    threshold = config.governance.approval_min_priority
+    if not 0 <= threshold <= 101:
+        raise ConfigError(
+            f"governance.approval_min_priority must be 0-101 (101: never), got {threshold}"
+        )
     return config

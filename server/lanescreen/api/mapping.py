@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ..domain.decisions import CameraRole, Decision, Outcome
 from ..domain.enrolment import PhotoResult
 from ..domain.faces import FaceSubject
+from ..domain.governance import Approval, ApprovalStatus
 from ..domain.screening import FrameInput
 from ..domain.watchlists import ListKind, MatchMode, PlateEntry, Watchlist
 from ..v1 import common_pb2, screening_pb2, watchlist_pb2
@@ -38,6 +39,15 @@ MODE_TO_PB = {
 MODE_FROM_PB = {v: k for k, v in MODE_TO_PB.items()} | {
     common_pb2.MATCH_MODE_UNSPECIFIED: MatchMode.EXACT
 }
+STATUS_TO_PB = {
+    ApprovalStatus.ACTIVE: watchlist_pb2.APPROVAL_STATUS_ACTIVE,
+    ApprovalStatus.PENDING: watchlist_pb2.APPROVAL_STATUS_PENDING,
+    ApprovalStatus.REJECTED: watchlist_pb2.APPROVAL_STATUS_REJECTED,
+}
+STATUS_FROM_PB: dict[int, ApprovalStatus | None] = {v: k for k, v in STATUS_TO_PB.items()} | {
+    watchlist_pb2.APPROVAL_STATUS_UNSPECIFIED: None
+}
+"""A list filter's status; unspecified means any."""
 MATCH_KIND_TO_PB = {
     "exact": common_pb2.MATCH_KIND_EXACT,
     "candidate": common_pb2.MATCH_KIND_CANDIDATE,
@@ -179,15 +189,28 @@ def entry_to_pb(entry: PlateEntry) -> watchlist_pb2.PlateEntry:
         priority=f.priority,
         reason=f.reason,
         legal_basis=f.legal_basis,
+        case_number=f.case_number,
         owner=f.owner,
         created_by=entry.created_by,
         normalized_plate=entry.normalized_plate,
+        updated_by=entry.updated_by,
     )
     msg.created_at.CopyFrom(timestamp(entry.created_at))
     msg.updated_at.CopyFrom(timestamp(entry.updated_at))
     if f.expires_at is not None:
         msg.expires_at.CopyFrom(timestamp(f.expires_at))
+    _set_approval(msg, entry.approval)
     return msg
+
+
+def _set_approval(
+    msg: watchlist_pb2.PlateEntry | watchlist_pb2.FaceSubject, approval: Approval
+) -> None:
+    msg.status = STATUS_TO_PB[approval.status]
+    msg.reviewed_by = approval.reviewed_by
+    msg.review_note = approval.note
+    if approval.reviewed_at is not None:
+        msg.reviewed_at.CopyFrom(timestamp(approval.reviewed_at))
 
 
 def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
@@ -201,6 +224,7 @@ def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
         "priority": msg.priority if msg.priority else None,
         "reason": msg.reason,
         "legal_basis": msg.legal_basis,
+        "case_number": msg.case_number,
         "owner": msg.owner,
         "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
     }
@@ -218,14 +242,17 @@ def subject_to_pb(subject: FaceSubject) -> watchlist_pb2.FaceSubject:
         priority=f.priority,
         reason=f.reason,
         legal_basis=f.legal_basis,
+        case_number=f.case_number,
         owner=f.owner,
         created_by=subject.created_by,
         photo_count=subject.template_count,
+        updated_by=subject.updated_by,
     )
     msg.created_at.CopyFrom(timestamp(subject.created_at))
     msg.updated_at.CopyFrom(timestamp(subject.updated_at))
     if f.expires_at is not None:
         msg.expires_at.CopyFrom(timestamp(f.expires_at))
+    _set_approval(msg, subject.approval)
     return msg
 
 
@@ -239,6 +266,7 @@ def subject_fields_raw(msg: watchlist_pb2.FaceSubject) -> dict[str, Any]:
         "priority": msg.priority if msg.priority else None,
         "reason": msg.reason,
         "legal_basis": msg.legal_basis,
+        "case_number": msg.case_number,
         "owner": msg.owner,
         "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
     }

@@ -15,6 +15,7 @@ from ..config import Config, ConfigError
 from ..domain.enrolment import Enroller
 from ..domain.face_matching import Calibration
 from ..domain.face_screening import FaceScreening, load_calibration
+from ..domain.governance import ApprovalPolicy
 from ..domain.screening import Screener
 from ..domain.watchlist_cache import WatchlistCache
 from ..security.identity import Authenticator
@@ -103,8 +104,9 @@ class LanescreenServer:
             ensure_face_models(faces, config.vision, config.model_dir, progress=True)
             calibration = load_calibration(faces)
         self.database = open_configured(config.storage)
-        self.watchlists = WatchlistStore(self.database)
-        self.faces = FaceStore(self.database)
+        approvals = ApprovalPolicy(config.governance.approval_min_priority)
+        self.watchlists = WatchlistStore(self.database, approvals)
+        self.faces = FaceStore(self.database, approvals)
         self.decisions = DecisionStore(self.database)
         self.cache = WatchlistCache(
             self.watchlists,

@@ -1,4 +1,8 @@
-"""WatchlistService: officers' edits, validated in the domain and kept by the store."""
+"""WatchlistService: officers' edits, validated in the domain and kept by the store.
+
+Supervisors' approvals go through here too; who may call them is the policy table's business
+(security/policy.py), the two-person rule the store's.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ import grpc
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.enrolment import Enroller, PhotoResult, refusals
-from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    PreconditionError,
+)
 from ..domain.faces import validate_subject
+from ..domain.governance import ApprovalStatus
 from ..domain.importing import parse_import
 from ..domain.watchlist_cache import WatchlistCache
 from ..domain.watchlists import EntryError, validate_entry
@@ -22,6 +33,8 @@ from ..v1 import watchlist_pb2, watchlist_pb2_grpc
 from .auth import actor_of as actor_of  # re-exported: servicers take the actor from here
 from .mapping import (
     KIND_FROM_PB,
+    STATUS_FROM_PB,
+    STATUS_TO_PB,
     entry_fields_raw,
     entry_to_pb,
     photo_result_to_pb,
@@ -52,7 +65,9 @@ def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
             context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
         except (EntryError, InvalidRequestError) as exc:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except FacesOffError as exc:
+        except ForbiddenError as exc:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
+        except (FacesOffError, PreconditionError) as exc:
             context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         except SQLAlchemyError as exc:
             cause = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
@@ -66,6 +81,13 @@ def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
 
 class FacesOffError(Exception):
     """Face enrolment was asked of a server that does not screen faces."""
+
+
+def status_filter(value: int) -> ApprovalStatus | None:
+    """A list request's status filter; an unknown enum number is the caller's mistake."""
+    if value not in STATUS_FROM_PB:
+        raise InvalidRequestError(f"status: {value} is not an ApprovalStatus")
+    return STATUS_FROM_PB[value]
 
 
 class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
@@ -177,6 +199,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             page_size=request.page_size or 100,
             page_token=request.page_token,
             plate_prefix=request.plate_prefix,
+            status=status_filter(request.status),
         )
         return watchlist_pb2.ListPlateEntriesResponse(
             entries=[entry_to_pb(e) for e in entries],
@@ -201,12 +224,16 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             )
             self._cache.reload()
         id_by_line = dict(zip((row.line for row in good), ids, strict=False))
+        policy = self._store.policy
         results = [
             watchlist_pb2.ImportRowResult(
                 line=row.line,
                 ok=row.fields is not None,
                 entry_id=id_by_line.get(row.line, ""),
                 error=row.error,
+                status=STATUS_TO_PB[policy.status_after_change(row.fields.priority)]
+                if row.fields is not None
+                else watchlist_pb2.APPROVAL_STATUS_UNSPECIFIED,
             )
             for row in rows
         ]
@@ -290,10 +317,45 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.ListSubjectsRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.ListSubjectsResponse:
         subjects, token, version = self._faces.list_subjects(
-            request.watchlist, page_size=request.page_size or 100, page_token=request.page_token
+            request.watchlist,
+            page_size=request.page_size or 100,
+            page_token=request.page_token,
+            status=status_filter(request.status),
         )
         return watchlist_pb2.ListSubjectsResponse(
             subjects=[subject_to_pb(s) for s in subjects],
             next_page_token=token,
             watchlist_version=version,
         )
+
+    @domain_errors_to_status
+    def ApprovePlateEntry(
+        self, request: watchlist_pb2.ApprovePlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.PlateEntry:
+        entry = self._store.approve_entry(request.entry_id, actor_of(context), request.note)
+        self._cache.reload()
+        return entry_to_pb(entry)
+
+    @domain_errors_to_status
+    def RejectPlateEntry(
+        self, request: watchlist_pb2.RejectPlateEntryRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.PlateEntry:
+        entry = self._store.reject_entry(request.entry_id, actor_of(context), request.note)
+        self._cache.reload()
+        return entry_to_pb(entry)
+
+    @domain_errors_to_status
+    def ApproveSubject(
+        self, request: watchlist_pb2.ApproveSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.FaceSubject:
+        subject = self._faces.approve_subject(request.subject_id, actor_of(context), request.note)
+        self._cache.reload()
+        return subject_to_pb(subject)
+
+    @domain_errors_to_status
+    def RejectSubject(
+        self, request: watchlist_pb2.RejectSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.FaceSubject:
+        subject = self._faces.reject_subject(request.subject_id, actor_of(context), request.note)
+        self._cache.reload()
+        return subject_to_pb(subject)

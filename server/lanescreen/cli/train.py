@@ -25,6 +25,12 @@ def register(subparsers: Any) -> None:
     plates.add_argument("--out", type=Path, required=True, metavar="DIR")
     plates.add_argument("--steps", type=int, default=12000, help="optimiser steps (default 12000)")
     plates.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
+    plates.add_argument(
+        "--coarse-steps",
+        type=int,
+        default=None,
+        help="first steps at the coarse output resolution (default 40%% of --steps)",
+    )
     plates.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
     plates.add_argument(
         "--finetune-cn",
@@ -109,6 +115,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         data_dir=args.data,
         threads=args.threads,
         workers=args.workers,
+        coarse_steps=args.coarse_steps,
         resume=args.resume,
         name=args.name,
     )

@@ -1,9 +1,12 @@
-"""``lanescreen watchlist``: create lists, import, export, add, enrol, remove and list entries.
+"""``lanescreen watchlist``: create lists, import, export, add, enrol, remove, approve, reject
+and list entries.
 
 These commands work on the database directly (``storage.database_url``), so they run where the
 server runs, and while it runs: the server notices every change within a second. Each change
 is recorded with its actor: ``--actor``, else ``$LANESCREEN_ACTOR``, else the login name.
-Exit status: 0 done, 1 failed (nothing loaded, unknown list...), 2 bad arguments.
+Whoever runs them is trusted as an administrator: roles are the gRPC server's check, but the
+two-person rule still holds by actor name (``approve`` refuses the actor who made the change).
+Exit status: 0 done, 1 failed (nothing loaded, unknown list, refused...), 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -19,8 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    PreconditionError,
+)
 from ..domain.faces import FaceSubject, validate_subject
+from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus
 from ..domain.importing import ImportRow, format_export, parse_import
 from ..domain.watchlists import EntryError, ListKind, PlateEntry, Watchlist, validate_entry
 from ..store.db import Database, StoreError, open_configured
@@ -89,6 +99,7 @@ def register(subparsers: Any) -> None:
     add.add_argument("--priority", default="", help="0-100 (default 50)")
     add.add_argument("--reason", default="")
     add.add_argument("--legal-basis", default="")
+    add.add_argument("--case-number", default="", help="case or file reference")
     add.add_argument("--owner", default="")
     add.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
     add.set_defaults(handler=run_add)
@@ -111,7 +122,7 @@ def register(subparsers: Any) -> None:
         default=[],
         help="a vehicle the subject is known to drive (repeat for several)",
     )
-    for flag in ("category", "action", "reason", "legal-basis", "owner"):
+    for flag in ("category", "action", "reason", "legal-basis", "case-number", "owner"):
         enrol.add_argument(f"--{flag}", default="")
     enrol.add_argument("--priority", default="", help="0-100 (default 50)")
     enrol.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
@@ -131,7 +142,33 @@ def register(subparsers: Any) -> None:
     )
     show.add_argument("list", metavar="LIST", nargs="?", default="")
     show.add_argument("--prefix", default="", help="only plates starting with this")
+    show.add_argument(
+        "--status",
+        choices=[s.value for s in ApprovalStatus],
+        help="only entries and subjects in this approval state (pending: awaiting approval)",
+    )
     show.set_defaults(handler=run_list)
+
+    review = "the pending change of a high-severity plate entry or face subject"
+    approve = actions.add_parser(
+        "approve",
+        parents=[shared],
+        help=f"approve {review}, so it matches",
+        description=f"Approve {review}. The approver must not be the person who made the change "
+        "(two-person rule, by actor name); the server's ApprovePlateEntry also needs the "
+        "supervisor role.",
+    )
+    approve.add_argument("entry_id", metavar="ID", help="plate entry id or face subject id")
+    approve.add_argument("--note", default="", help="kept with the approval")
+    approve.set_defaults(handler=run_review, verdict=ApprovalStatus.ACTIVE)
+    reject = actions.add_parser(
+        "reject",
+        parents=[shared],
+        help=f"reject {review} (kept, never matched; an edit submits it again)",
+    )
+    reject.add_argument("entry_id", metavar="ID", help="plate entry id or face subject id")
+    reject.add_argument("--note", required=True, help="why (for the officer who made the change)")
+    reject.set_defaults(handler=run_review, verdict=ApprovalStatus.REJECTED)
 
 
 def actor_of(args: argparse.Namespace) -> str:
@@ -152,6 +189,16 @@ def open_database(config: Config) -> Database:
     return open_configured(config.storage)
 
 
+def approval_policy(config: Config) -> ApprovalPolicy:
+    return ApprovalPolicy(config.governance.approval_min_priority)
+
+
+def stores(config: Config, db: Database) -> tuple[WatchlistStore, FaceStore]:
+    """The plate and face stores, with the site's approval policy."""
+    policy = approval_policy(config)
+    return WatchlistStore(db, policy), FaceStore(db, policy)
+
+
 def with_database(config: Config, work: Callable[[Database], int]) -> int:
     """Run ``work`` with the database open; store and domain errors become exit statuses."""
     try:
@@ -159,7 +206,7 @@ def with_database(config: Config, work: Callable[[Database], int]) -> int:
             return work(db)
     except (InvalidRequestError, EntryError) as exc:
         return fail(str(exc), 2)
-    except (NotFoundError, ConflictError, StoreError) as exc:
+    except (NotFoundError, ConflictError, ForbiddenError, PreconditionError, StoreError) as exc:
         return fail(str(exc))
 
 
@@ -187,6 +234,16 @@ def watchlist_json(wl: Watchlist) -> dict[str, Any]:
     }
 
 
+def approval_json(approval: Approval) -> dict[str, Any]:
+    reviewed = approval.reviewed_at
+    return {
+        "status": approval.status.value,
+        "reviewed_by": approval.reviewed_by,
+        "reviewed_at": reviewed.isoformat() if reviewed else None,
+        "review_note": approval.note,
+    }
+
+
 def entry_json(entry: PlateEntry) -> dict[str, Any]:
     expires = entry.fields.expires_at
     return {
@@ -197,13 +254,24 @@ def entry_json(entry: PlateEntry) -> dict[str, Any]:
         "normalized_plate": entry.normalized_plate,
         "created_by": entry.created_by,
         "created_at": entry.created_at.isoformat(),
+        "updated_by": entry.updated_by,
         "updated_at": entry.updated_at.isoformat(),
+        **approval_json(entry.approval),
     }
+
+
+def _awaiting(approval: Approval) -> str:
+    """What the officer must know after a change: whether it matches yet."""
+    if approval.status is ApprovalStatus.PENDING:
+        return (
+            "; pending: it matches once another person approves it (lanescreen watchlist approve)"
+        )
+    return ""
 
 
 @handles_errors
 def run_create(args: argparse.Namespace, config: Config, db: Database) -> int:
-    wl = WatchlistStore(db).create_watchlist(
+    wl = stores(config, db)[0].create_watchlist(
         args.name, ListKind(args.kind), args.description, actor_of(args)
     )
     if args.json:
@@ -227,11 +295,10 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         rows = parse_import(data, fmt)
     except InvalidRequestError as exc:
         return fail(f"{args.file}: {exc}; nothing loaded")
-    return with_database(config, lambda db: _load(args, db, rows))
+    return with_database(config, lambda db: _load(args, stores(config, db)[0], rows))
 
 
-def _load(args: argparse.Namespace, db: Database, rows: list[ImportRow]) -> int:
-    store = WatchlistStore(db)
+def _load(args: argparse.Namespace, store: WatchlistStore, rows: list[ImportRow]) -> int:
     try:
         wl: Watchlist | None = store.get_watchlist(args.list)
     except NotFoundError:
@@ -254,6 +321,8 @@ def _load(args: argparse.Namespace, db: Database, rows: list[ImportRow]) -> int:
     rejected = [row for row in rows if not row.ok]
     name = wl.name if wl else args.list
     loaded = len(good) if args.dry_run else len(ids)
+    policy = store.policy
+    pending = sum(1 for fields in good if policy.needs_approval(fields.priority))
     if args.json:
         id_by_line = dict(zip((row.line for row in rows if row.ok), ids, strict=False))
         print_json(
@@ -263,6 +332,7 @@ def _load(args: argparse.Namespace, db: Database, rows: list[ImportRow]) -> int:
                 "imported": len(ids),
                 "valid": len(good),
                 "rejected": len(rejected),
+                "pending_approval": pending,
                 "watchlist_version": version,
                 "rows": [
                     {
@@ -281,6 +351,13 @@ def _load(args: argparse.Namespace, db: Database, rows: list[ImportRow]) -> int:
         verb = "would import" if args.dry_run else "imported"
         after = "" if args.dry_run else f"; {name!r} is now version {version}"
         print(f"{verb} {loaded} of {len(rows)} rows into {name!r}, rejected {len(rejected)}{after}")
+        if pending and loaded:
+            wait = "would wait" if args.dry_run else "wait"
+            print(
+                f"{pending} entries of priority {policy.min_priority} or more {wait} for another "
+                f"person's approval before they match (lanescreen watchlist list {name} "
+                "--status pending)"
+            )
     return 0 if loaded else 1
 
 
@@ -296,7 +373,10 @@ def _import_with_progress(
 
 
 def _all_entries(
-    store: WatchlistStore, watchlist: str, prefix: str = ""
+    store: WatchlistStore,
+    watchlist: str,
+    prefix: str = "",
+    status: ApprovalStatus | None = None,
 ) -> tuple[list[PlateEntry], int]:
     """Every current entry at one version: paging restarts if the list changes meanwhile."""
     for _ in range(5):
@@ -305,7 +385,11 @@ def _all_entries(
         versions: set[int] = set()
         while True:
             page, token, version = store.list_entries(
-                watchlist, page_size=MAX_PAGE_SIZE, page_token=token, plate_prefix=prefix
+                watchlist,
+                page_size=MAX_PAGE_SIZE,
+                page_token=token,
+                plate_prefix=prefix,
+                status=status,
             )
             entries.extend(page)
             versions.add(version)
@@ -316,12 +400,14 @@ def _all_entries(
     raise ConflictError(f"watchlist {watchlist!r} kept changing while it was read; try again")
 
 
-def _all_subjects(faces: FaceStore, watchlist_id: str) -> list[FaceSubject]:
+def _all_subjects(
+    faces: FaceStore, watchlist_id: str, status: ApprovalStatus | None = None
+) -> list[FaceSubject]:
     subjects: list[FaceSubject] = []
     token = ""
     while True:
         page, token, _ = faces.list_subjects(
-            watchlist_id, page_size=MAX_PAGE_SIZE, page_token=token
+            watchlist_id, page_size=MAX_PAGE_SIZE, page_token=token, status=status
         )
         subjects.extend(page)
         if not token:
@@ -330,7 +416,7 @@ def _all_subjects(faces: FaceStore, watchlist_id: str) -> list[FaceSubject]:
 
 @handles_errors
 def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store = WatchlistStore(db)
+    store = stores(config, db)[0]
     wl = store.get_watchlist(args.list)
     entries, version = _all_entries(store, wl.id)
     data = format_export(entries, "json" if args.json else "csv")
@@ -360,16 +446,18 @@ def run_add(args: argparse.Namespace, config: Config, db: Database) -> int:
         "priority": args.priority,
         "reason": args.reason,
         "legal_basis": args.legal_basis,
+        "case_number": args.case_number,
         "owner": args.owner,
         "expires_at": args.expires,
     }
     fields = validate_entry(raw, now=datetime.now(UTC))
-    entry = WatchlistStore(db).add_entry(args.list, fields, actor_of(args))
+    entry = stores(config, db)[0].add_entry(args.list, fields, actor_of(args))
     if args.json:
         print_json(entry_json(entry))
     else:
         print(
-            f"added {entry.fields.plate} ({entry.normalized_plate}, {entry.fields.match_mode.value}) as {entry.id}"
+            f"added {entry.fields.plate} ({entry.normalized_plate}, "
+            f"{entry.fields.match_mode.value}) as {entry.id}{_awaiting(entry.approval)}"
         )
     return 0
 
@@ -388,11 +476,13 @@ def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
         "priority": args.priority,
         "reason": args.reason,
         "legal_basis": args.legal_basis,
+        "case_number": args.case_number,
         "owner": args.owner,
         "expires_at": args.expires,
     }
     fields = validate_subject(raw, now=datetime.now(UTC))
-    watchlist = WatchlistStore(db).get_watchlist(args.list)
+    lists, face_store = stores(config, db)
+    watchlist = lists.get_watchlist(args.list)
     try:
         photos = [path.read_bytes() for path in args.photos]
     except OSError as exc:
@@ -409,7 +499,7 @@ def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
     templates = [r.template for r in results if r.template is not None]
     subject = None
     if templates:
-        subject = FaceStore(db).enrol(watchlist.id, fields, templates, actor_of(args))
+        subject = face_store.enrol(watchlist.id, fields, templates, actor_of(args))
     if args.json:
         print_json(
             {
@@ -434,6 +524,7 @@ def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
             print(
                 f"enrolled {subject.fields.name!r} in {watchlist.name!r} from "
                 f"{subject.template_count} of {len(photos)} photos as {subject.id}"
+                f"{_awaiting(subject.approval)}"
             )
     if subject is None:
         return fail(f"nothing enrolled: {refusals(results)}")
@@ -450,26 +541,36 @@ def subject_json(subject: FaceSubject) -> dict[str, Any]:
         "photo_count": subject.template_count,
         "created_by": subject.created_by,
         "created_at": subject.created_at.isoformat(),
+        "updated_by": subject.updated_by,
         "updated_at": subject.updated_at.isoformat(),
+        **approval_json(subject.approval),
     }
 
 
-@handles_errors
-def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store = WatchlistStore(db)
+def _entry_or_subject(
+    store: WatchlistStore, faces: FaceStore, item_id: str
+) -> PlateEntry | FaceSubject:
+    """The current plate entry or face subject with this id, or ``NotFoundError`` saying which."""
     try:
-        entry = store.get_entry(args.entry_id)
+        return store.get_entry(item_id)
     except NotFoundError as not_entry:
-        faces = FaceStore(db)
         try:
-            subject = faces.get_subject(args.entry_id)
+            return faces.get_subject(item_id)
         except NotFoundError as not_subject:
             for known in (not_entry, not_subject):
                 if "was removed" in str(known):
                     raise known from None
             raise NotFoundError(
-                f"{args.entry_id!r} is neither a plate entry nor a face subject"
+                f"{item_id!r} is neither a plate entry nor a face subject"
             ) from None
+
+
+@handles_errors
+def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
+    store, faces = stores(config, db)
+    entry = _entry_or_subject(store, faces, args.entry_id)
+    if isinstance(entry, FaceSubject):
+        subject = entry
         version = faces.remove_subject(subject.id, actor_of(args), args.reason)
         if args.json:
             print_json(
@@ -497,8 +598,11 @@ def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
 
 @handles_errors
 def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store = WatchlistStore(db)
+    store, faces = stores(config, db)
+    status = ApprovalStatus(args.status) if args.status else None
     if not args.list:
+        if status is not None:
+            raise InvalidRequestError("--status: name the list (LIST) to filter")
         lists = store.list_watchlists()
         if args.json:
             print_json({"watchlists": [watchlist_json(wl) for wl in lists]})
@@ -509,8 +613,8 @@ def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
             )
         return 0
     wl = store.get_watchlist(args.list)
-    entries, version = _all_entries(store, wl.id, args.prefix)
-    subjects = _all_subjects(FaceStore(db), wl.id)
+    entries, version = _all_entries(store, wl.id, args.prefix, status)
+    subjects = _all_subjects(faces, wl.id, status)
     if args.json:
         print_json(
             {
@@ -520,22 +624,68 @@ def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
             }
         )
         return 0
-    shown = f"{len(entries)} entries" + (f" starting {args.prefix!r}" if args.prefix else "")
-    shown += f", {len(subjects)} face subjects"
+    shown = f"{len(entries)}{f' {status.value}' if status else ''} entries"
+    shown += f" starting {args.prefix!r}" if args.prefix else ""
+    shown += f", {len(subjects)}{f' {status.value}' if status else ''} face subjects"
     print(f"{wl.name} ({wl.kind.value} list, version {version}): {shown}")
     for e in entries:
         f = e.fields
         expires = f.expires_at.isoformat() if f.expires_at else "-"
         print(
             f"  {e.normalized_plate:<12} {f.match_mode.value:<7} {f.category or '-':<12} {f.action:<8} "
-            f"p{f.priority:<3} expires {expires:<25} {e.id}"
+            f"p{f.priority:<3} {e.approval.status.value:<8} expires {expires:<25} {e.id}"
+            f"{_changed_by(e.approval, e.updated_by)}"
         )
     for subject in subjects:
         person = subject.fields
         expires = person.expires_at.isoformat() if person.expires_at else "-"
         print(
             f"  face {person.name:<24} {person.category or '-':<12} {person.action:<8} "
-            f"p{person.priority:<3} photos {subject.template_count:<3} "
+            f"p{person.priority:<3} {subject.approval.status.value:<8} "
+            f"photos {subject.template_count:<3} "
             f"plates {','.join(person.plates) or '-':<16} expires {expires:<25} {subject.id}"
+            f"{_changed_by(subject.approval, subject.updated_by)}"
         )
+    return 0
+
+
+def _changed_by(approval: Approval, updated_by: str) -> str:
+    """For a listing awaiting review, who made the change (they may not approve it)."""
+    if approval.status is ApprovalStatus.PENDING:
+        return f"  changed by {updated_by}"
+    if approval.status is ApprovalStatus.REJECTED:
+        return f"  rejected by {approval.reviewed_by}: {approval.note}"
+    return ""
+
+
+@handles_errors
+def run_review(args: argparse.Namespace, config: Config, db: Database) -> int:
+    """``approve`` or ``reject`` (``args.verdict``) a pending plate entry or face subject."""
+    store, faces = stores(config, db)
+    target = _entry_or_subject(store, faces, args.entry_id)
+    actor = actor_of(args)
+    approve = args.verdict is ApprovalStatus.ACTIVE
+    reviewed: PlateEntry | FaceSubject
+    if isinstance(target, FaceSubject):
+        reviewed = (
+            faces.approve_subject(target.id, actor, args.note)
+            if approve
+            else faces.reject_subject(target.id, actor, args.note)
+        )
+        what = f"subject {target.fields.name!r}"
+    else:
+        reviewed = (
+            store.approve_entry(target.id, actor, args.note)
+            if approve
+            else store.reject_entry(target.id, actor, args.note)
+        )
+        what = f"entry {target.fields.plate}"
+    if args.json:
+        print_json(
+            subject_json(reviewed) if isinstance(reviewed, FaceSubject) else entry_json(reviewed)
+        )
+    else:
+        outcome = "approved" if approve else "rejected"
+        then = "it matches from now" if approve else "it never matches; an edit submits it again"
+        print(f"{outcome} {what} ({target.id}) changed by {target.updated_by}; {then}")
     return 0

@@ -17,3 +17,12 @@ class InvalidRequestError(ValueError):
 
 class RateLimitedError(Exception):
     """A caller sends faster than its limit allows (gRPC RESOURCE_EXHAUSTED); it may retry."""
+
+
+class ForbiddenError(PermissionError):
+    """The caller may not do this here, e.g. approve their own change (gRPC PERMISSION_DENIED)."""
+
+
+class PreconditionError(ValueError):
+    """The target is not in a state that allows this, e.g. approving an entry that is not
+    pending (gRPC FAILED_PRECONDITION)."""

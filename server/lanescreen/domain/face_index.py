@@ -3,7 +3,9 @@
 Built from a store snapshot and swapped in whole (like the plate index), so a search never waits on
 the database. Templates made by another embedder than the server's are left out (their vectors live
 in another space) and counted, so start-up can say so. Expired subjects stay in the galleries and
-are dropped from results, so an expiry takes effect to the second without a reload.
+are dropped from results, so an expiry takes effect to the second without a reload. Subjects
+awaiting approval or rejected are left out altogether (their status changes only with a list
+version, so the next index follows it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy.typing as npt
 
 from .face_matching import FaceGallery
 from .faces import FaceSubject, FaceTemplate
+from .governance import ApprovalStatus
 from .watchlists import Watchlist
 
 SEARCH_DEPTH = 5
@@ -49,7 +52,7 @@ class FaceIndex:
     ) -> None:
         self.embedder = embedder
         self._watchlists = {wl.id: wl for wl in watchlists}
-        self._subjects = {s.id: s for s in subjects}
+        self._subjects = {s.id: s for s in subjects if s.approval.status is ApprovalStatus.ACTIVE}
         rows: dict[str, list[tuple[str, npt.NDArray[np.float32]]]] = defaultdict(list)
         self.foreign_templates = 0
         for template in templates:

@@ -1,21 +1,23 @@
 """Face subjects: people on watchlists, enrolled from photos, answerable like plate entries.
 
 A subject carries the same governance fields as a plate entry (category, action, priority, reason,
-legal basis, owner, expiry) plus the plates of the vehicles they are known to drive, which is what
-lets a passage say whether the driver at the wheel is the one the plate's entry expects. Their face
+legal basis, case number, owner, expiry), needs the same two-person approval when high severity,
+and adds the plates of the vehicles they are known to drive, which is what lets a passage say
+whether the driver at the wheel is the one the plate's entry expects. Their face
 is kept as templates (embeddings of enrolment photos, one per photo) and the aligned face chip each
 came from, so an officer can check a hit against the enrolled face.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .governance import Approval, ApprovalStatus
 from .plates import normalize_plate
 from .watchlists import GOVERNANCE_FIELD_NAMES, EntryError, check_line, validate_governance
 
@@ -42,6 +44,8 @@ class SubjectFields:
     legal_basis: str = ""
     owner: str = ""
     expires_at: datetime | None = None
+    case_number: str = ""
+    """The case, file or report reference (last here so positional construction still works)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The fields by name, as :func:`validate_subject` accepts them (JSON-ready but expiry)."""
@@ -121,7 +125,13 @@ class FaceSubject:
     created_at: datetime
     updated_at: datetime
     template_count: int = 0
+    updated_by: str = ""
+    """Who made the last change (fields or photos): the one an approval is about."""
+    approval: Approval = field(default_factory=Approval)
 
     def active(self, now: datetime) -> bool:
+        """Matched now: approved (or never needing it) and not expired."""
+        if self.approval.status is not ApprovalStatus.ACTIVE:
+            return False
         expires = self.fields.expires_at
         return expires is None or now < expires

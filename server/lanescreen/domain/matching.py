@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from .governance import ApprovalStatus
 from .plates import canonical
 from .watchlists import MatchMode, PlateEntry, Watchlist
 
@@ -55,7 +56,11 @@ def _deletions(text: str) -> set[str]:
 
 
 class PlateIndex:
-    """An immutable snapshot of the active entries of some watchlists, ready to match."""
+    """An immutable snapshot of the active entries of some watchlists, ready to match.
+
+    Entries awaiting approval or rejected are left out: a status changes only with a list
+    version, so a new index follows it (expiry is checked per match, to the second).
+    """
 
     def __init__(self, watchlists: Iterable[Watchlist], entries: Iterable[PlateEntry]) -> None:
         self.watchlists = {wl.id: wl for wl in watchlists}
@@ -64,7 +69,10 @@ class PlateIndex:
         self._folded_deletions: dict[str, list[PlateEntry]] = defaultdict(list)
         self.size = 0
         for entry in entries:
-            if entry.watchlist_id not in self.watchlists:
+            if (
+                entry.watchlist_id not in self.watchlists
+                or entry.approval.status is not ApprovalStatus.ACTIVE
+            ):
                 continue
             self.size += 1
             self._exact[entry.normalized_plate].append(entry)

@@ -1,7 +1,8 @@
 """Watchlists and their plate entries: the values officers maintain, and validation of new entries.
 
-Entries carry the governance fields a border service answers for (reason, legal basis, owner,
-expiry). An entry is matched in its normalised form; an expired or removed entry never matches.
+Entries carry the governance fields a border service answers for (reason, legal basis, case
+number, owner, expiry). An entry is matched in its normalised form; an expired or removed entry
+never matches, nor does one awaiting a second person's approval (:mod:`.governance`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from .governance import Approval, ApprovalStatus
 from .plates import normalize_plate
 
 
@@ -64,6 +66,8 @@ class EntryFields:
     legal_basis: str = ""
     owner: str = ""
     expires_at: datetime | None = None
+    case_number: str = ""
+    """The case, file or report reference (last here so positional construction still works)."""
 
     @property
     def normalized_plate(self) -> str:
@@ -86,12 +90,18 @@ class PlateEntry:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    updated_by: str = ""
+    """Who made the last change of the fields (the one an approval is about)."""
+    approval: Approval = field(default_factory=Approval)
 
     @property
     def normalized_plate(self) -> str:
         return self.fields.normalized_plate
 
     def active(self, now: datetime) -> bool:
+        """Matched now: approved (or never needing it) and not expired."""
+        if self.approval.status is not ApprovalStatus.ACTIVE:
+            return False
         expires = self.fields.expires_at
         return expires is None or now < expires
 
@@ -105,6 +115,7 @@ ENTRY_FIELD_NAMES = (
     "priority",
     "reason",
     "legal_basis",
+    "case_number",
     "owner",
     "expires_at",
 )
@@ -187,10 +198,12 @@ GOVERNANCE_FIELD_NAMES = (
     "priority",
     "reason",
     "legal_basis",
+    "case_number",
     "owner",
     "expires_at",
 )
-"""What every listed thing (plate entry or face subject) answers for: why, on what basis, whose."""
+"""What every listed thing (plate entry or face subject) answers for: why, on what basis, in which
+case, whose."""
 
 
 def check_line(name: str, value: Any) -> str:
@@ -219,7 +232,7 @@ def validate_governance(raw: dict[str, Any], *, now: datetime | None = None) -> 
             raise EntryError("priority", f"{priority} is outside 0-100")
     texts = {
         name: check_line(name, raw.get(name))
-        for name in ("category", "action", "reason", "legal_basis", "owner")
+        for name in ("category", "action", "reason", "legal_basis", "case_number", "owner")
     }
     expires_at = parse_timestamp(raw.get("expires_at"))
     if expires_at is not None and now is not None and expires_at <= now:

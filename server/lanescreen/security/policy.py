@@ -29,6 +29,7 @@ class Rule:
 SCREEN = Rule(frozenset({LANE}))
 READ_LISTS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
 EDIT_LISTS = Rule(frozenset({OFFICER, SUPERVISOR}))
+APPROVE_LISTS = Rule(frozenset({SUPERVISOR}))
 AUDIT = Rule(frozenset({AUDITOR, SUPERVISOR}))
 REVIEW_HITS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
 DISPOSE = Rule(frozenset({OFFICER, SUPERVISOR}))
@@ -58,6 +59,12 @@ POLICY: dict[str, Rule] = {
     _WATCHLISTS + "AddSubjectPhotos": EDIT_LISTS,
     _WATCHLISTS + "UpdateSubject": EDIT_LISTS,
     _WATCHLISTS + "RemoveSubject": EDIT_LISTS,
+    # Two-person approval of high-severity listings: supervisors only (and never of their own
+    # change, which the store refuses whatever the caller's roles).
+    _WATCHLISTS + "ApprovePlateEntry": APPROVE_LISTS,
+    _WATCHLISTS + "RejectPlateEntry": APPROVE_LISTS,
+    _WATCHLISTS + "ApproveSubject": APPROVE_LISTS,
+    _WATCHLISTS + "RejectSubject": APPROVE_LISTS,
     # The hit log: officers work its queue (listing pending hits, their evidence) and dispose
     # of hits; exports and statistics are for auditors and supervisors.
     _AUDIT + "ListHits": REVIEW_HITS,

@@ -112,6 +112,15 @@ def _configure_sqlite(engine: Engine) -> None:
         )
 
 
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign keys outside any transaction, on the driver's own connection."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
 def _use_wal(cursor: Any) -> None:
     """Switch the file to WAL (it stays so); retried, as the switch ignores ``busy_timeout``.
 
@@ -220,23 +229,43 @@ class Database:
         return database
 
     def migrate(self) -> None:
-        """Upgrade the schema to the newest revision, holding a lock so only one process does."""
+        """Upgrade the schema to the newest revision, holding a lock so only one process does.
+
+        On SQLite, foreign keys are off while migrating: batch mode rebuilds a table by copying
+        it and dropping the old one, and with them on that drop would fail (or cascade-delete)
+        for every row that other tables refer to. The keys are checked before the commit.
+        """
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         engine = self.engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-        with engine.connect() as connection, connection.begin():
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
-                )
-            config.attributes["connection"] = connection
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=False)  # a no-op inside a transaction
             try:
-                command.upgrade(config, "head")
-            except CommandError as exc:
-                raise StoreError(
-                    f"cannot migrate database {self.url}: {exc} "
-                    "(was it created by a newer lanescreen?)"
-                ) from exc
+                with connection.begin():
+                    if not sqlite:
+                        connection.execute(
+                            text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                        )
+                    config.attributes["connection"] = connection
+                    try:
+                        command.upgrade(config, "head")
+                    except CommandError as exc:
+                        raise StoreError(
+                            f"cannot migrate database {self.url}: {exc} "
+                            "(was it created by a newer lanescreen?)"
+                        ) from exc
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                        if broken is not None:
+                            raise StoreError(
+                                f"migrating {self.url} would break a foreign key "
+                                f"({tuple(broken)}); nothing was changed"
+                            )
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(connection, on=True)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

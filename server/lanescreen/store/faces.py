@@ -3,7 +3,9 @@
 Every edit bumps the subject's list version and writes a journal row naming the subject, so the
 matcher's cache reloads and an auditor can see who enrolled, changed or removed whom, when and why.
 Removing a subject keeps its row (decisions still lead to it) but deletes its templates and
-enrolment chips: once a person is off the list, their biometric data has no purpose here.
+enrolment chips: once a person is off the list, their biometric data has no purpose here. A
+high-severity subject is ``pending`` after every enrolment, new photo or edit, and matches once
+another person approves it (:mod:`lanescreen.domain.governance`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidRequestError, NotFoundError
+from ..domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from ..domain.faces import (
     FaceSubject,
     FaceTemplate,
@@ -25,18 +27,24 @@ from ..domain.faces import (
     SubjectFields,
     validate_subject,
 )
+from ..domain.governance import ApprovalPolicy, ApprovalStatus, check_review
 from .db import Database, storable
 from .models import FaceSubjectRow, FaceTemplateRow
 from .watchlists import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     _actor,
+    _approval,
     _bump,
     _decode_token,
     _encode_token,
     _journal,
+    _record_refusal,
     _resolve,
+    _reviewed,
+    _submitted,
     _text,
+    review_action,
 )
 
 MAX_TEMPLATES_PER_SUBJECT = 20
@@ -44,10 +52,14 @@ MAX_TEMPLATES_PER_SUBJECT = 20
 
 
 class FaceStore:
-    """Officers' face subjects; the matcher reads them via :meth:`snapshot`."""
+    """Officers' face subjects; the matcher reads them via :meth:`snapshot`.
 
-    def __init__(self, db: Database) -> None:
+    ``policy`` says which subjects need a second person's approval (as for plate entries).
+    """
+
+    def __init__(self, db: Database, policy: ApprovalPolicy | None = None) -> None:
         self._db = db
+        self._policy = policy or ApprovalPolicy()
 
     def enrol(
         self,
@@ -63,6 +75,7 @@ class FaceStore:
             raise InvalidRequestError("photos: enrolment needs at least one accepted photo")
         _check_count(len(templates))
         now = datetime.now(UTC)
+        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
             wl = _resolve(session, watchlist)
             version = _bump(session, wl.id)
@@ -72,12 +85,14 @@ class FaceStore:
                 created_by=actor,
                 created_at=now,
                 updated_at=now,
+                updated_by=actor,
+                status=status.value,
                 **_columns(fields),
             )
             session.add(row)
             session.flush()
             _add_templates(session, row.id, templates, actor, now)
-            after = {**_subject_json(fields), "templates_added": len(templates)}
+            after = {**_subject_json(fields, status), "templates_added": len(templates)}
             _journal(
                 self._db,
                 session,
@@ -95,7 +110,10 @@ class FaceStore:
     def add_templates(
         self, subject_id: str, templates: Sequence[NewTemplate], actor: str
     ) -> FaceSubject:
-        """More photos of an enrolled subject (journalled as an enrolment)."""
+        """More photos of an enrolled subject (journalled as an enrolment).
+
+        New photos change who matches, so a high-severity subject awaits approval again.
+        """
         actor = _actor(actor)
         if not templates:
             raise InvalidRequestError("photos: no accepted photo to add")
@@ -106,7 +124,9 @@ class FaceStore:
             _check_count(count + len(templates))
             version = _bump(session, row.watchlist_id)
             _add_templates(session, row.id, templates, actor, now)
-            row.updated_at = now
+            before = ApprovalStatus(row.status)
+            status = self._policy.status_after_change(row.priority)
+            _submitted(row, actor, now, status)
             _journal(
                 self._db,
                 session,
@@ -116,7 +136,8 @@ class FaceStore:
                 "enrol",
                 actor,
                 now,
-                after={"templates_added": len(templates)},
+                before={"status": before.value},
+                after={"templates_added": len(templates), "status": status.value},
                 subject_id=row.id,
             )
             return _subject(row, count + len(templates))
@@ -128,20 +149,25 @@ class FaceStore:
             return _subject(row, _template_count(session, row.id))
 
     def update_subject(self, subject_id: str, fields: SubjectFields, actor: str) -> FaceSubject:
-        """Replace a subject's fields (not its photos); if nothing differs, nothing changes."""
+        """Replace a subject's fields (not its photos); if nothing differs, nothing changes.
+
+        Submitted for approval like an enrolment; a rejected subject is submitted again even
+        when its fields are unchanged.
+        """
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
+        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
             row = _live_subject(session, subject_id, lock=True)
             count = _template_count(session, row.id)
-            before = _subject(row).fields
-            if before == fields:
-                return _subject(row, count)
+            before = _subject(row, count)
+            if before.fields == fields and before.approval.status is not ApprovalStatus.REJECTED:
+                return before
             version = _bump(session, row.watchlist_id)
             for name, value in _columns(fields).items():
                 setattr(row, name, value)
-            row.updated_at = now
+            _submitted(row, actor, now, status)
             session.flush()
             _journal(
                 self._db,
@@ -152,11 +178,57 @@ class FaceStore:
                 "update",
                 actor,
                 now,
-                before=_subject_json(before),
-                after=_subject_json(fields),
+                before=_subject_json(before.fields, before.approval.status),
+                after=_subject_json(fields, status),
                 subject_id=row.id,
             )
             return _subject(row, count)
+
+    def approve_subject(self, subject_id: str, actor: str, note: str = "") -> FaceSubject:
+        """Make a pending subject active. ``ForbiddenError`` if ``actor`` made the pending
+        change; ``PreconditionError`` if it is not pending."""
+        return self._review(subject_id, actor, _text("note", note), ApprovalStatus.ACTIVE)
+
+    def reject_subject(self, subject_id: str, actor: str, note: str) -> FaceSubject:
+        """Refuse a pending subject's change (kept with their photos, never matched)."""
+        note = _text("note", note, required=True)
+        return self._review(subject_id, actor, note, ApprovalStatus.REJECTED)
+
+    def _review(
+        self, subject_id: str, actor: str, note: str, verdict: ApprovalStatus
+    ) -> FaceSubject:
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        try:
+            with self._db.write() as session:
+                row = _live_subject(session, subject_id, lock=True)
+                count = _template_count(session, row.id)
+                current = _subject(row, count)
+                check_review(
+                    f"subject {row.id}", current.approval.status, current.updated_by, actor
+                )
+                version = _bump(session, row.watchlist_id)
+                _reviewed(row, actor, now, note, verdict)
+                session.flush()
+                _journal(
+                    self._db,
+                    session,
+                    row.watchlist_id,
+                    None,
+                    version,
+                    review_action(verdict),
+                    actor,
+                    now,
+                    note,
+                    before=_subject_json(current.fields, current.approval.status),
+                    after=_subject_json(current.fields, verdict),
+                    subject_id=row.id,
+                )
+                return _subject(row, count)
+        except ForbiddenError as refused:
+            # Outside the rolled-back edit: an attempt to approve one's own change is on record.
+            _record_refusal(self._db, refused, actor, f"subject:{subject_id.strip()}", verdict)
+            raise
 
     def remove_subject(self, subject_id: str, actor: str, reason: str) -> int:
         """Retire a subject and delete their templates; returns the list's new version."""
@@ -170,7 +242,11 @@ class FaceStore:
             session.execute(delete(FaceTemplateRow).where(FaceTemplateRow.subject_id == row.id))
             row.removed_at, row.removed_by, row.removed_reason = now, actor, reason
             session.flush()
-            before = {**_subject_json(_subject(row).fields), "templates_deleted": deleted}
+            removed = _subject(row)
+            before = {
+                **_subject_json(removed.fields, removed.approval.status),
+                "templates_deleted": deleted,
+            }
             _journal(
                 self._db,
                 session,
@@ -187,9 +263,16 @@ class FaceStore:
             return version
 
     def list_subjects(
-        self, watchlist: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str = ""
+        self,
+        watchlist: str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str = "",
+        status: ApprovalStatus | None = None,
     ) -> tuple[list[FaceSubject], str, int]:
-        """One page of a list's current subjects by name, the next page's token, the version."""
+        """One page of a list's current subjects by name, the next page's token, the version.
+
+        ``status`` keeps only subjects in that approval state.
+        """
         if page_size < 0:
             raise InvalidRequestError("page_size: must not be negative")
         size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
@@ -198,8 +281,12 @@ class FaceStore:
             query = select(FaceSubjectRow).where(
                 FaceSubjectRow.watchlist_id == wl.id, FaceSubjectRow.removed_at.is_(None)
             )
+            scope = "faces"
+            if status is not None:
+                query = query.where(FaceSubjectRow.status == status.value)
+                scope = f"faces/{status.value}"
             if page_token:
-                name, last_id = _decode_token(page_token, wl.id, "faces")
+                name, last_id = _decode_token(page_token, wl.id, scope)
                 query = query.where(
                     or_(
                         FaceSubjectRow.name > name,
@@ -211,7 +298,7 @@ class FaceStore:
             token = ""
             if len(rows) > size:
                 rows = rows[:size]
-                token = _encode_token(wl.id, "faces", rows[-1].name, rows[-1].id)
+                token = _encode_token(wl.id, scope, rows[-1].name, rows[-1].id)
             counts = _template_counts(session, [r.id for r in rows])
             return [_subject(r, counts.get(r.id, 0)) for r in rows], token, wl.version
 
@@ -227,7 +314,8 @@ class FaceStore:
             return list(session.scalars(query))
 
     def snapshot(self) -> tuple[list[FaceSubject], list[FaceTemplate]]:
-        """Every subject not removed (expired ones too: the matcher checks expiry) and templates."""
+        """Every subject not removed (expired, pending and rejected ones too: the matcher leaves
+        out what may not match) and their templates."""
         with self._db.read() as session:
             rows = list(
                 session.scalars(
@@ -287,10 +375,12 @@ def _columns(fields: SubjectFields) -> dict[str, Any]:
     return fields.as_dict()
 
 
-def _subject_json(fields: SubjectFields) -> dict[str, Any]:
+def _subject_json(fields: SubjectFields, status: ApprovalStatus) -> dict[str, Any]:
+    """The journal's form of a subject's fields and approval status."""
     values = _columns(fields)
     expires = values["expires_at"]
     values["expires_at"] = expires.isoformat() if expires else None
+    values["status"] = status.value
     return values
 
 
@@ -303,6 +393,7 @@ def _subject(row: FaceSubjectRow, template_count: int = 0) -> FaceSubject:
         priority=row.priority,
         reason=row.reason,
         legal_basis=row.legal_basis,
+        case_number=row.case_number,
         owner=row.owner,
         expires_at=row.expires_at,
     )
@@ -314,6 +405,8 @@ def _subject(row: FaceSubjectRow, template_count: int = 0) -> FaceSubject:
         created_at=row.created_at,
         updated_at=row.updated_at,
         template_count=template_count,
+        updated_by=row.updated_by,
+        approval=_approval(row.status, row.reviewed_by, row.reviewed_at, row.review_note),
     )
 
 

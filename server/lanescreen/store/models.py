@@ -37,6 +37,8 @@ NAMING_CONVENTION = {
 
 ID = String(36)
 ACTOR = String(200)
+STATUS_CHECK = "status IN ('active', 'pending', 'rejected')"
+"""Approval states of plate entries and face subjects (``domain.governance.ApprovalStatus``)."""
 
 
 class Base(DeclarativeBase):
@@ -66,6 +68,7 @@ class EntryRow(Base):
     __table_args__ = (
         CheckConstraint("match_mode IN ('exact', 'lenient')", name="match_mode"),
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
+        CheckConstraint(STATUS_CHECK, name="status"),
         # Keyset paging of one list by plate: WHERE watchlist_id = ? AND (plate, id) > (?, ?).
         Index("ix_plate_entries_watchlist_plate", "watchlist_id", "normalized_plate", "id"),
     )
@@ -81,10 +84,19 @@ class EntryRow(Base):
     priority: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(ACTOR)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(ACTOR)
+    """Who made the last change of the fields: the person an approval must not be."""
+    status: Mapped[str] = mapped_column(String(8))
+    """``active`` (matched), ``pending`` (awaiting a second person) or ``rejected``."""
+    reviewed_by: Mapped[str | None] = mapped_column(ACTOR)
+    """Who approved or rejected the last change (cleared when a change is submitted)."""
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
     """Removal is soft: the row stays so every decision's entry id still leads somewhere."""
@@ -98,6 +110,7 @@ class FaceSubjectRow(Base):
     __tablename__ = "face_subjects"
     __table_args__ = (
         CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
+        CheckConstraint(STATUS_CHECK, name="status"),
         Index("ix_face_subjects_watchlist_name", "watchlist_id", "name", "id"),
     )
 
@@ -111,10 +124,16 @@ class FaceSubjectRow(Base):
     priority: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(ACTOR)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(ACTOR)
+    status: Mapped[str] = mapped_column(String(8))
+    reviewed_by: Mapped[str | None] = mapped_column(ACTOR)
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
     removed_by: Mapped[str | None] = mapped_column(ACTOR)
@@ -146,7 +165,9 @@ class ChangeRow(Base):
     __tablename__ = "watchlist_changes"
     __table_args__ = (
         CheckConstraint(
-            "action IN ('create', 'add', 'update', 'remove', 'import', 'enrol')", name="action"
+            "action IN ('create', 'add', 'update', 'remove', 'import', 'enrol', 'approve', "
+            "'reject')",
+            name="action",
         ),
         Index("ix_watchlist_changes_watchlist", "watchlist_id", "id"),
     )

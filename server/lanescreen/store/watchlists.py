@@ -2,7 +2,9 @@
 
 Every edit happens in one transaction that first bumps the list's version (on PostgreSQL that row
 lock also serialises concurrent edits of one list), then changes entries and writes the journal.
-Nothing is deleted: a removed entry keeps its row with who removed it, when and why.
+Nothing is deleted: a removed entry keeps its row with who removed it, when and why. A
+high-severity entry is stored ``pending`` by every change and matches once another person
+approves it (:mod:`lanescreen.domain.governance`); approvals and rejections are journalled too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus, check_review
 from ..domain.plates import normalize_plate
 from ..domain.watchlists import (
     EntryFields,
@@ -50,11 +53,17 @@ _SNAPSHOT_COLUMNS = (
     EntryRow.priority,
     EntryRow.reason,
     EntryRow.legal_basis,
+    EntryRow.case_number,
     EntryRow.owner,
     EntryRow.expires_at,
     EntryRow.created_by,
     EntryRow.created_at,
     EntryRow.updated_at,
+    EntryRow.updated_by,
+    EntryRow.status,
+    EntryRow.reviewed_by,
+    EntryRow.reviewed_at,
+    EntryRow.review_note,
 )
 _JOURNAL_FIELDS = (
     "plate",
@@ -66,6 +75,7 @@ _JOURNAL_FIELDS = (
     "priority",
     "reason",
     "legal_basis",
+    "case_number",
     "owner",
     "expires_at",
 )
@@ -74,10 +84,20 @@ _CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class WatchlistStore:
-    """Officers' watchlists, kept in the database; the matcher reads them via :meth:`snapshot`."""
+    """Officers' watchlists, kept in the database; the matcher reads them via :meth:`snapshot`.
 
-    def __init__(self, db: Database) -> None:
+    ``policy`` says which entries need a second person's approval (default: priority 80 and up,
+    as ``governance.approval_min_priority``).
+    """
+
+    def __init__(self, db: Database, policy: ApprovalPolicy | None = None) -> None:
         self._db = db
+        self._policy = policy or ApprovalPolicy()
+
+    @property
+    def policy(self) -> ApprovalPolicy:
+        """Which entries need a second person's approval."""
+        return self._policy
 
     # --- lists -----------------------------------------------------------------------------------
 
@@ -131,10 +151,11 @@ class WatchlistStore:
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
+        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
             wl = _resolve(session, watchlist)
             version = _bump(session, wl.id)
-            row = _new_entry_row(wl.id, fields, actor, now)
+            row = EntryRow(**_entry_values(wl.id, fields, actor, now, status))
             session.add(row)
             session.flush()
             _journal(
@@ -146,7 +167,7 @@ class WatchlistStore:
                 "add",
                 actor,
                 now,
-                after=_fields_json(fields),
+                after=_fields_json(fields, status),
             )
             return _entry(row)
 
@@ -156,18 +177,23 @@ class WatchlistStore:
             return _entry(_live_entry(session, entry_id))
 
     def update_entry(self, entry_id: str, fields: EntryFields, actor: str) -> PlateEntry:
-        """Replace all of an entry's fields with ``fields``; if nothing differs, nothing changes."""
+        """Replace all of an entry's fields with ``fields``; if nothing differs, nothing changes.
+
+        The change is submitted for approval like a new entry (pending if high severity, else
+        active); a rejected entry is submitted again even when its fields are unchanged.
+        """
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
+        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
             row = _live_entry(session, entry_id, lock=True)
-            before = _entry(row).fields
-            if before == fields:
-                return _entry(row)
+            before = _entry(row)
+            if before.fields == fields and before.approval.status is not ApprovalStatus.REJECTED:
+                return before
             version = _bump(session, row.watchlist_id)
             _assign(row, fields)
-            row.updated_at = now
+            _submitted(row, actor, now, status)
             session.flush()
             _journal(
                 self._db,
@@ -178,10 +204,50 @@ class WatchlistStore:
                 "update",
                 actor,
                 now,
-                before=_fields_json(before),
-                after=_fields_json(fields),
+                before=_fields_json(before.fields, before.approval.status),
+                after=_fields_json(fields, status),
             )
             return _entry(row)
+
+    def approve_entry(self, entry_id: str, actor: str, note: str = "") -> PlateEntry:
+        """Make a pending entry active. ``ForbiddenError`` if ``actor`` made the pending change;
+        ``PreconditionError`` if it is not pending."""
+        return self._review(entry_id, actor, _text("note", note), ApprovalStatus.ACTIVE)
+
+    def reject_entry(self, entry_id: str, actor: str, note: str) -> PlateEntry:
+        """Refuse a pending entry's change (kept, never matched; an edit submits it again)."""
+        note = _text("note", note, required=True)
+        return self._review(entry_id, actor, note, ApprovalStatus.REJECTED)
+
+    def _review(self, entry_id: str, actor: str, note: str, verdict: ApprovalStatus) -> PlateEntry:
+        actor = _actor(actor)
+        now = datetime.now(UTC)
+        try:
+            with self._db.write() as session:
+                row = _live_entry(session, entry_id, lock=True)
+                current = _entry(row)
+                check_review(f"entry {row.id}", current.approval.status, current.updated_by, actor)
+                version = _bump(session, row.watchlist_id)
+                _reviewed(row, actor, now, note, verdict)
+                session.flush()
+                _journal(
+                    self._db,
+                    session,
+                    row.watchlist_id,
+                    row.id,
+                    version,
+                    review_action(verdict),
+                    actor,
+                    now,
+                    note,
+                    before=_fields_json(current.fields, current.approval.status),
+                    after=_fields_json(current.fields, verdict),
+                )
+                return _entry(row)
+        except ForbiddenError as refused:
+            # Outside the rolled-back edit: an attempt to approve one's own change is on record.
+            _record_refusal(self._db, refused, actor, f"entry:{entry_id.strip()}", verdict)
+            raise
 
     def remove_entry(self, entry_id: str, actor: str, reason: str) -> int:
         """Retire an entry (kept, marked removed); returns the list's new version."""
@@ -193,7 +259,8 @@ class WatchlistStore:
             version = _bump(session, row.watchlist_id)
             row.removed_at, row.removed_by, row.removed_reason = now, actor, reason
             session.flush()
-            before = _fields_json(_entry(row).fields)
+            removed = _entry(row)
+            before = _fields_json(removed.fields, removed.approval.status)
             _journal(
                 self._db,
                 session,
@@ -214,10 +281,12 @@ class WatchlistStore:
         page_size: int = DEFAULT_PAGE_SIZE,
         page_token: str = "",
         plate_prefix: str = "",
+        status: ApprovalStatus | None = None,
     ) -> tuple[list[PlateEntry], str, int]:
         """One page of a list's current entries in plate order, the next page's token, the version.
 
         Paging is by key (plate, id), so pages neither skip nor repeat entries while others edit.
+        ``status`` keeps only entries in that approval state (e.g. those awaiting approval).
         """
         if page_size < 0:
             raise InvalidRequestError("page_size: must not be negative")
@@ -232,8 +301,11 @@ class WatchlistStore:
             )
             if prefix:
                 query = query.where(EntryRow.normalized_plate.startswith(prefix))
+            if status is not None:
+                query = query.where(EntryRow.status == status.value)
+            scope = _scope(prefix, status)
             if page_token:
-                plate, last_id = _decode_token(page_token, wl.id, prefix)
+                plate, last_id = _decode_token(page_token, wl.id, scope)
                 query = query.where(
                     or_(
                         EntryRow.normalized_plate > plate,
@@ -245,7 +317,7 @@ class WatchlistStore:
             token = ""
             if len(rows) > size:
                 rows = rows[:size]
-                token = _encode_token(wl.id, prefix, rows[-1].normalized_plate, rows[-1].id)
+                token = _encode_token(wl.id, scope, rows[-1].normalized_plate, rows[-1].id)
             return [_entry(r) for r in rows], token, wl.version
 
     def import_entries(
@@ -259,8 +331,9 @@ class WatchlistStore:
         """Add many entries in one transaction and one version bump; ids come back in row order.
 
         The journal gets one ``import`` row per entry (so each entry's history starts with who
-        brought it in and when). ``progress`` is called with the number of rows stored per batch.
-        An empty ``rows`` changes nothing and returns the current version.
+        brought it in and when). High-severity entries arrive pending, like added ones.
+        ``progress`` is called with the number of rows stored per batch. An empty ``rows``
+        changes nothing and returns the current version.
         """
         checked = []
         for index, fields in enumerate(rows, 1):
@@ -279,7 +352,12 @@ class WatchlistStore:
             ids: list[str] = []
             for start in range(0, len(checked), _BATCH):
                 batch = checked[start : start + _BATCH]
-                entries = [_entry_values(wl.id, f, actor, now) for f in batch]
+                entries = [
+                    _entry_values(
+                        wl.id, f, actor, now, self._policy.status_after_change(f.priority)
+                    )
+                    for f in batch
+                ]
                 connection.execute(insert(EntryRow), entries)
                 changes = [
                     _change_values(
@@ -297,7 +375,8 @@ class WatchlistStore:
     # --- for the matcher -------------------------------------------------------------------------
 
     def snapshot(self) -> tuple[list[Watchlist], list[PlateEntry]]:
-        """Every list and every entry not removed (expired ones too: the matcher checks expiry)."""
+        """Every list and every entry not removed (expired, pending and rejected ones too: the
+        matcher leaves out what may not match)."""
         with self._db.read() as session:
             watchlists = _all_watchlists(session)
             # Plain tuples, not ORM objects: the server reloads this on every change, and a
@@ -308,25 +387,32 @@ class WatchlistStore:
                 .order_by(EntryRow.watchlist_id, EntryRow.normalized_plate, EntryRow.id)
             )
             modes = {mode.value: mode for mode in MatchMode}
+            active = Approval()
             return watchlists, [
                 PlateEntry(
                     id=id_,
                     watchlist_id=watchlist_id,
                     fields=EntryFields(
-                        plate,
-                        region,
-                        modes[mode],
-                        category,
-                        action,
-                        priority,
-                        reason,
-                        basis,
-                        owner,
-                        expires,
+                        plate=plate,
+                        region=region,
+                        match_mode=modes[mode],
+                        category=category,
+                        action=action,
+                        priority=priority,
+                        reason=reason,
+                        legal_basis=basis,
+                        case_number=case_number,
+                        owner=owner,
+                        expires_at=expires,
                     ),
                     created_by=created_by,
                     created_at=created_at,
                     updated_at=updated_at,
+                    updated_by=updated_by,
+                    # Most entries are active and never reviewed: share one value.
+                    approval=active
+                    if status == "active" and reviewed_by is None
+                    else _approval(status, reviewed_by, reviewed_at, note),
                 )
                 for (
                     id_,
@@ -339,11 +425,17 @@ class WatchlistStore:
                     priority,
                     reason,
                     basis,
+                    case_number,
                     owner,
                     expires,
                     created_by,
                     created_at,
                     updated_at,
+                    updated_by,
+                    status,
+                    reviewed_by,
+                    reviewed_at,
+                    note,
                 ) in rows
             ]
 
@@ -387,6 +479,7 @@ def _entry(row: EntryRow) -> PlateEntry:
         priority=row.priority,
         reason=row.reason,
         legal_basis=row.legal_basis,
+        case_number=row.case_number,
         owner=row.owner,
         expires_at=row.expires_at,
     )
@@ -397,7 +490,48 @@ def _entry(row: EntryRow) -> PlateEntry:
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        updated_by=row.updated_by,
+        approval=_approval(row.status, row.reviewed_by, row.reviewed_at, row.review_note),
     )
+
+
+def _approval(
+    status: str, reviewed_by: str | None, reviewed_at: datetime | None, note: str | None
+) -> Approval:
+    return Approval(ApprovalStatus(status), reviewed_by or "", reviewed_at, note or "")
+
+
+def review_action(verdict: ApprovalStatus) -> str:
+    """The journal action of a review ending in ``verdict``."""
+    return "approve" if verdict is ApprovalStatus.ACTIVE else "reject"
+
+
+def _record_refusal(
+    db: Database, refused: ForbiddenError, actor: str, target: str, verdict: ApprovalStatus
+) -> None:
+    """Put a review refused by the two-person rule in the audit trail."""
+    detail = {"attempted": review_action(verdict), "reason": str(refused)}
+    db.record_event("watchlist.review_refused", actor, target, detail)
+
+
+def _submitted(
+    row: EntryRow | FaceSubjectRow, actor: str, now: datetime, status: ApprovalStatus
+) -> None:
+    """Record a change of an entry or subject: who, when, and the status it now awaits."""
+    row.updated_at, row.updated_by, row.status = now, actor, status.value
+    row.reviewed_by = row.reviewed_at = row.review_note = None
+
+
+def _reviewed(
+    row: EntryRow | FaceSubjectRow,
+    actor: str,
+    now: datetime,
+    note: str,
+    verdict: ApprovalStatus,
+) -> None:
+    """Record a supervisor's verdict on an entry's or subject's pending change."""
+    row.status = verdict.value
+    row.reviewed_by, row.reviewed_at, row.review_note = actor, now, note
 
 
 def _field_values(fields: EntryFields) -> dict[str, Any]:
@@ -405,7 +539,7 @@ def _field_values(fields: EntryFields) -> dict[str, Any]:
 
 
 def _entry_values(
-    watchlist_id: str, fields: EntryFields, actor: str, now: datetime
+    watchlist_id: str, fields: EntryFields, actor: str, now: datetime, status: ApprovalStatus
 ) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
@@ -413,12 +547,10 @@ def _entry_values(
         "created_by": actor,
         "created_at": now,
         "updated_at": now,
+        "updated_by": actor,
+        "status": status.value,
         **_field_values(fields),
     }
-
-
-def _new_entry_row(watchlist_id: str, fields: EntryFields, actor: str, now: datetime) -> EntryRow:
-    return EntryRow(**_entry_values(watchlist_id, fields, actor, now))
 
 
 def _assign(row: EntryRow, fields: EntryFields) -> None:
@@ -426,18 +558,20 @@ def _assign(row: EntryRow, fields: EntryFields) -> None:
         setattr(row, name, value)
 
 
-def _fields_json(fields: EntryFields) -> dict[str, Any]:
-    """The journal's form of an entry's fields."""
-    return _journal_form(_field_values(fields))
+def _fields_json(fields: EntryFields, status: ApprovalStatus) -> dict[str, Any]:
+    """The journal's form of an entry's fields and its approval status."""
+    return _journal_form({**_field_values(fields), "status": status.value})
 
 
 def _journal_form(values: dict[str, Any]) -> dict[str, Any]:
-    """Entry field values (or a whole entry row's) as the journal keeps them: JSON-ready."""
+    """Entry field values and status (or a whole entry row's) as the journal keeps them."""
     expires = values["expires_at"]
-    return {
+    form = {
         name: expires.isoformat() if name == "expires_at" and expires else values[name]
         for name in _JOURNAL_FIELDS
     }
+    form["status"] = values["status"]
+    return form
 
 
 def _checked(fields: EntryFields) -> EntryFields:
@@ -635,6 +769,11 @@ def _actor(actor: str) -> str:
     return _line("actor", actor, MAX_ACTOR, required=True)
 
 
+def _scope(prefix: str, status: ApprovalStatus | None) -> str:
+    """What a page token is valid for: the plate prefix and status filter it was made with."""
+    return prefix if status is None else f"{prefix}/{status.value}"
+
+
 def _encode_token(watchlist_id: str, prefix: str, plate: str, entry_id: str) -> str:
     payload = json.dumps([watchlist_id, prefix, plate, entry_id], separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
@@ -650,5 +789,7 @@ def _decode_token(token: str, watchlist_id: str, prefix: str) -> tuple[str, str]
     except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
         raise InvalidRequestError("page_token: not a token this service handed out") from exc
     if token_list != watchlist_id or token_prefix != prefix:
-        raise InvalidRequestError("page_token: belongs to a different list or plate_prefix")
+        raise InvalidRequestError(
+            "page_token: belongs to a different list, plate_prefix or status filter"
+        )
     return plate, entry_id

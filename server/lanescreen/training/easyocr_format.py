@@ -34,6 +34,7 @@ class NetworkParams:
     input_channel: int = 1
     output_channel: int = 128
     hidden_size: int = 128
+    time_scale: int = 2
 
 
 @dataclass(frozen=True)

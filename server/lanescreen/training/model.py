@@ -6,13 +6,14 @@ it verbatim as ``NAME.py`` into the user-network directory, and EasyOCR builds
 (and ignores) EasyOCR's ``text`` argument.
 
 Sized for one plate crop in a few milliseconds on one CPU core. At ``imgH`` 32 the convolutions
-bring height to 1 and width to width / 4, and the columns are then interpolated to width / 2: a
-US plate's crop (about 1.7:1 with the pipeline's margin, so 55 px wide at ``imgH`` 32) gives 27
-time steps, enough for 7 characters and the blanks CTC needs between repeated ones. Width / 4
-alone gave 13 steps and dropped characters (5% of US crops read exactly after 8000 steps); a
-convolution stack kept at width / 2 throughout stalled in CTC's all-blank plateau for 1500 steps,
-where this one trains like the width / 4 stack. The sequence head is dilated 1-D
-convolutions (receptive field the whole plate) rather than a BiLSTM: on one core EasyOCR's
+bring height to 1 and width to width / 4, and the columns are then interpolated ``time_scale``
+(2) times: a US plate's crop (about 1.7:1 with the pipeline's margin, so 55 px wide at ``imgH``
+32) gives 27 time steps, enough for 7 characters and the blanks CTC needs between repeated ones.
+Width / 4 alone gives 13 steps and drops characters (5% of US crops read exactly after 8000
+steps). Trained from scratch at width / 2, CTC sits in its all-blank plateau for thousands of
+steps (measured: loss 3.4 after 1800 steps, where width / 4 reaches 1.7 by step 1000), so
+training starts at ``time_scale`` 1 and switches to 2 (see ``TrainConfig.coarse_steps``).
+The sequence head is dilated 1-D convolutions rather than a BiLSTM: on one core EasyOCR's
 dynamically quantised LSTM alone cost about 2.5 ms of a 10 ms budget, and plates need only
 local context.
 """
@@ -68,9 +69,9 @@ class FeatureExtractor(nn.Module):
 
 
 class SequenceHead(nn.Module):
-    """Dilated 1-D convolutions over the columns: receptive field 31 columns (62 input px at
-    ``imgH`` 32, three to five characters), so a character is read knowing its neighbours and
-    where it sits (a Chinese province character opens a plate; an EU band is not one)."""
+    """Dilated 1-D convolutions over the columns: receptive field 15 columns (30 input px at
+    ``imgH`` 32 and ``time_scale`` 2, two or three characters), so a character is read knowing
+    its neighbours."""
 
     def __init__(self, channels: int, hidden_size: int) -> None:
         super().__init__()
@@ -78,7 +79,6 @@ class SequenceHead(nn.Module):
             _conv1d(channels, hidden_size, 1),
             _conv1d(hidden_size, hidden_size, 2),
             _conv1d(hidden_size, hidden_size, 4),
-            _conv1d(hidden_size, hidden_size, 8),
         )
 
     def forward(self, columns: torch.Tensor) -> torch.Tensor:
@@ -87,12 +87,20 @@ class SequenceHead(nn.Module):
 
 
 class Model(nn.Module):
-    """``(B, 1, 32, W)`` in [-1, 1] -> ``(B, W / 2, num_class)`` logits, class 0 = CTC blank."""
+    """``(B, 1, 32, W)`` in [-1, 1] -> ``(B, W / 4 * time_scale, num_class)`` logits, class 0 =
+    CTC blank."""
 
     def __init__(
-        self, input_channel: int, output_channel: int, hidden_size: int, num_class: int
+        self,
+        input_channel: int,
+        output_channel: int,
+        hidden_size: int,
+        num_class: int,
+        time_scale: int = 2,
     ) -> None:
         super().__init__()
+        self.time_scale = time_scale
+        """Output steps per width / 4 column (training switches it from 1 to 2; see above)."""
         self.FeatureExtraction = FeatureExtractor(input_channel, output_channel)
         self.SequenceModeling = SequenceHead(output_channel, hidden_size)
         self.dropout = nn.Dropout(0.1)
@@ -101,9 +109,10 @@ class Model(nn.Module):
     def forward(self, input: torch.Tensor, text: torch.Tensor | None = None) -> torch.Tensor:
         """``text`` is EasyOCR's decoder placeholder; a CTC model does not use it."""
         columns = self.FeatureExtraction(input).squeeze(2)  # B, C, W/4
-        columns = nn.functional.interpolate(
-            columns, scale_factor=2.0, mode="linear", align_corners=False
-        )  # B, C, T = W/2
+        if self.time_scale > 1:
+            columns = nn.functional.interpolate(
+                columns, scale_factor=float(self.time_scale), mode="linear", align_corners=False
+            )  # B, C, T = W/4 * time_scale
         context = self.SequenceModeling(columns)
         # The column features also go straight to the classifier: a shortcut that speeds up
         # early training.

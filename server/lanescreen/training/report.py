@@ -114,7 +114,7 @@ def write_card(
     settings = {k: str(v) for k, v in asdict(config).items()}
     reproduce = (
         f"lanescreen train plates --out DIR --steps {config.steps} --batch {config.batch} "
-        f"--seed {config.seed}"
+        f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
         + (f" --finetune-cn {config.finetune_cn}" if config.finetune_cn else "")
     )
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)

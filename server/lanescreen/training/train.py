@@ -54,6 +54,12 @@ class TrainConfig:
     """Renderer processes; each renders its own seeded stream, so the count changes the data."""
     resume: Path | None = None
     name: str = DEFAULT_NAME
+    coarse_steps: int | None = None
+    """Steps trained at ``time_scale`` 1 before the network's own (2); default 40% of ``steps``.
+    CTC learns to find characters quickly at the coarse scale, and stalls at the fine one."""
+
+    def coarse_until(self) -> int:
+        return round(0.4 * self.steps) if self.coarse_steps is None else self.coarse_steps
 
 
 @dataclass
@@ -90,6 +96,11 @@ def _ctc_loss(network: torch.nn.Module, batch: Batch, ctc: torch.nn.CTCLoss) -> 
     steps = torch.full((logits.shape[0],), logits.shape[1], dtype=torch.long)
     loss: torch.Tensor = ctc(log_probs, batch.targets, steps, batch.lengths)
     return loss
+
+
+def set_time_scale(network: torch.nn.Module, scale: int) -> None:
+    """Switch the network between the coarse (1) and its own output resolution."""
+    setattr(network, "time_scale", scale)  # noqa: B010 - a plain attribute torch's typing hides
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -155,9 +166,14 @@ def train(
         total=config.steps, initial=start_step, disable=not progress, unit="step", mininterval=5
     )
     step = start_step
+    fine_scale = spec.params.time_scale
+    set_time_scale(network, 1 if step < config.coarse_until() else fine_scale)
     for batch in loader:
         if step >= config.steps:
             break
+        if step == config.coarse_until() and fine_scale != 1:
+            set_time_scale(network, fine_scale)
+            log(json.dumps({"step": float(step), "time_scale": float(fine_scale)}))
         loss = _ctc_loss(network, batch, ctc)
         optimiser.zero_grad(set_to_none=True)
         torch.autograd.backward(loss)
@@ -211,6 +227,7 @@ def train(
             )
     bar.close()
     seconds = time.perf_counter() - started
+    set_time_scale(network, fine_scale)
     network.eval()
     return network, TrainResult(
         steps=step,

@@ -12,11 +12,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ApprovalStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPROVAL_STATUS_UNSPECIFIED: _ClassVar[ApprovalStatus]
+    APPROVAL_STATUS_ACTIVE: _ClassVar[ApprovalStatus]
+    APPROVAL_STATUS_PENDING: _ClassVar[ApprovalStatus]
+    APPROVAL_STATUS_REJECTED: _ClassVar[ApprovalStatus]
+
 class ImportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     IMPORT_FORMAT_UNSPECIFIED: _ClassVar[ImportFormat]
     IMPORT_FORMAT_CSV: _ClassVar[ImportFormat]
     IMPORT_FORMAT_JSON: _ClassVar[ImportFormat]
+APPROVAL_STATUS_UNSPECIFIED: ApprovalStatus
+APPROVAL_STATUS_ACTIVE: ApprovalStatus
+APPROVAL_STATUS_PENDING: ApprovalStatus
+APPROVAL_STATUS_REJECTED: ApprovalStatus
 IMPORT_FORMAT_UNSPECIFIED: ImportFormat
 IMPORT_FORMAT_CSV: ImportFormat
 IMPORT_FORMAT_JSON: ImportFormat
@@ -44,7 +55,7 @@ class Watchlist(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.ListKind, str]] = ..., description: _Optional[str] = ..., version: _Optional[int] = ..., entry_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., subject_count: _Optional[int] = ...) -> None: ...
 
 class FaceSubject(_message.Message):
-    __slots__ = ("id", "watchlist_id", "name", "plates", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "photo_count")
+    __slots__ = ("id", "watchlist_id", "name", "plates", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "photo_count", "case_number", "status", "updated_by", "reviewed_by", "reviewed_at", "review_note")
     ID_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +71,12 @@ class FaceSubject(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     PHOTO_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
     id: str
     watchlist_id: str
     name: str
@@ -75,7 +92,13 @@ class FaceSubject(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
     photo_count: int
-    def __init__(self, id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., name: _Optional[str] = ..., plates: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ..., legal_basis: _Optional[str] = ..., owner: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., photo_count: _Optional[int] = ...) -> None: ...
+    case_number: str
+    status: ApprovalStatus
+    updated_by: str
+    reviewed_by: str
+    reviewed_at: _timestamp_pb2.Timestamp
+    review_note: str
+    def __init__(self, id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., name: _Optional[str] = ..., plates: _Optional[_Iterable[str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ..., legal_basis: _Optional[str] = ..., owner: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., photo_count: _Optional[int] = ..., case_number: _Optional[str] = ..., status: _Optional[_Union[ApprovalStatus, str]] = ..., updated_by: _Optional[str] = ..., reviewed_by: _Optional[str] = ..., reviewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_note: _Optional[str] = ...) -> None: ...
 
 class EnrolSubjectRequest(_message.Message):
     __slots__ = ("watchlist", "subject", "photos")
@@ -144,14 +167,16 @@ class RemoveSubjectRequest(_message.Message):
     def __init__(self, subject_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ListSubjectsRequest(_message.Message):
-    __slots__ = ("watchlist", "page_size", "page_token")
+    __slots__ = ("watchlist", "page_size", "page_token", "status")
     WATCHLIST_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     watchlist: str
     page_size: int
     page_token: str
-    def __init__(self, watchlist: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    status: ApprovalStatus
+    def __init__(self, watchlist: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., status: _Optional[_Union[ApprovalStatus, str]] = ...) -> None: ...
 
 class ListSubjectsResponse(_message.Message):
     __slots__ = ("subjects", "next_page_token", "watchlist_version")
@@ -164,7 +189,7 @@ class ListSubjectsResponse(_message.Message):
     def __init__(self, subjects: _Optional[_Iterable[_Union[FaceSubject, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., watchlist_version: _Optional[int] = ...) -> None: ...
 
 class PlateEntry(_message.Message):
-    __slots__ = ("id", "watchlist_id", "plate", "region", "match_mode", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "normalized_plate")
+    __slots__ = ("id", "watchlist_id", "plate", "region", "match_mode", "category", "action", "priority", "reason", "legal_basis", "owner", "created_by", "created_at", "updated_at", "expires_at", "normalized_plate", "case_number", "status", "updated_by", "reviewed_by", "reviewed_at", "review_note")
     ID_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_ID_FIELD_NUMBER: _ClassVar[int]
     PLATE_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +206,12 @@ class PlateEntry(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     NORMALIZED_PLATE_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
     id: str
     watchlist_id: str
     plate: str
@@ -197,7 +228,13 @@ class PlateEntry(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
     normalized_plate: str
-    def __init__(self, id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., plate: _Optional[str] = ..., region: _Optional[str] = ..., match_mode: _Optional[_Union[_common_pb2.MatchMode, str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ..., legal_basis: _Optional[str] = ..., owner: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., normalized_plate: _Optional[str] = ...) -> None: ...
+    case_number: str
+    status: ApprovalStatus
+    updated_by: str
+    reviewed_by: str
+    reviewed_at: _timestamp_pb2.Timestamp
+    review_note: str
+    def __init__(self, id: _Optional[str] = ..., watchlist_id: _Optional[str] = ..., plate: _Optional[str] = ..., region: _Optional[str] = ..., match_mode: _Optional[_Union[_common_pb2.MatchMode, str]] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ..., legal_basis: _Optional[str] = ..., owner: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., normalized_plate: _Optional[str] = ..., case_number: _Optional[str] = ..., status: _Optional[_Union[ApprovalStatus, str]] = ..., updated_by: _Optional[str] = ..., reviewed_by: _Optional[str] = ..., reviewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review_note: _Optional[str] = ...) -> None: ...
 
 class CreateWatchlistRequest(_message.Message):
     __slots__ = ("name", "kind", "description")
@@ -262,16 +299,18 @@ class RemovePlateEntryResponse(_message.Message):
     def __init__(self, watchlist_version: _Optional[int] = ...) -> None: ...
 
 class ListPlateEntriesRequest(_message.Message):
-    __slots__ = ("watchlist", "page_size", "page_token", "plate_prefix")
+    __slots__ = ("watchlist", "page_size", "page_token", "plate_prefix", "status")
     WATCHLIST_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PLATE_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     watchlist: str
     page_size: int
     page_token: str
     plate_prefix: str
-    def __init__(self, watchlist: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., plate_prefix: _Optional[str] = ...) -> None: ...
+    status: ApprovalStatus
+    def __init__(self, watchlist: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., plate_prefix: _Optional[str] = ..., status: _Optional[_Union[ApprovalStatus, str]] = ...) -> None: ...
 
 class ListPlateEntriesResponse(_message.Message):
     __slots__ = ("entries", "next_page_token", "watchlist_version")
@@ -296,16 +335,18 @@ class ImportPlateEntriesRequest(_message.Message):
     def __init__(self, watchlist: _Optional[str] = ..., format: _Optional[_Union[ImportFormat, str]] = ..., data: _Optional[bytes] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ImportRowResult(_message.Message):
-    __slots__ = ("line", "ok", "entry_id", "error")
+    __slots__ = ("line", "ok", "entry_id", "error", "status")
     LINE_FIELD_NUMBER: _ClassVar[int]
     OK_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     line: int
     ok: bool
     entry_id: str
     error: str
-    def __init__(self, line: _Optional[int] = ..., ok: _Optional[bool] = ..., entry_id: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+    status: ApprovalStatus
+    def __init__(self, line: _Optional[int] = ..., ok: _Optional[bool] = ..., entry_id: _Optional[str] = ..., error: _Optional[str] = ..., status: _Optional[_Union[ApprovalStatus, str]] = ...) -> None: ...
 
 class ImportPlateEntriesResponse(_message.Message):
     __slots__ = ("imported", "rejected", "rows", "watchlist_version")
@@ -318,3 +359,35 @@ class ImportPlateEntriesResponse(_message.Message):
     rows: _containers.RepeatedCompositeFieldContainer[ImportRowResult]
     watchlist_version: int
     def __init__(self, imported: _Optional[int] = ..., rejected: _Optional[int] = ..., rows: _Optional[_Iterable[_Union[ImportRowResult, _Mapping]]] = ..., watchlist_version: _Optional[int] = ...) -> None: ...
+
+class ApprovePlateEntryRequest(_message.Message):
+    __slots__ = ("entry_id", "note")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    note: str
+    def __init__(self, entry_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RejectPlateEntryRequest(_message.Message):
+    __slots__ = ("entry_id", "note")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    note: str
+    def __init__(self, entry_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class ApproveSubjectRequest(_message.Message):
+    __slots__ = ("subject_id", "note")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    note: str
+    def __init__(self, subject_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class RejectSubjectRequest(_message.Message):
+    __slots__ = ("subject_id", "note")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    note: str
+    def __init__(self, subject_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...

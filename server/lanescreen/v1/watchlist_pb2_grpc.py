@@ -109,6 +109,26 @@ class WatchlistServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
                 _registered_method=True)
+        self.ApprovePlateEntry = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/ApprovePlateEntry',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ApprovePlateEntryRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.FromString,
+                _registered_method=True)
+        self.RejectPlateEntry = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/RejectPlateEntry',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.RejectPlateEntryRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.FromString,
+                _registered_method=True)
+        self.ApproveSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/ApproveSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ApproveSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+                _registered_method=True)
+        self.RejectSubject = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/RejectSubject',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.RejectSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+                _registered_method=True)
 
 
 class WatchlistServiceServicer:
@@ -220,6 +240,35 @@ class WatchlistServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApprovePlateEntry(self, request, context):
+        """Approve or reject the pending change of an entry or subject (supervisors only).
+        PERMISSION_DENIED if the caller made that change (two-person rule); FAILED_PRECONDITION if it
+        is not pending. A rejected entry or subject is kept, never matched, and an edit submits it again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectPlateEntry(self, request, context):
+        """INVALID_ARGUMENT without a note.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveSubject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectSubject(self, request, context):
+        """INVALID_ARGUMENT without a note.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WatchlistServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -297,6 +346,26 @@ def add_WatchlistServiceServicer_to_server(servicer, server):
                     servicer.ListSubjects,
                     request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.SerializeToString,
+            ),
+            'ApprovePlateEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApprovePlateEntry,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ApprovePlateEntryRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.SerializeToString,
+            ),
+            'RejectPlateEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectPlateEntry,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.RejectPlateEntryRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.SerializeToString,
+            ),
+            'ApproveSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ApproveSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.SerializeToString,
+            ),
+            'RejectSubject': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectSubject,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.RejectSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -704,6 +773,114 @@ class WatchlistService:
             '/lanescreen.v1.WatchlistService/ListSubjects',
             lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
             lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApprovePlateEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/ApprovePlateEntry',
+            lanescreen_dot_v1_dot_watchlist__pb2.ApprovePlateEntryRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectPlateEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/RejectPlateEntry',
+            lanescreen_dot_v1_dot_watchlist__pb2.RejectPlateEntryRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.PlateEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/ApproveSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.ApproveSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectSubject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/RejectSubject',
+            lanescreen_dot_v1_dot_watchlist__pb2.RejectSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.FaceSubject.FromString,
             options,
             channel_credentials,
             insecure,
