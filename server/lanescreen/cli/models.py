@@ -44,7 +44,8 @@ def register(subparsers: Any) -> None:
 
 
 def _configured(config: Config) -> list[str]:
-    return required_models(config.vision.detector, config.vision.reader)
+    lane_readers = [lane.reader for lane in config.lanes if lane.reader]
+    return required_models(config.vision.detector, config.vision.reader, *lane_readers)
 
 
 def run_fetch(args: argparse.Namespace, config: Config) -> int:

@@ -68,14 +68,41 @@ def normalize_plate(text: str) -> str:
     return "".join(ch for ch in folded if ch in _ALLOWED)
 
 
-def normalize_read(text: str, char_confidences: Sequence[float]) -> tuple[str, tuple[float, ...]]:
-    """Normalise a reader's output, keeping the confidence of each character that survives."""
+_CN_CHARS = frozenset(CN_PROVINCES + CN_SPECIAL)
+_CN_PLATE = re.compile(
+    # GA 36 / GA 36-2018: office letter, then five characters without I or O; new-energy plates
+    # put D/F first or last among six; special-use plates end with their character.
+    "[A-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF]"
+    f"|[A-HJ-NP-Z0-9]{{4}}[{CN_SPECIAL}])"
+)
+
+
+def _keeps_cn(text: str, region: str) -> bool:
+    """Whether a read's Chinese characters belong to it: a CN plate layout, on a lane that may
+    see Chinese plates. A reader trained on Chinese plates takes an EU band or a coat of arms
+    for a province character; the layout rules tell the two apart."""
+    if region and region != "cn":
+        return False
+    return bool(text) and text[0] in CN_PROVINCES and _CN_PLATE.fullmatch(text[1:]) is not None
+
+
+def normalize_read(
+    text: str, char_confidences: Sequence[float], region: str = ""
+) -> tuple[str, tuple[float, ...]]:
+    """Normalise a reader's output for ``region`` (empty: unknown), keeping the confidence of each
+    character that survives. Chinese characters survive only in a read with a Chinese plate's
+    layout, and never where the region says the plate is not Chinese."""
     folded = unicodedata.normalize("NFKC", text).upper()
     if len(folded) != len(text) or len(char_confidences) != len(text):
         clean = normalize_plate(text)
         mean = sum(char_confidences) / len(char_confidences) if char_confidences else 0.0
-        return clean, tuple(mean for _ in clean)
-    kept = [(ch, conf) for ch, conf in zip(folded, char_confidences, strict=True) if ch in _ALLOWED]
+        kept = [(ch, mean) for ch in clean]
+    else:
+        kept = [(ch, c) for ch, c in zip(folded, char_confidences, strict=True) if ch in _ALLOWED]
+    if any(ch in _CN_CHARS for ch, _ in kept) and not _keeps_cn(
+        "".join(c for c, _ in kept), region
+    ):
+        kept = [(ch, c) for ch, c in kept if ch not in _CN_CHARS]
     return "".join(ch for ch, _ in kept), tuple(conf for _, conf in kept)
 
 

@@ -65,6 +65,8 @@ class _TailEstimate:
     FLOOR_MS = 15.0
     MARGIN = 1.25
     DECAY = 0.98
+    WRITE_MS = 15.0
+    """What a durable write of a decision is assumed to cost before one has been timed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -170,8 +172,24 @@ class Screener:
         image = np.full((480, 640, 3), 127, dtype=np.uint8)
         detections = self._pipeline.detect(image)
         crop = np.full((48, 160, 3), 200, dtype=np.uint8)
-        self._pipeline.read([crop])
-        log.info("models warmed up (%d detections on a blank frame)", len(detections))
+        for name in {lane.reader for lane in self._config.lanes}:
+            self._pipeline.read([crop], name)
+        # The first HIT's tail (evidence images, then the durable write) must fit the reserve
+        # too: start the estimate from what evidence of a 1080p frame costs here.
+        storage = self._config.storage
+        frame = np.full((1080, 1920, 3), 127, dtype=np.uint8)
+        start = time.perf_counter()
+        encode_jpeg(
+            frame, quality=storage.evidence_jpeg_quality, max_side=storage.evidence_frame_max_side
+        )
+        encode_jpeg(crop, quality=storage.evidence_jpeg_quality)
+        evidence_ms = (time.perf_counter() - start) * 1000
+        self._tail.observe(evidence_ms + _TailEstimate.WRITE_MS)
+        log.info(
+            "models warmed up (%d detections on a blank frame); evidence takes %.0f ms",
+            len(detections),
+            evidence_ms,
+        )
 
     def screen(
         self, frame: FrameInput, *, received_at: float, deadline: float | None = None
@@ -420,14 +438,18 @@ class Screener:
         enter("rectify")
         crops = [self._pipeline.crop(image, det) for det in detections]
         enter("read")
-        texts = self._pipeline.read(crops) if crops else []
+        reader = self._pipeline.reader_for(self.lane(frame.lane_id).reader)
+        texts = reader.read(crops) if crops else []
         progress.enter("done")
         reads = []
         for det, text in zip(detections, texts, strict=True):
-            clean, confidences = normalize_read(text.text, text.char_confidences)
+            clean, confidences = normalize_read(
+                text.text, text.char_confidences, frame.plate_region
+            )
             fmt = plate_format(clean, frame.plate_region)
             candidates = tuple(
-                replace(c, text=normalize_read(c.text, ())[0]) for c in text.candidates
+                replace(c, text=normalize_read(c.text, (), frame.plate_region)[0])
+                for c in text.candidates
             )
             reads.append(
                 PlateRead(
@@ -438,7 +460,7 @@ class Screener:
                     box=det.box,
                     corners=det.corners,
                     detection_score=det.score,
-                    reader=self._pipeline.reader.name,
+                    reader=reader.name,
                     region=fmt.region if fmt else frame.plate_region,
                     format=fmt.name if fmt else "",
                     frame_id=frame.frame_id,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from lanescreen.domain.plates import LATIN, normalize_plate
+from lanescreen.domain.plates import LATIN, normalize_plate, normalize_read
 from lanescreen.vision.image import decode_frame
 from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD, select
 from lanescreen.vision.rectify import crop_plate
@@ -108,7 +108,9 @@ def _decode(path: Path) -> tuple[Image, float]:
 
 def _timed_read(reader: PlateReader, crops: Sequence[Image]) -> tuple[list[str], float]:
     start = time.perf_counter()
-    texts = [normalize_plate(t.text) for t in reader.read(crops)] if crops else []
+    # The service's own normalisation of a read (no region hint: the layout rules decide).
+    reads = reader.read(crops) if crops else []
+    texts = [normalize_read(t.text, t.char_confidences)[0] for t in reads]
     return texts, (time.perf_counter() - start) * 1000
 
 

@@ -8,7 +8,7 @@ tests.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lanescreen.config import VisionConfig
@@ -43,13 +43,19 @@ def build_detector(name: str, model_dir: Path, threads: int = 1) -> PlateDetecto
     return Y5fuDetector(require(model_dir, DETECTOR_MODELS[name]), size, threads)
 
 
-def ensure_models(vision: VisionConfig, model_dir: Path, *, progress: bool = False) -> list[Path]:
-    """Make the configured detector's and reader's models usable.
+def ensure_models(
+    vision: VisionConfig,
+    model_dir: Path,
+    *,
+    extra_readers: Sequence[str] = (),
+    progress: bool = False,
+) -> list[Path]:
+    """Make the configured detector's and readers' models usable.
 
     With ``auto_fetch`` they are fetched (mirror first) when missing or corrupt; without it a
     missing one raises ModelError saying how to fetch it.
     """
-    names = required_models(vision.detector, vision.reader)
+    names = required_models(vision.detector, vision.reader, *extra_readers)
     if vision.auto_fetch:
         return fetch(names, model_dir, mirror=vision.model_mirror, progress=progress)
     return [require(model_dir, name) for name in names]
@@ -61,10 +67,13 @@ class PlatePipeline:
 
     detector: PlateDetector
     reader: PlateReader
+    """The default reader."""
     min_score: float = 0.45
     max_plates: int = 4
     crop_height: int = CROP_HEIGHT
     crop_pad: float = CROP_PAD
+    lane_readers: dict[str, PlateReader] = field(default_factory=dict)
+    """Other readers lanes may ask for by name (``LaneConfig.reader``)."""
 
     def detect(self, image: Image) -> list[PlateDetection]:
         """The strongest ``max_plates`` detections scoring at least ``min_score``, best first."""
@@ -73,8 +82,14 @@ class PlatePipeline:
     def crop(self, image: Image, detection: PlateDetection) -> Image:
         return crop_plate(image, detection, out_h=self.crop_height, pad=self.crop_pad)
 
-    def read(self, crops: Sequence[Image]) -> list[PlateText]:
-        return self.reader.read(crops) if crops else []
+    def reader_for(self, name: str = "") -> PlateReader:
+        """The reader called ``name`` (empty: the default); KeyError if it was not loaded."""
+        if not name or name == self.reader.name:
+            return self.reader
+        return self.lane_readers[name]
+
+    def read(self, crops: Sequence[Image], reader: str = "") -> list[PlateText]:
+        return self.reader_for(reader).read(crops) if crops else []
 
     def recognize(self, image: Image) -> list[tuple[PlateDetection, PlateText]]:
         """Every plate read in ``image``, strongest detection first."""
@@ -83,11 +98,20 @@ class PlatePipeline:
         return list(zip(detections, texts, strict=True))
 
 
-def build_pipeline(vision: VisionConfig, model_dir: Path) -> PlatePipeline:
-    """The configured pipeline, from models already in ``model_dir`` (see :func:`ensure_models`)."""
+def build_pipeline(
+    vision: VisionConfig, model_dir: Path, extra_readers: Sequence[str] = ()
+) -> PlatePipeline:
+    """The configured pipeline, from models already in ``model_dir`` (see :func:`ensure_models`),
+    with ``extra_readers`` loaded beside the default for lanes that name them."""
+    extras = {
+        name: build_reader(name, model_dir, vision.onnx_threads)
+        for name in dict.fromkeys(extra_readers)
+        if name != vision.reader
+    }
     return PlatePipeline(
         detector=build_detector(vision.detector, model_dir, vision.onnx_threads),
         reader=build_reader(vision.reader, model_dir, vision.onnx_threads),
         min_score=vision.min_detection_score,
         max_plates=vision.max_plates_per_frame,
+        lane_readers=extras,
     )

@@ -157,6 +157,8 @@ DETECTOR_MODELS = {"y5fu_320": "y5fu_320", "y5fu_640": "y5fu_640"}
 """Detector name (``vision.detector``) -> the model it loads."""
 READER_MODELS = {"fast_plate_ocr": "cct_xs_v1_global", "easyocr": "english_g2"}
 """Reader name (``vision.reader``) -> the model it loads."""
+SHIPPED_READERS = ("lanescreen",)
+"""Readers whose model ships inside the package (nothing to fetch)."""
 
 
 @dataclass(frozen=True)
@@ -189,13 +191,20 @@ def spec(name: str) -> ModelSpec:
         raise ModelError(f"unknown model {name!r} (known: {', '.join(MODELS)})") from None
 
 
-def required_models(detector: str, reader: str) -> list[str]:
-    """The model names a configured detector and reader load."""
+def required_models(detector: str, *readers: str) -> list[str]:
+    """The model names a configured detector and readers load (shipped readers need none)."""
     if detector not in DETECTOR_MODELS:
         raise ModelError(f"unknown detector {detector!r} (known: {', '.join(DETECTOR_MODELS)})")
-    if reader not in READER_MODELS:
-        raise ModelError(f"unknown reader {reader!r} (known: {', '.join(READER_MODELS)})")
-    return [DETECTOR_MODELS[detector], READER_MODELS[reader]]
+    names = [DETECTOR_MODELS[detector]]
+    for reader in readers:
+        if reader in SHIPPED_READERS:
+            continue
+        if reader not in READER_MODELS:
+            known = ", ".join((*READER_MODELS, *SHIPPED_READERS))
+            raise ModelError(f"unknown reader {reader!r} (known: {known})")
+        if READER_MODELS[reader] not in names:
+            names.append(READER_MODELS[reader])
+    return names
 
 
 def _hash_file(path: Path, algorithm: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..types import PlateReader
-from ..weights import READER_MODELS, require
+from ..weights import READER_MODELS, SHIPPED_READERS, require
 
-READER_NAMES = (*READER_MODELS, "lanescreen")
+READER_NAMES = (*READER_MODELS, *SHIPPED_READERS)
 """``fast_plate_ocr`` (default, ONNX), ``easyocr`` (PyTorch, imported only when chosen) and
 ``lanescreen`` (the project's own model, shipped in the package, read through EasyOCR)."""
 
