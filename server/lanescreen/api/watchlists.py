@@ -6,7 +6,7 @@ Supervisors' approvals go through here too; who may call them is the policy tabl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
@@ -90,6 +90,21 @@ def status_filter(value: int) -> ApprovalStatus | None:
     return STATUS_FROM_PB[value]
 
 
+def masked_update(
+    current: dict[str, Any], incoming: dict[str, Any], paths: Iterable[str]
+) -> dict[str, Any]:
+    """``current`` with the fields an update mask names taken from ``incoming``."""
+    merged = dict(current)
+    named = list(paths)
+    if not named:
+        raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
+    for path in named:
+        if path not in incoming:
+            raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")
+        merged[path] = incoming[path]
+    return merged
+
+
 class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
     def __init__(
         self,
@@ -163,15 +178,9 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.UpdatePlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
         current = self._store.get_entry(request.entry.id)
-        paths = list(request.update_mask.paths)
-        if not paths:
-            raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
-        incoming = entry_fields_raw(request.entry)
-        merged = current.fields.as_dict()
-        for path in paths:
-            if path not in incoming:
-                raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")
-            merged[path] = incoming[path]
+        merged = masked_update(
+            current.fields.as_dict(), entry_fields_raw(request.entry), request.update_mask.paths
+        )
         # Setting expires_at in the past is allowed here: it is how an officer ends an entry now.
         fields = validate_entry(merged)
         entry = self._store.update_entry(current.id, fields, actor_of(context))
@@ -286,15 +295,9 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.UpdateSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
         current = self._faces.get_subject(request.subject.id)
-        paths = list(request.update_mask.paths)
-        if not paths:
-            raise InvalidRequestError("update_mask: name the fields to change, e.g. 'expires_at'")
-        incoming = subject_fields_raw(request.subject)
-        merged = current.fields.as_dict()
-        for path in paths:
-            if path not in incoming:
-                raise InvalidRequestError(f"update_mask: {path!r} is not an updatable field")
-            merged[path] = incoming[path]
+        merged = masked_update(
+            current.fields.as_dict(), subject_fields_raw(request.subject), request.update_mask.paths
+        )
         fields = validate_subject(merged)
         subject = self._faces.update_subject(current.id, fields, actor_of(context))
         self._cache.reload()

@@ -106,10 +106,7 @@ class PlateEntry:
         return expires is None or now < expires
 
 
-ENTRY_FIELD_NAMES = (
-    "plate",
-    "region",
-    "match_mode",
+GOVERNANCE_FIELD_NAMES = (
     "category",
     "action",
     "priority",
@@ -119,6 +116,10 @@ ENTRY_FIELD_NAMES = (
     "owner",
     "expires_at",
 )
+"""What every listed thing (plate entry or face subject) answers for: why, on what basis, in which
+case, whose."""
+
+ENTRY_FIELD_NAMES = ("plate", "region", "match_mode", *GOVERNANCE_FIELD_NAMES)
 """The fields an officer may set, in the order the CSV format lists them."""
 
 _MAX_TEXT = 500
@@ -190,20 +191,6 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     return EntryFields(
         plate=plate, region=region.lower(), match_mode=mode, **validate_governance(raw, now=now)
     )
-
-
-GOVERNANCE_FIELD_NAMES = (
-    "category",
-    "action",
-    "priority",
-    "reason",
-    "legal_basis",
-    "case_number",
-    "owner",
-    "expires_at",
-)
-"""What every listed thing (plate entry or face subject) answers for: why, on what basis, in which
-case, whose."""
 
 
 def check_line(name: str, value: Any) -> str:
