@@ -73,6 +73,7 @@ def build_lanescreen_reader(threads: int = 1, directory: Path = MODEL_DIR) -> Ea
         user_network_dir=directory,
         allowlist=model_charset(directory),
         threads=threads,
+        read_text_band=True,
     )
     reader.name = READER_NAME
     return reader

@@ -1,0 +1,48 @@
+"""The character band of a plate crop: found on real crops, absent where the crop is all band."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lanescreen.vision.textband import text_band
+
+from tests.support import EVAL_PLATES, needs_shared
+
+
+def _plate(rows: int = 64, text_rows: tuple[int, int] = (24, 44)) -> np.ndarray:
+    """A white crop with dark vertical strokes only in ``text_rows`` (and a thin line above)."""
+    image = np.full((rows, 160, 3), 230, np.uint8)
+    top, bottom = text_rows
+    for x in range(10, 150, 12):
+        image[top:bottom, x : x + 4] = 20
+    image[6:8, 20:140] = 60  # a horizontal rule: no vertical strokes, not text
+    return image
+
+
+def test_the_band_is_the_rows_with_the_strokes_plus_a_margin() -> None:
+    band = text_band(_plate())
+    assert band is not None
+    top, bottom = band
+    assert 15 <= top <= 24 and 44 <= bottom <= 53
+
+
+def test_no_band_when_the_strokes_fill_the_crop_or_there_are_none() -> None:
+    assert text_band(_plate(text_rows=(2, 62))) is None
+    assert text_band(np.full((64, 160, 3), 128, np.uint8)) is None
+    assert text_band(np.full((4, 160), 128, np.uint8)) is None
+
+
+@needs_shared
+@pytest.mark.parametrize("set_name", ["openalpr_us", "openalpr_eu_dev"])
+def test_real_crops_keep_their_characters(set_name: str) -> None:
+    from lanescreen.training.real_sets import truth_crops
+
+    crops = truth_crops(EVAL_PLATES / set_name)[:40]
+    bands = [text_band(c.image) for c in crops]
+    found = [b for b in bands if b is not None]
+    # US crops carry state names and frames: most have a band well inside the crop; wherever a
+    # band is found it keeps the middle of the crop, where the characters are.
+    for top, bottom in found:
+        assert top < 32 < bottom
+    if set_name == "openalpr_us":
+        assert len(found) >= 30
