@@ -70,6 +70,25 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["ms_per_crop"] > 0 and out["ms_per_frame"] > 0
 
 
+@pytest.mark.slow
+def test_the_shipped_reader_is_measured_beside_the_others(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The half of lprnet_cn_dev the shipped model was not trained on.
+    assert main(["train", "cn-half", "b", "--out", str(tmp_path / "cn_b")]) == 0
+    capsys.readouterr()
+    status, out, _ = _run(
+        capsys,
+        *("eval", "plates", str(tmp_path / "cn_b"), "--limit", "30", "--json"),
+        *("--reader", "fast_plate_ocr", "--reader", "lanescreen"),
+    )
+    assert status == 0 and not out["skipped"]
+    runs = {r["reader"]: r for r in out["runs"]}
+    # Only lanescreen's own reader can output the province character that opens a Chinese plate.
+    assert runs["fast_plate_ocr"]["exact_read_rate"] == 0
+    assert runs["lanescreen"]["exact_read_rate"] >= 0.6
+
+
 def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "plates", str(tmp_path / "nowhere")]) == 1
     assert "not a directory" in capsys.readouterr().err

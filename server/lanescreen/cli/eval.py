@@ -131,7 +131,8 @@ def _load_readers(
     loaded = []
     for name in names:
         try:
-            _model_path(config, READER_MODELS[name])
+            if name in READER_MODELS:  # shipped readers have nothing to fetch
+                _model_path(config, READER_MODELS[name])
             loaded.append(build_reader(name, config.model_dir, config.vision.onnx_threads))
         except ModelError as exc:
             skipped.append({"reader": name, "reason": str(exc)})

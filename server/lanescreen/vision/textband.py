@@ -4,8 +4,8 @@ A plate crop carries more than its characters: a US plate's state name, slogan a
 take half its height, so a reader that scales the whole crop to its input height sees characters
 half as tall as it could. Characters are dense vertical strokes, so the rows where horizontal
 gradients are strongest mark them; the band is those rows around the strongest one, with a margin.
-A reader can read the band as well as the whole crop and keep the more confident reading (two-row
-plates and already tight crops then lose nothing).
+A reader reads the band, and the whole crop as well when the band reads unsurely, keeping the more
+confident reading (two-row plates and already tight crops then lose nothing).
 """
 
 from __future__ import annotations
