@@ -32,9 +32,13 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(["models", "verify", "--json"]) == 1
     missing = _json(capsys)
     assert missing["ok"] is False
-    assert {m["name"]: m["status"] for m in missing["models"]} == {
-        "y5fu_320": "missing",
-        "cct_xs_v1_global": "missing",
+    assert {(m["name"], m["file"].rsplit("/", 1)[-1]): m["status"] for m in missing["models"]} == {
+        ("y5fu_320", "y5fu_320x_sim.onnx"): "missing",
+        ("cct_xs_v1_global", "cct_xs_v1_global.onnx"): "missing",
+        # the reader shipped in the package is checked too
+        ("lanescreen", "lanescreen_plate.pth"): "ok",
+        ("lanescreen", "lanescreen_plate.yaml"): "ok",
+        ("lanescreen", "lanescreen_plate.py"): "ok",
     }
     assert main(["models", "fetch", "--mirror", str(SHARED_MODELS), "--json"]) == 0
     fetched = _json(capsys)["fetched"]
@@ -43,7 +47,7 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
     assert "yunet: " in capsys.readouterr().out
     assert main(["models", "verify", "--json"]) == 0
     verified = _json(capsys)
-    assert verified["ok"] is True and len(verified["models"]) == 3
+    assert verified["ok"] is True and len(verified["models"]) == 3 + 3
     (model_dir / "cct_xs_v1_global.onnx").write_bytes(b"tampered")
     assert main(["models", "verify"]) == 1
     assert "cct_xs_v1_global: corrupt" in capsys.readouterr().out
@@ -53,6 +57,12 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
     assert (
         listed["english_g2"]["algorithm"] == "md5" and listed["english_g2"]["status"] == "missing"
     )
+    assert listed["lanescreen"]["status"] == "ok" and not listed["lanescreen"]["configured"]
+    # naming only the shipped reader checks only it; there is nothing to fetch for it
+    assert main(["models", "verify", "lanescreen", "--json"]) == 0
+    assert {m["name"] for m in _json(capsys)["models"]} == {"lanescreen"}
+    assert main(["models", "fetch", "lanescreen"]) == 0
+    assert "nothing to fetch" in capsys.readouterr().err
 
 
 def test_fetch_errors_are_messages(

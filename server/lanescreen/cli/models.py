@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from lanescreen.config import Config
+from lanescreen.vision.readers.lanescreen_reader import READER_NAME as SHIPPED
+from lanescreen.vision.readers.lanescreen_reader import check_shipped
 from lanescreen.vision.weights import MODELS, ModelError, fetch, required_models, verify
 
 from .common import add_json_flag, fail, print_json
@@ -34,7 +37,9 @@ def register(subparsers: Any) -> None:
     verify_parser = actions.add_parser(
         "verify", help="check models against their checksums (exit 1 if any is missing or corrupt)"
     )
-    verify_parser.add_argument("names", nargs="*", metavar="NAME")
+    verify_parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"{', '.join(MODELS)} or {SHIPPED} (shipped)"
+    )
     add_json_flag(verify_parser)
     verify_parser.set_defaults(handler=run_verify)
 
@@ -51,7 +56,12 @@ def _configured(config: Config) -> list[str]:
 def run_fetch(args: argparse.Namespace, config: Config) -> int:
     mirror = config.vision.model_mirror if args.mirror is None else args.mirror
     try:
-        names = args.names or _configured(config)
+        # the shipped reader is part of the package: nothing to fetch
+        names = [name for name in args.names if name != SHIPPED]
+        if args.names and not names:
+            print(f"{SHIPPED}: shipped in the package, nothing to fetch", file=sys.stderr)
+        elif not names:
+            names = _configured(config)
         paths = fetch(names, config.model_dir, mirror=mirror, progress=not args.json)
     except ModelError as exc:
         return fail(str(exc))
@@ -71,16 +81,20 @@ def run_fetch(args: argparse.Namespace, config: Config) -> int:
 def _verify_names(args: argparse.Namespace, config: Config) -> list[str]:
     """Named models, else the configured ones plus any other model file present."""
     if args.names:
-        return list(args.names)
+        return [name for name in args.names if name != SHIPPED]
     present = [m.name for m in MODELS.values() if (Path(config.model_dir) / m.filename).exists()]
     return list(dict.fromkeys(_configured(config) + present))
 
 
 def run_verify(args: argparse.Namespace, config: Config) -> int:
+    """The model directory's files, and the shipped reader's unless other names are given."""
+    shipped = not args.names or SHIPPED in args.names
     try:
         results = verify(config.model_dir, _verify_names(args, config))
     except ModelError as exc:
         return fail(str(exc))
+    if shipped:
+        results += check_shipped()
     if args.json:
         print_json(
             {
@@ -128,6 +142,22 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
         }
         for m in MODELS.values()
     ]
+    shipped = check_shipped()
+    rows.append(
+        {
+            "name": SHIPPED,
+            "file": ", ".join(r.filename for r in shipped),
+            "kind": "plate reader",
+            "configured": SHIPPED
+            in {config.vision.reader, *(lane.reader for lane in config.lanes)},
+            "status": next((r.status for r in shipped if not r.ok), "ok"),
+            "size": sum(r.path.stat().st_size for r in shipped if r.path.is_file()),
+            "algorithm": "sha256",
+            "digest": "",
+            "license": "Apache-2.0 (trained by this project)",
+            "url": f"shipped in the package: {shipped[0].path.parent}",
+        }
+    )
     if args.json:
         print_json({"model_dir": str(config.model_dir), "models": rows})
         return 0

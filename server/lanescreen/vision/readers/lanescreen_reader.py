@@ -12,11 +12,10 @@ own ``character_list`` and is the reader's allowlist.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-from ..weights import ModelError
+from ..weights import ModelError, VerifyResult, file_digest
 from .easyocr_reader import EasyOcrReader
 
 READER_NAME = "lanescreen"
@@ -30,25 +29,31 @@ PINNED_SHA256 = {
 """The shipped files' checksums; ``lanescreen train plates`` prints the new ones."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def check_shipped(directory: Path = MODEL_DIR) -> list[VerifyResult]:
+    """The state of each shipped file (``lanescreen models verify`` and ``list`` show them)."""
+    results = []
+    for filename, expected in PINNED_SHA256.items():
+        path = directory / filename
+        if not path.is_file():
+            results.append(VerifyResult(READER_NAME, filename, path, "missing", "sha256", expected))
+            continue
+        actual = file_digest(path)
+        status = "ok" if actual == expected else "corrupt"
+        results.append(
+            VerifyResult(READER_NAME, filename, path, status, "sha256", expected, actual)
+        )
+    return results
 
 
 def verify_shipped(directory: Path = MODEL_DIR) -> None:
     """Raise ModelError unless every shipped file is present and matches its pinned sha256."""
-    for filename, expected in PINNED_SHA256.items():
-        path = directory / filename
-        if not path.is_file():
-            raise ModelError(f"lanescreen's plate model is incomplete: {path} is missing")
-        actual = _sha256(path)
-        if actual != expected:
+    for result in check_shipped(directory):
+        if result.status == "missing":
+            raise ModelError(f"lanescreen's plate model is incomplete: {result.path} is missing")
+        if not result.ok:
             raise ModelError(
-                f"{path} does not match its pinned sha256 (expected {expected}, got {actual}); "
-                "reinstall lanescreen"
+                f"{result.path} does not match its pinned sha256 (expected {result.expected}, "
+                f"got {result.actual}); reinstall lanescreen"
             )
 
 
