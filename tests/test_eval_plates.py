@@ -68,6 +68,11 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "detection_recall" not in out and out["detector"] is None
     assert 0 <= out["exact_read_rate"] <= out["latin_read_rate"] <= 1
     assert out["ms_per_crop"] > 0 and out["ms_per_frame"] > 0
+    # By default every reader is measured, the configured one first (the summary's figures);
+    # one whose weights cannot be had here is skipped with the reason.
+    assert out["reader"] == "fast_plate_ocr"
+    assert [r["reader"] for r in out["runs"]] == ["fast_plate_ocr", "lanescreen"]
+    assert [s["reader"] for s in out["skipped"]] == ["easyocr"]
 
 
 @pytest.mark.slow

@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
         "--reader",
         action="append",
         choices=READER_NAMES,
-        help="reader to measure; repeat for several (default: the configured one)",
+        help="reader to measure; repeat for several (default: every reader, the configured one "
+        "first; one whose weights cannot be had is skipped with the reason)",
     )
     plates.add_argument("--limit", type=int, default=None, help="use only the first N images")
     add_json_flag(plates)
@@ -173,7 +174,8 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         return fail(f"cannot load plate set: {exc}")
     items = items[: args.limit] if args.limit else items
     skipped: list[dict[str, str]] = []
-    readers = _load_readers(_unique(args.reader, config.vision.reader), config, skipped)
+    reader_names = args.reader or [config.vision.reader, *READER_NAMES]
+    readers = _load_readers(_unique(reader_names, config.vision.reader), config, skipped)
     detectors: list[PlateDetector] = []
     if kind == "scenes":
         names = _unique(args.detector, config.vision.detector)
