@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_reader.py [--dataset DIR] [--limit N] [--repeat R] [--json]
 
-Crops are the ground-truth crops of an openalpr-style set (the labelled box cut as the pipeline
-cuts it: 64 px tall, margin 0.2 x height), read one per ``reader.read([crop])`` call, as the
+Crops are a crop set's crops (``ground_truth.csv``, e.g. ``lanescreen train cn-half b --out DIR``)
+or the ground-truth crops of an openalpr-style set (the labelled box cut as the pipeline cuts it:
+64 px tall, margin 0.2 x height), read one per ``reader.read([crop])`` call, as the
 server reads them. torch uses one thread and the process is pinned to one CPU where the OS
 allows. Prints p50/p95/mean per crop after one warm-up pass.
 """
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from benchutil import SHARED, percentiles, pin_one_core
-from lanescreen.training.real_sets import truth_crops
+from lanescreen.training.real_sets import real_crops
 from lanescreen.vision.readers.lanescreen_reader import build_lanescreen_reader
 
 DEFAULT_SET = SHARED / "eval" / "plates" / "openalpr_eu_dev"
@@ -31,7 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     pinned = pin_one_core()
     reader = build_lanescreen_reader(threads=1)
-    crops = [c.image for c in truth_crops(args.dataset)][: args.limit]
+    crops = [c.image for c in real_crops(args.dataset)][: args.limit]
     for crop in crops:  # warm-up: first calls allocate
         reader.read([crop])
     times = []

@@ -120,6 +120,21 @@ def test_cn_halves_are_fixed_and_disjoint() -> None:
     assert [c.source for c in cn_half(EVAL_PLATES / CN_SET, "a")] == [c.source for c in a]
 
 
+@needs_shared
+def test_real_crops_of_either_kind_of_set(tmp_path: Path) -> None:
+    from lanescreen.training.real_sets import CN_SET, cn_half, real_crops, truth_crops, write_half
+
+    assert write_half(EVAL_PLATES / CN_SET, "b", tmp_path / "b") == 250
+    written = real_crops(tmp_path / "b")
+    assert [(c.source, c.text) for c in written] == [
+        (c.source, c.text) for c in cn_half(EVAL_PLATES / CN_SET, "b")
+    ]
+    scenes = real_crops(EVAL_PLATES / "openalpr_eu_dev")
+    assert [c.text for c in scenes] == [
+        c.text for c in truth_crops(EVAL_PLATES / "openalpr_eu_dev")
+    ]
+
+
 def test_reading_writes_nothing_under_home(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

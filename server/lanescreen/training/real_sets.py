@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from lanescreen.domain.plates import normalize_plate
-from lanescreen.evaluation.plate_sets import LabelledCrop, load_crops, load_scenes
+from lanescreen.evaluation.plate_sets import LabelledCrop, dataset_kind, load_crops, load_scenes
 from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD
 from lanescreen.vision.rectify import crop_plate
 from lanescreen.vision.types import Image, PlateDetection
@@ -64,8 +64,11 @@ def _half(directory: Path, half: str) -> list[LabelledCrop]:
 
 def cn_half(directory: Path, half: str) -> list[RealCrop]:
     """Half ``a`` or ``b`` of an lprnet-style crop set (see the module docstring for the split)."""
-    chosen = _half(directory, half)
-    return [RealCrop(_read(c.image), normalize_plate(c.text), c.image.name) for c in chosen]
+    return _decoded(_half(directory, half))
+
+
+def _decoded(crops: list[LabelledCrop]) -> list[RealCrop]:
+    return [RealCrop(_read(c.image), normalize_plate(c.text), c.image.name) for c in crops]
 
 
 def write_half(directory: Path, half: str, out: Path) -> int:
@@ -96,3 +99,11 @@ def truth_crops(directory: Path) -> list[RealCrop]:
             crop = crop_plate(image, detection, out_h=CROP_HEIGHT, pad=CROP_PAD)
             out.append(RealCrop(crop, normalize_plate(plate.text), scene.image.name))
     return out
+
+
+def real_crops(directory: Path) -> list[RealCrop]:
+    """The plate crops of either kind of labelled set: a crop set's crops as they are, a scene
+    set's labelled plates cut as the pipeline cuts them (:func:`truth_crops`)."""
+    if dataset_kind(directory) == "scenes":
+        return truth_crops(directory)
+    return _decoded(load_crops(directory))
