@@ -66,6 +66,10 @@ def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             LaneConfig(id="lane-1", budget_ms=BEHAVIOUR_BUDGET_MS),
             LaneConfig(id="gate-staff", allow_lists=["staff"], budget_ms=BEHAVIOUR_BUDGET_MS),
             LaneConfig(id="lane-tight", budget_ms=20),
+            # A Chinese lane reads with lanescreen's own model, shipped in the package.
+            LaneConfig(
+                id="gate-cn", region="cn", reader="lanescreen", budget_ms=BEHAVIOUR_BUDGET_MS
+            ),
         ],
     )
     server = LanescreenServer(config)
@@ -93,6 +97,20 @@ def frame(photo: str, lane: str = "lane-1", frame_id: str = "") -> screening_pb2
         frame_id=frame_id or photo,
         captured_at=captured,
         image=(EU / photo).read_bytes(),
+    )
+
+
+def cn_frame(plate: str) -> screening_pb2.Frame:
+    """A lane frame holding a real Chinese plate photo from lprnet_cn_dev's half b (never trained
+    on): the 94x24 crop enlarged three times on a noisy grey background, as a camera sees it."""
+    crop = cv2.imread(str(EVAL_PLATES / "lprnet_cn_dev" / "images" / f"{plate}.jpg"))
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    cv2.randn(image, (90, 90, 90), (25, 25, 25))
+    image[400:472, 500:782] = cv2.resize(crop, (282, 72), interpolation=cv2.INTER_CUBIC)
+    ok, jpeg = cv2.imencode(".jpg", image)
+    assert ok
+    return screening_pb2.Frame(
+        lane_id="gate-cn", camera=common_pb2.CAMERA_ROLE_PLATE, frame_id=plate, image=jpeg.tobytes()
     )
 
 
@@ -166,6 +184,20 @@ def test_unlisted_plate_is_clear(client: Client) -> None:
     assert outcome(decision) == "OUTCOME_CLEAR", decision
     assert decision.plates[0].text == plate_labels("openalpr_eu_dev")[UNLISTED_PHOTO]
     assert decision.reasons[0].code == "clear" and not decision.matches
+
+
+def test_a_chinese_lane_reads_the_province_character_with_the_shipped_reader(
+    client: Client,
+) -> None:
+    deny_list(client)
+    entry = add_plate(client, "stolen", "皖AX775X")
+    hit = client.screening.ScreenFrame(cn_frame("皖AX775X"))
+    assert outcome(hit) == "OUTCOME_HIT", hit
+    assert (hit.plates[0].text, hit.plates[0].reader) == ("皖AX775X", "lanescreen")
+    assert hit.plates[0].region == "cn" and hit.matches[0].entry_id == entry.id
+    clear = client.screening.ScreenFrame(cn_frame("皖AS2256"))
+    assert outcome(clear) == "OUTCOME_CLEAR", clear
+    assert clear.plates[0].text == "皖AS2256"
 
 
 def test_allow_list_lane_reviews_a_stranger_and_clears_staff(client: Client) -> None:
