@@ -44,6 +44,7 @@ from .watchlists import (
     _reviewed,
     _submitted,
     _text,
+    governance_columns,
     review_action,
 )
 
@@ -385,18 +386,7 @@ def _subject_json(fields: SubjectFields, status: ApprovalStatus) -> dict[str, An
 
 
 def _subject(row: FaceSubjectRow, template_count: int = 0) -> FaceSubject:
-    fields = SubjectFields(
-        name=row.name,
-        plates=tuple(row.plates),
-        category=row.category,
-        action=row.action,
-        priority=row.priority,
-        reason=row.reason,
-        legal_basis=row.legal_basis,
-        case_number=row.case_number,
-        owner=row.owner,
-        expires_at=row.expires_at,
-    )
+    fields = SubjectFields(name=row.name, plates=tuple(row.plates), **governance_columns(row))
     return FaceSubject(
         id=row.id,
         watchlist_id=row.watchlist_id,

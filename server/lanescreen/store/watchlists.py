@@ -26,6 +26,7 @@ from ..domain.errors import ConflictError, ForbiddenError, InvalidRequestError, 
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus, check_review
 from ..domain.plates import normalize_plate
 from ..domain.watchlists import (
+    GOVERNANCE_FIELD_NAMES,
     EntryFields,
     ListKind,
     MatchMode,
@@ -474,14 +475,7 @@ def _entry(row: EntryRow) -> PlateEntry:
         plate=row.plate,
         region=row.region,
         match_mode=MatchMode(row.match_mode),
-        category=row.category,
-        action=row.action,
-        priority=row.priority,
-        reason=row.reason,
-        legal_basis=row.legal_basis,
-        case_number=row.case_number,
-        owner=row.owner,
-        expires_at=row.expires_at,
+        **governance_columns(row),
     )
     return PlateEntry(
         id=row.id,
@@ -493,6 +487,11 @@ def _entry(row: EntryRow) -> PlateEntry:
         updated_by=row.updated_by,
         approval=_approval(row.status, row.reviewed_by, row.reviewed_at, row.review_note),
     )
+
+
+def governance_columns(row: EntryRow | FaceSubjectRow) -> dict[str, Any]:
+    """A stored entry's or subject's governance columns, named as the domain names its fields."""
+    return {name: getattr(row, name) for name in GOVERNANCE_FIELD_NAMES}
 
 
 def _approval(
