@@ -9,10 +9,17 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.decisions import CameraRole, Decision, Outcome
 from ..domain.enrolment import PhotoResult
-from ..domain.faces import FaceSubject
+from ..domain.faces import FaceSubject, SubjectFields
 from ..domain.governance import Approval, ApprovalStatus
 from ..domain.screening import FrameInput
-from ..domain.watchlists import ListKind, MatchMode, PlateEntry, Watchlist
+from ..domain.watchlists import (
+    GOVERNANCE_FIELD_NAMES,
+    EntryFields,
+    ListKind,
+    MatchMode,
+    PlateEntry,
+    Watchlist,
+)
 from ..v1 import common_pb2, screening_pb2, watchlist_pb2
 from ..vision.types import Box
 
@@ -184,33 +191,39 @@ def entry_to_pb(entry: PlateEntry) -> watchlist_pb2.PlateEntry:
         plate=f.plate,
         region=f.region,
         match_mode=MODE_TO_PB[f.match_mode],
-        category=f.category,
-        action=f.action,
-        priority=f.priority,
-        reason=f.reason,
-        legal_basis=f.legal_basis,
-        case_number=f.case_number,
-        owner=f.owner,
         created_by=entry.created_by,
         normalized_plate=entry.normalized_plate,
         updated_by=entry.updated_by,
     )
     msg.created_at.CopyFrom(timestamp(entry.created_at))
     msg.updated_at.CopyFrom(timestamp(entry.updated_at))
-    if f.expires_at is not None:
-        msg.expires_at.CopyFrom(timestamp(f.expires_at))
-    _set_approval(msg, entry.approval)
+    _set_governance(msg, f, entry.approval)
     return msg
 
 
-def _set_approval(
-    msg: watchlist_pb2.PlateEntry | watchlist_pb2.FaceSubject, approval: Approval
+def _set_governance(
+    msg: watchlist_pb2.PlateEntry | watchlist_pb2.FaceSubject,
+    fields: EntryFields | SubjectFields,
+    approval: Approval,
 ) -> None:
+    """The governance fields and approval, which entries and subjects share by name."""
+    for name in GOVERNANCE_FIELD_NAMES:
+        if name != "expires_at":
+            setattr(msg, name, getattr(fields, name))
+    if fields.expires_at is not None:
+        msg.expires_at.CopyFrom(timestamp(fields.expires_at))
     msg.status = STATUS_TO_PB[approval.status]
     msg.reviewed_by = approval.reviewed_by
     msg.review_note = approval.note
     if approval.reviewed_at is not None:
         msg.reviewed_at.CopyFrom(timestamp(approval.reviewed_at))
+
+
+def _governance_raw(msg: watchlist_pb2.PlateEntry | watchlist_pb2.FaceSubject) -> dict[str, Any]:
+    raw = {name: getattr(msg, name) for name in GOVERNANCE_FIELD_NAMES if name != "expires_at"}
+    raw["priority"] = msg.priority or None  # unset: the default priority
+    raw["expires_at"] = from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None
+    return raw
 
 
 def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
@@ -219,14 +232,7 @@ def entry_fields_raw(msg: watchlist_pb2.PlateEntry) -> dict[str, Any]:
         "plate": msg.plate,
         "region": msg.region,
         "match_mode": MODE_FROM_PB.get(msg.match_mode, MatchMode.EXACT).value,
-        "category": msg.category,
-        "action": msg.action,
-        "priority": msg.priority if msg.priority else None,
-        "reason": msg.reason,
-        "legal_basis": msg.legal_basis,
-        "case_number": msg.case_number,
-        "owner": msg.owner,
-        "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
+        **_governance_raw(msg),
     }
 
 
@@ -237,22 +243,13 @@ def subject_to_pb(subject: FaceSubject) -> watchlist_pb2.FaceSubject:
         watchlist_id=subject.watchlist_id,
         name=f.name,
         plates=list(f.plates),
-        category=f.category,
-        action=f.action,
-        priority=f.priority,
-        reason=f.reason,
-        legal_basis=f.legal_basis,
-        case_number=f.case_number,
-        owner=f.owner,
         created_by=subject.created_by,
         photo_count=subject.template_count,
         updated_by=subject.updated_by,
     )
     msg.created_at.CopyFrom(timestamp(subject.created_at))
     msg.updated_at.CopyFrom(timestamp(subject.updated_at))
-    if f.expires_at is not None:
-        msg.expires_at.CopyFrom(timestamp(f.expires_at))
-    _set_approval(msg, subject.approval)
+    _set_governance(msg, f, subject.approval)
     return msg
 
 
@@ -261,14 +258,7 @@ def subject_fields_raw(msg: watchlist_pb2.FaceSubject) -> dict[str, Any]:
     return {
         "name": msg.name,
         "plates": list(msg.plates),
-        "category": msg.category,
-        "action": msg.action,
-        "priority": msg.priority if msg.priority else None,
-        "reason": msg.reason,
-        "legal_basis": msg.legal_basis,
-        "case_number": msg.case_number,
-        "owner": msg.owner,
-        "expires_at": from_timestamp(msg.expires_at) if msg.HasField("expires_at") else None,
+        **_governance_raw(msg),
     }
 
 
