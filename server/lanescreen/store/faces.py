@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
@@ -36,8 +36,6 @@ from .watchlists import (
     _actor,
     _approval,
     _bump,
-    _decode_token,
-    _encode_token,
     _journal,
     _record_refusal,
     _resolve,
@@ -45,6 +43,7 @@ from .watchlists import (
     _submitted,
     _text,
     governance_columns,
+    keyset_page,
     review_action,
 )
 
@@ -286,20 +285,16 @@ class FaceStore:
             if status is not None:
                 query = query.where(FaceSubjectRow.status == status.value)
                 scope = f"faces/{status.value}"
-            if page_token:
-                name, last_id = _decode_token(page_token, wl.id, scope)
-                query = query.where(
-                    or_(
-                        FaceSubjectRow.name > name,
-                        and_(FaceSubjectRow.name == name, FaceSubjectRow.id > last_id),
-                    )
-                )
-            query = query.order_by(FaceSubjectRow.name, FaceSubjectRow.id).limit(size + 1)
-            rows = list(session.scalars(query))
-            token = ""
-            if len(rows) > size:
-                rows = rows[:size]
-                token = _encode_token(wl.id, scope, rows[-1].name, rows[-1].id)
+            rows, token = keyset_page(
+                session,
+                query,
+                FaceSubjectRow.name,
+                FaceSubjectRow.id,
+                wl.id,
+                scope,
+                page_token,
+                size,
+            )
             counts = _template_counts(session, [r.id for r in rows])
             return [_subject(r, counts.get(r.id, 0)) for r in rows], token, wl.version
 

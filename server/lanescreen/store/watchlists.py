@@ -16,11 +16,11 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ..domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus, check_review
@@ -37,6 +37,8 @@ from ..domain.watchlists import (
 from .db import Database, storable
 from .models import ChangeRow, EntryRow, FaceSubjectRow, WatchlistRow
 from .trail import TrailEvent
+
+Row = TypeVar("Row", EntryRow, FaceSubjectRow)
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -305,20 +307,16 @@ class WatchlistStore:
             if status is not None:
                 query = query.where(EntryRow.status == status.value)
             scope = _scope(prefix, status)
-            if page_token:
-                plate, last_id = _decode_token(page_token, wl.id, scope)
-                query = query.where(
-                    or_(
-                        EntryRow.normalized_plate > plate,
-                        and_(EntryRow.normalized_plate == plate, EntryRow.id > last_id),
-                    )
-                )
-            query = query.order_by(EntryRow.normalized_plate, EntryRow.id).limit(size + 1)
-            rows = list(session.scalars(query))
-            token = ""
-            if len(rows) > size:
-                rows = rows[:size]
-                token = _encode_token(wl.id, scope, rows[-1].normalized_plate, rows[-1].id)
+            rows, token = keyset_page(
+                session,
+                query,
+                EntryRow.normalized_plate,
+                EntryRow.id,
+                wl.id,
+                scope,
+                page_token,
+                size,
+            )
             return [_entry(r) for r in rows], token, wl.version
 
     def import_entries(
@@ -771,6 +769,31 @@ def _actor(actor: str) -> str:
 def _scope(prefix: str, status: ApprovalStatus | None) -> str:
     """What a page token is valid for: the plate prefix and status filter it was made with."""
     return prefix if status is None else f"{prefix}/{status.value}"
+
+
+def keyset_page(
+    session: Session,
+    query: Select[Row],
+    key: InstrumentedAttribute[str],
+    ident: InstrumentedAttribute[str],
+    watchlist_id: str,
+    scope: str,
+    page_token: str,
+    size: int,
+) -> tuple[list[Row], str]:
+    """One page of ``query`` in (key, id) order, after the row ``page_token`` names, and the token
+    of the next page ("" on the last): keyset paging, stable while rows are added."""
+    if page_token:
+        last_key, last_id = _decode_token(page_token, watchlist_id, scope)
+        query = query.where(or_(key > last_key, and_(key == last_key, ident > last_id)))
+    rows = list(session.scalars(query.order_by(key, ident).limit(size + 1)))
+    if len(rows) <= size:
+        return rows, ""
+    rows = rows[:size]
+    last = rows[-1]
+    return rows, _encode_token(
+        watchlist_id, scope, getattr(last, key.key), getattr(last, ident.key)
+    )
 
 
 def _encode_token(watchlist_id: str, prefix: str, plate: str, entry_id: str) -> str:
