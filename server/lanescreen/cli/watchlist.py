@@ -32,7 +32,14 @@ from ..domain.errors import (
 from ..domain.faces import FaceSubject, validate_subject
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus
 from ..domain.importing import ImportRow, format_export, parse_import
-from ..domain.watchlists import EntryError, ListKind, PlateEntry, Watchlist, validate_entry
+from ..domain.watchlists import (
+    GOVERNANCE_FIELD_NAMES,
+    EntryError,
+    ListKind,
+    PlateEntry,
+    Watchlist,
+    validate_entry,
+)
 from ..store.db import Database, StoreError, open_configured
 from ..store.faces import FaceStore
 from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
@@ -435,20 +442,20 @@ def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
     return 0
 
 
+def _governance_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The governance options ``add`` and ``enrol`` share, by the domain's field names."""
+    raw = {name: getattr(args, name) for name in GOVERNANCE_FIELD_NAMES if name != "expires_at"}
+    raw["expires_at"] = args.expires
+    return raw
+
+
 @handles_errors
 def run_add(args: argparse.Namespace, config: Config, db: Database) -> int:
     raw = {
         "plate": args.plate,
         "region": args.region,
         "match_mode": args.mode,
-        "category": args.category,
-        "action": args.action,
-        "priority": args.priority,
-        "reason": args.reason,
-        "legal_basis": args.legal_basis,
-        "case_number": args.case_number,
-        "owner": args.owner,
-        "expires_at": args.expires,
+        **_governance_args(args),
     }
     fields = validate_entry(raw, now=datetime.now(UTC))
     entry = stores(config, db)[0].add_entry(args.list, fields, actor_of(args))
@@ -471,14 +478,7 @@ def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
     raw = {
         "name": args.name,
         "plates": args.plate,
-        "category": args.category,
-        "action": args.action,
-        "priority": args.priority,
-        "reason": args.reason,
-        "legal_basis": args.legal_basis,
-        "case_number": args.case_number,
-        "owner": args.owner,
-        "expires_at": args.expires,
+        **_governance_args(args),
     }
     fields = validate_subject(raw, now=datetime.now(UTC))
     lists, face_store = stores(config, db)
