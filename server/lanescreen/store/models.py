@@ -63,22 +63,10 @@ class WatchlistRow(Base):
     created_by: Mapped[str] = mapped_column(ACTOR)
 
 
-class EntryRow(Base):
-    __tablename__ = "plate_entries"
-    __table_args__ = (
-        CheckConstraint("match_mode IN ('exact', 'lenient')", name="match_mode"),
-        CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
-        CheckConstraint(STATUS_CHECK, name="status"),
-        # Keyset paging of one list by plate: WHERE watchlist_id = ? AND (plate, id) > (?, ?).
-        Index("ix_plate_entries_watchlist_plate", "watchlist_id", "normalized_plate", "id"),
-    )
+class Governed:
+    """The columns every listed thing (plate entry, face subject) carries: its governance fields,
+    who made and changed it, the two-person approval of the last change, and soft removal."""
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
-    plate: Mapped[str] = mapped_column(Text)
-    normalized_plate: Mapped[str] = mapped_column(String(32), index=True)
-    region: Mapped[str] = mapped_column(Text)
-    match_mode: Mapped[str] = mapped_column(String(8))
     category: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer)
@@ -104,7 +92,25 @@ class EntryRow(Base):
     removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class FaceSubjectRow(Base):
+class EntryRow(Governed, Base):
+    __tablename__ = "plate_entries"
+    __table_args__ = (
+        CheckConstraint("match_mode IN ('exact', 'lenient')", name="match_mode"),
+        CheckConstraint("priority BETWEEN 0 AND 100", name="priority"),
+        CheckConstraint(STATUS_CHECK, name="status"),
+        # Keyset paging of one list by plate: WHERE watchlist_id = ? AND (plate, id) > (?, ?).
+        Index("ix_plate_entries_watchlist_plate", "watchlist_id", "normalized_plate", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    watchlist_id: Mapped[str] = mapped_column(ID, ForeignKey("watchlists.id"))
+    plate: Mapped[str] = mapped_column(Text)
+    normalized_plate: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(Text)
+    match_mode: Mapped[str] = mapped_column(String(8))
+
+
+class FaceSubjectRow(Governed, Base):
     """A person on a watchlist; soft-removed like plate entries, with the same governance."""
 
     __tablename__ = "face_subjects"
@@ -119,25 +125,6 @@ class FaceSubjectRow(Base):
     name: Mapped[str] = mapped_column(Text)
     plates: Mapped[list[str]] = mapped_column(JSON)
     """Normalised plates of the vehicles the subject is known to drive."""
-    category: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(Text)
-    priority: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(Text)
-    legal_basis: Mapped[str] = mapped_column(Text)
-    case_number: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(ACTOR)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    updated_by: Mapped[str] = mapped_column(ACTOR)
-    status: Mapped[str] = mapped_column(String(8))
-    reviewed_by: Mapped[str | None] = mapped_column(ACTOR)
-    reviewed_at: Mapped[datetime | None]
-    review_note: Mapped[str | None] = mapped_column(Text)
-    expires_at: Mapped[datetime | None]
-    removed_at: Mapped[datetime | None]
-    removed_by: Mapped[str | None] = mapped_column(ACTOR)
-    removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FaceTemplateRow(Base):
