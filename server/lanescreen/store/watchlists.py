@@ -35,7 +35,7 @@ from ..domain.watchlists import (
     validate_entry,
 )
 from .db import Database, storable
-from .models import ChangeRow, EntryRow, FaceSubjectRow, WatchlistRow
+from .models import ChangeRow, EntryRow, FaceSubjectRow, Governed, WatchlistRow
 from .trail import TrailEvent
 
 Row = TypeVar("Row", EntryRow, FaceSubjectRow)
@@ -487,7 +487,7 @@ def _entry(row: EntryRow) -> PlateEntry:
     )
 
 
-def governance_columns(row: EntryRow | FaceSubjectRow) -> dict[str, Any]:
+def governance_columns(row: Governed) -> dict[str, Any]:
     """A stored entry's or subject's governance columns, named as the domain names its fields."""
     return {name: getattr(row, name) for name in GOVERNANCE_FIELD_NAMES}
 
