@@ -1,7 +1,7 @@
 """EasyOCR's recogniser (english_g2 by default, or a custom network) as a plate reader.
 
-EasyOCR is used through its own ``Reader(detector=False).recognize`` on the whole crop, with
-every directory given explicitly and downloads disabled, so it never writes under ``~/.EasyOCR``
+EasyOCR is used through its own ``Reader(detector=False).recognize`` on the crop (or, for readers
+trained on tight crops, on its character band first), with every directory given explicitly and downloads disabled, so it never writes under ``~/.EasyOCR``
 and never reaches the network: its weights come through ``lanescreen models fetch`` like every
 other model, pinned by checksum.
 
