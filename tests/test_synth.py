@@ -154,3 +154,22 @@ def test_missing_fonts_name_the_debian_packages(tmp_path: Path) -> None:
     assert "apt-get install -y fonts-noto-cjk" in str(caught.value)
     with pytest.raises(FontsMissingError, match="no font for hanzi"):
         find_fonts([tmp_path], complete=False)
+
+
+def test_drawn_plate_typeface_glyphs_have_the_shapes_fonts_lack(fonts: FontSet) -> None:
+    """Serifed I (not a T), M with its vertex halfway down (not an H), W the M upside down."""
+    cache = GlyphCache()
+    face = fonts.for_role("us")[0]
+    i = cache.glyph(face, "I", drawn=True).mask > 127
+    h, w = i.shape
+    assert i[0].all() and i[-1].all()  # full-width bars at the top and the bottom
+    assert i[h // 2].sum() < w / 2 and i[h // 2, w // 2]  # and only the stem between
+    m = cache.glyph(face, "M", drawn=True).mask > 127
+    h, w = m.shape
+    middle = m[:, w // 2]
+    assert middle[round(0.5 * h)] and not middle[round(0.8 * h) :].any()
+    assert m[:, 0].all() and m[:, -1].all()  # upright sides
+    flipped = cache.glyph(face, "W", drawn=True).mask[::-1] > 127
+    assert (flipped == m).all()
+    plain = cache.glyph(face, "I").mask > 127
+    assert plain[plain.shape[0] // 2].sum() >= plain[0].sum() - 1  # the font's own I: a bar

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -138,9 +139,12 @@ def train(
             schedule.load_state_dict(state["schedule"])
         else:
             # A different --steps re-plans the schedule: the one-cycle curve for the new total,
-            # taken up at the step reached (how a run is shortened or lengthened midway).
-            for _ in range(start_step):
-                schedule.step()
+            # taken up at the step reached (how a run is shortened or lengthened midway). Stepping
+            # a schedule with no optimiser step is what replaying means, so torch's warning is not.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+                for _ in range(start_step):
+                    schedule.step()
         log(f"resumed from {config.resume} at step {start_step} of {config.steps}")
     real: list[RealCrop] = []
     held_out: list[RealCrop] = []

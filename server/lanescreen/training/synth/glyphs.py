@@ -29,6 +29,13 @@ LINE_EM = 32
 """Pixel size decoration text is rasterised at: small print never needs more."""
 _SAMPLE_CHARS = "0123456789ABCDEFGHKLMNPRSTUVXYZ"
 _MAX_CACHED = 60_000
+DRAWN_CHARS = "1IMW"
+"""Characters drawn from strokes in the shapes of US plate typefaces (California's Penitentiary
+Gothic and its kin: I and 1 with serifs, M and W whose middle vertex stops halfway), which no
+free font has: readers trained on the fonts' plain I read the serifed one as T, and the short-vertex
+M as H."""
+_VERTEX = 0.6
+"""Depth of the drawn M's middle vertex (W's, upside down), as a share of the height."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,43 @@ def _rasterise(face: FontFace, char: str, size: int = EM) -> Glyph:
     return Glyph(ink, left + int(x0), top + int(y0), advance)
 
 
+def _drawn(char: str, stem: int, size: int = EM) -> Glyph:
+    """``char`` drawn from strokes ``stem`` pixels wide, ``size`` pixels tall (see DRAWN_CHARS)."""
+    h, s = size, max(3, stem)
+    bar = max(2, round(0.8 * s))
+    if char in "I1":
+        w = max(round(0.36 * h), 3 * s)
+        canvas = np.zeros((h, w), np.uint8)
+        x0 = (w - s) // 2 if char == "I" else w - s - max(1, w // 6)
+        canvas[:, x0 : x0 + s] = 255
+        canvas[h - bar :, :] = 255
+        if char == "I":
+            canvas[:bar, :] = 255
+        else:
+            flag = np.array([[x0, 0], [x0 + s, 0], [0, round(0.3 * h)], [0, round(0.3 * h) - s]])
+            cv2.fillPoly(canvas, [flag.astype(np.int32)], 255, cv2.LINE_AA)
+    else:
+        w = max(round(0.6 * h), 4 * s)
+        canvas = np.zeros((h, w), np.uint8)
+        canvas[:, :s] = 255
+        canvas[:, w - s :] = 255
+        mid, depth = w / 2, _VERTEX * h
+        for edge in (0, w):
+            arm = np.array([[edge, 0], [mid, depth], [mid, depth - 1.4 * s], [edge, -1.4 * s]])
+            arm[:, 0] = np.clip(arm[:, 0], 0, w - 1)
+            cv2.fillPoly(canvas, [np.round(arm).astype(np.int32)], 255, cv2.LINE_AA)
+        if char == "W":
+            canvas = np.ascontiguousarray(canvas[::-1])
+    return Glyph(canvas, 0, 0, float(w))
+
+
+def _stem(face: FontFace) -> int:
+    """The face's stroke width in a glyph ``EM`` tall: its I's width over height (a plain bar in
+    sans faces) times ``EM``."""
+    ink = _rasterise(face, "I").mask
+    return round(EM * ink.shape[1] / ink.shape[0]) if ink.size else EM // 8
+
+
 def _reweight(mask: Mask, weight: int) -> Mask:
     if weight == 0 or mask.size == 0:
         return mask
@@ -84,10 +128,10 @@ class GlyphCache:
         self._reset()
 
     def _reset(self) -> None:
-        self._glyphs: dict[tuple[str, str, int], Glyph] = {}
+        self._glyphs: dict[tuple[str, str, int, bool], Glyph] = {}
         self._small: dict[tuple[str, str], Glyph] = {}
-        self._levels: dict[tuple[str, str, int], list[Mask]] = {}
-        self._fitted: dict[tuple[str, str, int, int, int], Mask] = {}
+        self._levels: dict[tuple[str, str, int, bool], list[Mask]] = {}
+        self._fitted: dict[tuple[str, str, int, int, int, bool], Mask] = {}
         self._lines: dict[tuple[str, str], Mask] = {}
         self._aspects: dict[str, float] = {}
 
@@ -97,21 +141,24 @@ class GlyphCache:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._reset()
 
-    def glyph(self, face: FontFace, char: str, weight: int = 0) -> Glyph:
-        key = (face.name, char, weight)
+    def glyph(self, face: FontFace, char: str, weight: int = 0, drawn: bool = False) -> Glyph:
+        """The character at ``EM``; ``drawn``: in its plate-typeface shape (``DRAWN_CHARS``)."""
+        key = (face.name, char, weight, drawn)
         found = self._glyphs.get(key)
         if found is None:
-            plain = _rasterise(face, char)
+            plain = _drawn(char, _stem(face)) if drawn else _rasterise(face, char)
             found = Glyph(_reweight(plain.mask, weight), plain.left, plain.top, plain.advance)
             self._glyphs[key] = found
         return found
 
-    def fitted(self, face: FontFace, char: str, weight: int, width: int, height: int) -> Mask:
+    def fitted(
+        self, face: FontFace, char: str, weight: int, width: int, height: int, drawn: bool = False
+    ) -> Mask:
         """The character's ink stretched to exactly ``width`` x ``height`` pixels."""
-        key = (face.name, char, weight, width, height)
+        key = (face.name, char, weight, width, height, drawn)
         found = self._fitted.get(key)
         if found is None:
-            ink = self._source(face, char, weight, width, height)
+            ink = self._source(face, char, weight, width, height, drawn)
             if ink.size == 0:
                 found = np.zeros((height, width), np.uint8)
             else:
@@ -123,12 +170,14 @@ class GlyphCache:
             self._fitted[key] = found
         return found
 
-    def _source(self, face: FontFace, char: str, weight: int, width: int, height: int) -> Mask:
+    def _source(
+        self, face: FontFace, char: str, weight: int, width: int, height: int, drawn: bool
+    ) -> Mask:
         """The smallest of the mask's halvings still twice the target size (resizing is cheaper)."""
-        key = (face.name, char, weight)
+        key = (face.name, char, weight, drawn)
         levels = self._levels.get(key)
         if levels is None:
-            levels = [self.glyph(face, char, weight).mask]
+            levels = [self.glyph(face, char, weight, drawn).mask]
             while levels[-1].size and min(levels[-1].shape) >= 16:
                 h, w = levels[-1].shape
                 size = (max(1, w // 2), max(1, h // 2))
@@ -143,9 +192,9 @@ class GlyphCache:
             best = level
         return best
 
-    def aspect(self, face: FontFace, char: str, weight: int = 0) -> float:
+    def aspect(self, face: FontFace, char: str, weight: int = 0, drawn: bool = False) -> float:
         """Width over height of the character's ink."""
-        ink = self.glyph(face, char, weight).mask
+        ink = self.glyph(face, char, weight, drawn).mask
         return ink.shape[1] / ink.shape[0] if ink.size else 0.5
 
     def median_aspect(self, face: FontFace) -> float:

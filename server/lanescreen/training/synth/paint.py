@@ -32,12 +32,14 @@ from .elements import (
     Text,
 )
 from .fonts import ROLES, FontFace, FontSet
-from .glyphs import WEIGHTS, GlyphCache, Mask
+from .glyphs import DRAWN_CHARS, WEIGHTS, GlyphCache, Mask
 
 Image = npt.NDArray[np.uint8]
 _SHIFT = 4
 _ONE = 1 << _SHIFT
 _WEIGHT_CDF = np.cumsum([0.15, 0.55, 0.22, 0.08])
+PLATE_GOTHIC = 0.4
+"""Share of plates whose US characters in ``DRAWN_CHARS`` are mostly drawn, not the font's."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Look:
     """Opacity of the characters (below 1 for worn plates)."""
     emboss: float
     """Strength of the shadow under raised characters (0 for flat-printed plates)."""
+    drawn: frozenset[str] = frozenset()
+    """US characters printed in their drawn plate-typeface shape (``DRAWN_CHARS``), not the font's."""
 
 
 def choose_look(fonts: FontSet, rng: np.random.Generator) -> Look:
@@ -62,12 +66,14 @@ def choose_look(fonts: FontSet, rng: np.random.Generator) -> Look:
         faces[role] = options[int(u * len(options))]
     weight = WEIGHTS[int(np.searchsorted(_WEIGHT_CDF, rng.random() * _WEIGHT_CDF[-1]))]
     worn = rng.random() < 0.12
+    drawn = frozenset(ch for ch in DRAWN_CHARS if rng.random() < 0.75)
     return Look(
         faces=faces,
         weight=weight,
         width_fill=float(rng.uniform(0.82, 1.0)),
         ink=float(rng.uniform(0.55, 0.9)) if worn else 1.0,
         emboss=float(rng.uniform(0.15, 0.45)) if rng.random() < 0.5 else 0.0,
+        drawn=drawn if rng.random() < PLATE_GOTHIC else frozenset(),
     )
 
 
@@ -245,16 +251,16 @@ class Painter:
     def char(self, item: Char) -> None:
         look, box = self.look, item.box
         face = look.faces[item.font]
+        drawn = item.font == "us" and item.char in look.drawn
         if item.fill:
             w_mm = box.w * min(1.0, look.width_fill + 0.08)
         else:
-            ratio = self.glyphs.aspect(face, item.char, look.weight) / self.glyphs.median_aspect(
-                face
-            )
+            aspect = self.glyphs.aspect(face, item.char, look.weight, drawn)
+            ratio = aspect / self.glyphs.median_aspect(face)
             w_mm = min(box.w, box.w * look.width_fill * ratio)
         w_px, h_px = max(1, round(w_mm * self.sx)), max(1, round(box.h * self.sy))
         left, top = self.px(box.x + box.w / 2, box.y + box.h / 2)
-        mask = self.glyphs.fitted(face, item.char, look.weight, w_px, h_px)
+        mask = self.glyphs.fitted(face, item.char, look.weight, w_px, h_px, drawn)
         self._layer(item.colour, look.ink).add(mask, round(left - w_px / 2), round(top - h_px / 2))
 
     def text(self, item: Text) -> None:
