@@ -75,6 +75,7 @@ def _drawn(char: str, stem: int, size: int = EM) -> Glyph:
     """``char`` drawn from strokes ``stem`` pixels wide, ``size`` pixels tall (see DRAWN_CHARS)."""
     h, s = size, max(3, stem)
     bar = max(2, round(0.8 * s))
+    canvas: Mask
     if char in "I1":
         w = max(round(0.36 * h), 3 * s)
         canvas = np.zeros((h, w), np.uint8)
