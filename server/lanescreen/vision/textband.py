@@ -22,8 +22,10 @@ MARGIN = 0.25
 """Kept above and below the band, as a share of its height (ascenders, descenders, a tilt)."""
 MIN_SHARE = 0.3
 """A band thinner than this share of the crop is noise (a bolt, a frame edge): no band."""
-MAX_SHARE = 0.85
-"""A band this tall already fills the crop: reading it again would add nothing."""
+MAX_SHARE = 0.75
+"""A band this tall already fills the crop: the crop is read whole. Tight crops (the CN sets' have
+bands of 0.79-0.83 of their height) read better whole: with 0.85 here the shipped model read 0.820
+of lprnet_cn_dev half b, with 0.75 0.832; US and EU crops (bands of 0.42-0.70) read the same."""
 
 
 def text_band(crop: Image) -> tuple[int, int] | None:
@@ -46,6 +48,6 @@ def text_band(crop: Image) -> tuple[int, int] | None:
     margin = int(MARGIN * (bottom - top + 1))
     top, bottom = max(0, top - margin), min(height, bottom + 1 + margin)
     share = (bottom - top) / height
-    if share < MIN_SHARE or share > MAX_SHARE:
+    if share < MIN_SHARE or share >= MAX_SHARE:
         return None
     return top, bottom
