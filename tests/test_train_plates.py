@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import torch
 from lanescreen.domain.plates import normalize_plate
 from lanescreen.training import model as model_module
-from lanescreen.training.data import make_batch
+from lanescreen.training.data import PlateStream, make_batch
 from lanescreen.training.easyocr_format import ModelSpec, NetworkParams, build_model, export
 from lanescreen.training.preprocess import model_input
 from lanescreen.training.synth import CHARSET, PlateRenderer
@@ -160,3 +161,23 @@ def test_reading_writes_nothing_under_home(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert list(home.rglob("*")) == []
+
+
+def test_one_row_plates_are_also_shown_as_the_reader_sees_their_band() -> None:
+    """The reader reads a crop's character band first, so training shows that view too; never
+    for a two-row plate, whose band is one row and would not match its label."""
+    crop = np.full((64, 160, 3), 230, np.uint8)
+    for x in range(10, 150, 12):
+        crop[24:44, x : x + 4] = 20  # strokes only in rows 24-44: the band is about a third
+    stream = PlateStream(seed=0, batch_size=1, charset=CHARSET, img_h=32)
+    rng = random.Random(0)
+
+    def widths(band_view: bool) -> list[int]:
+        return [
+            stream._example(crop, "A", rng, band_view=band_view)[0].shape[2] for _ in range(40)
+        ]
+
+    whole = widths(False)
+    assert max(whole) < 100  # 160 x 64 scaled to 32 rows: about 80 wide, whatever the jitter
+    banded = widths(True)
+    assert 5 <= sum(w > 140 for w in banded) <= 35  # about half are the band, scaled up
