@@ -173,9 +173,7 @@ def test_one_row_plates_are_also_shown_as_the_reader_sees_their_band() -> None:
     rng = random.Random(0)
 
     def widths(band_view: bool) -> list[int]:
-        return [
-            stream._example(crop, "A", rng, band_view=band_view)[0].shape[2] for _ in range(40)
-        ]
+        return [stream._example(crop, "A", rng, band_view=band_view)[0].shape[2] for _ in range(40)]
 
     whole = widths(False)
     assert max(whole) < 100  # 160 x 64 scaled to 32 rows: about 80 wide, whatever the jitter
