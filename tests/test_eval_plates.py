@@ -92,6 +92,16 @@ def test_the_shipped_reader_is_measured_beside_the_others(
     # Only lanescreen's own reader can output the province character that opens a Chinese plate.
     assert runs["fast_plate_ocr"]["exact_read_rate"] == 0
     assert runs["lanescreen"]["exact_read_rate"] >= 0.6
+    # Read as a US lane reads: a read's Chinese characters are dropped there (they are a coat of
+    # arms or a badge on a Latin plate), so no Chinese plate reads exactly; the rest is the same.
+    status, as_us, _ = _run(
+        capsys,
+        *("eval", "plates", str(tmp_path / "cn_b"), "--limit", "30", "--json"),
+        *("--reader", "lanescreen", "--region", "US"),
+    )
+    assert status == 0 and as_us["region"] == "us" and out["region"] == ""
+    assert as_us["exact_read_rate"] == 0
+    assert as_us["latin_read_rate"] == runs["lanescreen"]["latin_read_rate"]
 
 
 def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,6 +45,12 @@ def register(subparsers: Any) -> None:
         "first; one whose weights cannot be had is skipped with the reason)",
     )
     plates.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    plates.add_argument(
+        "--region",
+        default="",
+        help="read as a lane with this plate region would (us, eu, cn...: a read's Chinese "
+        "characters are dropped on a lane that is not cn); default none, as an unset lane",
+    )
     add_json_flag(plates)
     plates.set_defaults(handler=run_plates)
     faces = sets.add_parser(
@@ -165,6 +171,7 @@ def _unique(names: list[str] | None, default: str) -> list[str]:
 def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
+    region = args.region.strip().lower()
     try:
         kind = dataset_kind(args.directory)
         items: list[Any] = list(
@@ -194,18 +201,26 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
             readers,
             min_score=config.vision.min_detection_score,
             max_plates=config.vision.max_plates_per_frame,
+            region=region,
         )
     else:
-        runs = evaluate_crops(items, readers)
+        runs = evaluate_crops(items, readers, region=region)
     results = [run.to_dict() for run in runs]
-    summary: dict[str, Any] = {"dataset": str(args.directory), **results[0], "skipped": skipped}
+    summary: dict[str, Any] = {
+        "dataset": str(args.directory),
+        "region": region,
+        **results[0],
+        "skipped": skipped,
+    }
     if len(results) > 1:
         summary["runs"] = results
     if args.json:
         print_json(summary)
         return 0
+    on = f", read as a {region} lane" if region else ""
     print(
-        f"{args.directory} ({kind}): {results[0]['images']} images, {results[0]['plates']} plates"
+        f"{args.directory} ({kind}{on}): {results[0]['images']} images, "
+        f"{results[0]['plates']} plates"
     )
     for run in results:
         print(_describe(run))

@@ -106,11 +106,14 @@ def _decode(path: Path) -> tuple[Image, float]:
     return image, (time.perf_counter() - start) * 1000
 
 
-def _timed_read(reader: PlateReader, crops: Sequence[Image]) -> tuple[list[str], float]:
+def _timed_read(
+    reader: PlateReader, crops: Sequence[Image], region: str = ""
+) -> tuple[list[str], float]:
     start = time.perf_counter()
-    # The service's own normalisation of a read (no region hint: the layout rules decide).
+    # The service's own normalisation of a read, as on a lane whose region is ``region`` (empty:
+    # none set, the layout rules decide).
     reads = reader.read(crops) if crops else []
-    texts = [normalize_read(t.text, t.char_confidences)[0] for t in reads]
+    texts = [normalize_read(t.text, t.char_confidences, region)[0] for t in reads]
     return texts, (time.perf_counter() - start) * 1000
 
 
@@ -123,9 +126,11 @@ def evaluate_scenes(
     max_plates: int,
     crop_height: int = CROP_HEIGHT,
     crop_pad: float = CROP_PAD,
+    region: str = "",
     progress: bool = True,
 ) -> list[RunMetrics]:
-    """Score every detector x reader pair; each frame is decoded and detected once per detector."""
+    """Score every detector x reader pair; each frame is decoded and detected once per detector.
+    Reads are normalised as on a lane whose region is ``region``."""
     runs = {
         (d.name, r.name): RunMetrics("scenes", r.name, d.name) for d in detectors for r in readers
     }
@@ -136,7 +141,7 @@ def evaluate_scenes(
             crop_plate(image, PlateDetection(p.box, 1.0), out_h=crop_height, pad=crop_pad)
             for p in scene.plates
         ]
-        crop_reads = {r.name: _timed_read(r, truth) for r in readers}
+        crop_reads = {r.name: _timed_read(r, truth, region) for r in readers}
         for detector in detectors:
             start = time.perf_counter()
             found = select(detector.detect(image), min_score, max_plates)
@@ -149,7 +154,7 @@ def evaluate_scenes(
                 for p in scene.plates
             ]
             for reader in readers:
-                texts, read_ms = _timed_read(reader, crops)
+                texts, read_ms = _timed_read(reader, crops, region)
                 run = runs[(detector.name, reader.name)]
                 run.images += 1
                 run.plates += len(labels)
@@ -172,15 +177,20 @@ def evaluate_scenes(
 
 
 def evaluate_crops(
-    crops: Sequence[LabelledCrop], readers: Sequence[PlateReader], *, progress: bool = True
+    crops: Sequence[LabelledCrop],
+    readers: Sequence[PlateReader],
+    *,
+    region: str = "",
+    progress: bool = True,
 ) -> list[RunMetrics]:
-    """Score each reader on plate crops as they are (no detector, no extra margin)."""
+    """Score each reader on plate crops as they are (no detector, no extra margin), reads
+    normalised as on a lane whose region is ``region``."""
     runs = [RunMetrics("crops", r.name) for r in readers]
     for item in tqdm(crops, desc="crops", unit="img", disable=not progress, leave=False):
         image, decode_ms = _decode(item.image)
         label = normalize_plate(item.text)
         for reader, run in zip(readers, runs, strict=True):
-            (text,), read_ms = _timed_read(reader, [image])
+            (text,), read_ms = _timed_read(reader, [image], region)
             hit = text == label
             run.images += 1
             run.plates += 1
