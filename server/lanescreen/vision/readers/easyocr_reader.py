@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy.typing as npt
 
+from ..deskew import level, skew_angle
 from ..image import to_bgr
 from ..textband import text_band
 from ..types import Image, PlateText
@@ -76,6 +77,7 @@ class EasyOcrReader:
         *,
         threads: int = 1,
         read_text_band: bool = False,
+        level_unsure: bool = False,
     ) -> None:
         model_dir = Path(model_dir)
         user_dir = Path(user_network_dir) if user_network_dir else model_dir / USER_NETWORK_SUBDIR
@@ -88,6 +90,9 @@ class EasyOcrReader:
         """Read the crop's character band (:mod:`~lanescreen.vision.textband`) first, and the
         whole crop too when the band reads unsurely: for readers trained on tight crops, like
         lanescreen's own."""
+        self.level_unsure = level_unsure
+        """Read a crop levelled too (:mod:`~lanescreen.vision.deskew`) when its reading is unsure
+        and its characters slant: for box crops, which keep the plate's tilt."""
         try:
             import easyocr
             import torch
@@ -126,19 +131,28 @@ class EasyOcrReader:
         _, text, confidence = results[0]
         return str(text).replace(" ", ""), float(confidence)
 
-    def _read_one(self, crop: Image) -> PlateText:
+    def _read_as_is(self, crop: Image) -> tuple[str, float]:
         grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY)
         height, width = grey.shape[:2]
         whole = [0, width, 0, height]
         band = text_band(crop) if self.read_text_band else None
         if band is None:
-            text, score = self._recognize(grey, whole)
-        else:
-            # The band first: one pass when it reads surely, the whole crop too when it does not
-            # (a band that cut a character, a two-row plate), keeping the surer reading.
-            text, score = self._recognize(grey, [0, width, band[0], band[1]])
-            if score < BAND_TRUSTED:
-                text, score = max((text, score), self._recognize(grey, whole), key=lambda r: r[1])
+            return self._recognize(grey, whole)
+        # The band first: one pass when it reads surely, the whole crop too when it does not
+        # (a band that cut a character, a two-row plate), keeping the surer reading.
+        text, score = self._recognize(grey, [0, width, band[0], band[1]])
+        if score < BAND_TRUSTED:
+            text, score = max((text, score), self._recognize(grey, whole), key=lambda r: r[1])
+        return text, score
+
+    def _read_one(self, crop: Image) -> PlateText:
+        text, score = self._read_as_is(crop)
+        if self.level_unsure and score < BAND_TRUSTED:
+            # An unsure reading of a slanted crop: read it levelled too, keep the surer reading.
+            degrees = skew_angle(crop)
+            if degrees:
+                levelled = self._read_as_is(level(crop, degrees))
+                text, score = max((text, score), levelled, key=lambda r: r[1])
         return PlateText(text, score, tuple(score for _ in text))
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:

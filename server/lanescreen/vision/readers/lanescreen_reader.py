@@ -79,6 +79,7 @@ def build_lanescreen_reader(threads: int = 1, directory: Path = MODEL_DIR) -> Ea
         allowlist=model_charset(directory),
         threads=threads,
         read_text_band=True,
+        level_unsure=True,
     )
     reader.name = READER_NAME
     return reader
