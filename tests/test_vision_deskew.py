@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from lanescreen.vision.deskew import STEP, level, skew_angle
 
+from tests.support import EVAL_PLATES, needs_shared
+
 
 def _plate() -> np.ndarray:
     """A level plate crop: a pale plate with a dark rim and dark characters, on a grey margin."""
@@ -32,3 +34,24 @@ def test_level_blank_and_tiny_crops_are_left_alone() -> None:
     same = level(_plate(), 0.0)
     assert same.shape == (64, 220, 3) and same.dtype == np.uint8
     assert np.array_equal(same, _plate())
+
+
+@needs_shared
+def test_the_own_reader_reads_a_slanted_real_crop_levelled() -> None:
+    """Two openalpr_us box crops of tilted plates: read unsurely as they are, exactly levelled."""
+    from lanescreen.training.real_sets import truth_crops
+    from lanescreen.vision.readers.easyocr_reader import BAND_TRUSTED
+    from lanescreen.vision.readers.lanescreen_reader import build_lanescreen_reader
+
+    wanted = {"wts-lg-000064.jpg": "UH1N2A", "wts-lg-000118.jpg": "853FL"}
+    crops = {c.source: c for c in truth_crops(EVAL_PLATES / "openalpr_us") if c.source in wanted}
+    reader = build_lanescreen_reader()
+    for name, label in wanted.items():
+        crop = crops[name]
+        assert crop.text == label and skew_angle(crop.image) != 0.0
+        reader.level_unsure = False
+        as_is = reader.read([crop.image])[0]
+        reader.level_unsure = True
+        levelled = reader.read([crop.image])[0]
+        assert as_is.confidence < BAND_TRUSTED and as_is.text != label
+        assert levelled.text == label and levelled.confidence > as_is.confidence
