@@ -73,6 +73,8 @@ def _rasterise(face: FontFace, char: str, size: int = EM) -> Glyph:
 
 def _drawn(char: str, stem: int, size: int = EM) -> Glyph:
     """``char`` drawn from strokes ``stem`` pixels wide, ``size`` pixels tall (see DRAWN_CHARS)."""
+    if char not in DRAWN_CHARS:
+        raise ValueError(f"no drawn shape for {char!r} (only {DRAWN_CHARS})")
     h, s = size, max(3, stem)
     bar = max(2, round(0.8 * s))
     canvas: Mask
