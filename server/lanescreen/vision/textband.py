@@ -24,7 +24,7 @@ MIN_SHARE = 0.3
 """A band thinner than this share of the crop is noise (a bolt, a frame edge): no band."""
 MAX_SHARE = 0.75
 """A band this tall already fills the crop: the crop is read whole. Tight crops (the CN sets' have
-bands of 0.79-0.83 of their height) read better whole: with 0.85 here the shipped model read 0.820
+bands of 0.79-0.83 of their height) read better whole: with 0.85 here the first shipped model read 0.820
 of lprnet_cn_dev half b, with 0.75 0.832; US and EU crops (bands of 0.42-0.70) read the same."""
 
 
