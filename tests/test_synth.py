@@ -21,10 +21,11 @@ from lanescreen.training.synth import (
     find_fonts,
 )
 from lanescreen.training.synth.degrade import DegradeConfig
-from lanescreen.training.synth.elements import PlateDesign
+from lanescreen.training.synth.elements import Disc, Fill, Item, PlateDesign, Polygon
 from lanescreen.training.synth.fonts import PACKAGES
 from lanescreen.training.synth.glyphs import GlyphCache
 from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
+from lanescreen.training.synth.layouts.us import middle_mark
 
 CN_STYLES = ("cn_blue", "cn_yellow", "cn_green", "cn_white")
 
@@ -173,3 +174,47 @@ def test_drawn_plate_typeface_glyphs_have_the_shapes_fonts_lack(fonts: FontSet) 
     assert (flipped == m).all()
     plain = cache.glyph(face, "I").mask > 127
     assert plain[plain.shape[0] // 2].sum() >= plain[0].sum() - 1  # the font's own I: a bar
+
+
+def _extent(item: object) -> tuple[float, float, float, float]:
+    """``(left, top, right, bottom)`` of a drawn item, in millimetres."""
+    if isinstance(item, Fill):
+        r = item.rect
+        return r.x, r.y, r.x + r.w, r.y + r.h
+    if isinstance(item, Disc):
+        return item.x - item.r, item.y - item.r, item.x + item.r, item.y + item.r
+    assert isinstance(item, Polygon), item
+    xs, ys = zip(*item.points, strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def test_us_middle_marks_stay_in_their_slot() -> None:
+    """A mark wider or taller than its slot would cover the characters beside it."""
+    rng = np.random.default_rng(0)
+    kinds = set()
+    for _ in range(400):
+        w, h = float(rng.uniform(30, 36)), float(rng.uniform(60, 74))
+        items = middle_mark(100.0, 50.0, w, h, rng, ink=(25, 25, 25))
+        assert items
+        kinds.add(tuple(type(i).__name__ for i in items))
+        for item in items:
+            left, top, right, bottom = _extent(item)
+            assert 100 - w / 2 - 1e-6 <= left and right <= 100 + w / 2 + 1e-6, (item, w)
+            assert 50 - h / 2 - 1e-6 <= top and bottom <= 50 + h / 2 + 1e-6, (item, h)
+    assert len(kinds) >= 6  # emblems, outlines, trees, flags, hearts, bolts
+
+
+def test_us_plates_carry_middle_marks_and_mostly_serials_without_i_o_q() -> None:
+    plates = _designs("us", 600, seed=5)
+    marked = [p for p in plates if any(isinstance(i, Polygon | Disc) for i in _between_chars(p))]
+    assert 0.1 < len(marked) / len(plates) < 0.5
+    texts = [p.text for p in plates]
+    with_ioq = sum(bool(set(t) & set("IOQ")) for t in texts)
+    assert 0 < with_ioq < 0.25 * len(texts)
+
+
+def _between_chars(plate: PlateDesign) -> list[Item]:
+    """Items drawn after the first label character and before the last (the row's marks)."""
+    items = list(plate.items)
+    chars = [i for i, item in enumerate(items) if item in plate.chars]
+    return items[chars[0] + 1 : chars[-1]] if chars else []

@@ -8,10 +8,13 @@ in the common 3-4 letter-and-digit formats, vanity texts, and rarely two rows (m
 
 from __future__ import annotations
 
+import math
+from functools import partial
+
 import numpy as np
 
 from ..elements import Colour, Disc, Fill, Gradient, Item, PlateDesign, Polygon, Rect, Text
-from .common import Row, emblem, fill_pattern, jitter, layout_row, pick
+from .common import LETTERS, Row, emblem, fill_pattern, jitter, layout_row, pick
 
 WIDTH, HEIGHT = 305.0, 152.0
 
@@ -41,6 +44,15 @@ FORMATS = (
     "@@@-###", "@@@ ###", "@@#-@#@", "@@# @#@", "@@#|@#@", "#@@-####", "@@@|####",
     "###|@@@", "@@ #####", "#@@ @##", "@@@-@##", "##@ @##",
 )  # fmt: skip
+SERIAL_LETTERS = LETTERS.translate(str.maketrans("", "", "IOQ"))
+"""Letters of standard-issue serials: most states leave out I, O and Q (they read as 1 and 0);
+vanity plates and the rest of the states use them all."""
+SERIAL_WITHOUT_IOQ = 0.7
+"""Share of standard-issue plates whose letters leave out I, O and Q."""
+MIDDLE_MARK = 0.3
+"""Share of plates whose gap or dash between character groups holds a mark instead: a state
+outline, tree, flag, heart, a small sticker or bolt. A model that never saw them read them as a
+character (W, I, L, R, E0: about 8 of the second shipped model's 86 US misreads)."""
 
 INKS: tuple[Colour, ...] = (
     (90, 30, 15),
@@ -64,10 +76,71 @@ STRONG: tuple[Colour, ...] = ((30, 30, 200), (150, 60, 10), (25, 25, 25), (40, 1
 
 
 def _number(rng: np.random.Generator) -> str:
+    """A vanity text, or a standard serial in one of the common formats (``|``: a mark)."""
     if rng.random() < 0.1:
         n = int(rng.integers(2, 8))
         return fill_pattern("*" * n, rng, p_digit=0.35)
-    return fill_pattern(pick(rng, FORMATS), rng)
+    pattern = pick(rng, FORMATS)
+    if rng.random() < MIDDLE_MARK:
+        pattern = pattern.replace(" ", "|", 1).replace("-", "|", 1)
+    letters = SERIAL_LETTERS if rng.random() < SERIAL_WITHOUT_IOQ else LETTERS
+    return fill_pattern(pattern, rng, letters=letters)
+
+
+def middle_mark(
+    x: float, y: float, w: float, h: float, rng: np.random.Generator, *, ink: Colour
+) -> list[Item]:
+    """What US plates put between character groups, centred at (x, y) in a w x h slot: a state
+    emblem, a state outline or tree as tall as the characters, a flag, a heart, or a small
+    sticker or bolt at mid-height, in the ink's colour or its own."""
+    kind = rng.random()
+    colour = ink if rng.random() < 0.4 else jitter(pick(rng, STRONG), rng, 40)
+    if kind < 0.2:
+        return emblem(x, y, w, h, rng)
+    if kind < 0.45:
+        # A state outline: an irregular blob, 0.5-0.9 of the characters' height.
+        r = float(rng.uniform(0.25, 0.45)) * h
+        rx = min(0.8 * r, 0.5 * w)
+        n = int(rng.integers(6, 12))
+        angles = np.sort(rng.uniform(0, 2 * math.pi, n))
+        points = tuple(
+            (float(x + rx * s * math.cos(a)), float(y + r * s * math.sin(a)))
+            for a, s in zip(angles, rng.uniform(0.6, 1.0, n), strict=True)
+        )
+        return [Polygon(points, colour)]
+    if kind < 0.6:
+        # A tree (Oregon's fir): stacked triangles on a trunk, nearly the characters' height.
+        top, half = y - 0.45 * h, float(rng.uniform(0.3, 0.45)) * w
+        green = jitter((40, 110, 30), rng, 30) if rng.random() < 0.7 else colour
+        items: list[Item] = [Fill(Rect(x - 0.06 * w, y + 0.25 * h, 0.12 * w, 0.2 * h), colour)]
+        for i in range(3):
+            y0 = top + i * 0.22 * h
+            items.append(
+                Polygon(((x, y0), (x + half, y0 + 0.3 * h), (x - half, y0 + 0.3 * h)), green)
+            )
+        return items
+    if kind < 0.75:
+        # A flag or a square sticker at mid-height, 0.2-0.45 of the characters' height.
+        side = min(float(rng.uniform(0.2, 0.45)) * h, 0.8 * w)
+        flag = Rect(x - 0.6 * side, y - 0.5 * side, 1.2 * side, side)
+        items = [Fill(flag, colour, radius=0.1 * side)]
+        if rng.random() < 0.5:
+            inner = jitter(pick(rng, PALE), rng, 30)
+            items.append(Fill(Rect(flag.x, flag.y, 0.45 * flag.w, 0.5 * side), inner))
+        return items
+    if kind < 0.88:
+        # A heart: two discs over a triangle.
+        r = min(float(rng.uniform(0.09, 0.16)) * h, 0.27 * w)
+        return [
+            Disc(x - 0.8 * r, y - 0.3 * r, r, colour),
+            Disc(x + 0.8 * r, y - 0.3 * r, r, colour),
+            Polygon(((x - 1.75 * r, y), (x + 1.75 * r, y), (x, y + 2.0 * r)), colour),
+        ]
+    # A bolt or a round sticker.
+    bolt = jitter((70, 70, 70), rng, 30) if rng.random() < 0.5 else colour
+    return [
+        Disc(x, y + float(rng.uniform(-0.3, 0.1)) * h, float(rng.uniform(0.06, 0.14)) * h, bolt)
+    ]
 
 
 def _background(rng: np.random.Generator, dark: bool) -> list[Item]:
@@ -137,7 +210,7 @@ def us(rng: np.random.Generator) -> PlateDesign:
     char_h = float(rng.uniform(60, 74))
     row = Row(char_h, float(rng.uniform(30, 36)), float(rng.uniform(2, 6)), ink, "us")
     area = Rect(10, 34 + (78 - char_h) / 2, WIDTH - 20, char_h + 6)
-    items += layout_row(_number(rng), area, row, rng, marks={"|": emblem})
+    items += layout_row(_number(rng), area, row, rng, marks={"|": partial(middle_mark, ink=ink)})
     return PlateDesign("us", WIDTH, HEIGHT, tuple(items), corner_radius=8.0)
 
 
