@@ -45,6 +45,8 @@ def test_eval_scenes_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert (out["detector"], out["reader"], out["kind"]) == ("y5fu_320", "fast_plate_ocr", "scenes")
     assert out["detection_recall"] > 0.5
     assert 0.5 <= out["exact_read_rate"] <= 1 and 0.5 <= out["crop_read_rate"] <= 1
+    assert out["exact_read_rate"] <= out["candidate_read_rate"] <= 1
+    assert out["crop_read_rate"] <= out["crop_candidate_read_rate"] <= 1
     assert out["ms_per_frame"] > 0
     assert set(out["ms_per_stage"]) == {"decode", "detect", "rectify", "read"}
     assert [(r["detector"], r["reader"]) for r in out["runs"]] == [
@@ -67,6 +69,7 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["kind"] == "crops" and out["images"] == out["plates"] == 20
     assert "detection_recall" not in out and out["detector"] is None
     assert 0 <= out["exact_read_rate"] <= out["latin_read_rate"] <= 1
+    assert out["exact_read_rate"] <= out["candidate_read_rate"] == out["crop_candidate_read_rate"]
     assert out["ms_per_crop"] > 0 and out["ms_per_frame"] > 0
     # By default every reader is measured, the configured one first (the summary's figures);
     # one whose weights cannot be had here is skipped with the reason.
@@ -92,8 +95,11 @@ def test_the_shipped_reader_is_measured_beside_the_others(
     # Only lanescreen's own reader can output the province character that opens a Chinese plate.
     assert runs["fast_plate_ocr"]["exact_read_rate"] == 0
     assert runs["lanescreen"]["exact_read_rate"] >= 0.6
+    # The own reader offers candidates: the label is among them for some plates it misreads.
+    assert runs["lanescreen"]["candidate_read_rate"] > runs["lanescreen"]["exact_read_rate"]
     # Read as a US lane reads: a read's Chinese characters are dropped there (they are a coat of
-    # arms or a badge on a Latin plate), so no Chinese plate reads exactly; the rest is the same.
+    # arms or a badge on a Latin plate), so no Chinese plate reads exactly, and no reading is
+    # settled by the Chinese layout (which may only ever fix a reading's Latin part).
     status, as_us, _ = _run(
         capsys,
         *("eval", "plates", str(tmp_path / "cn_b"), "--limit", "30", "--json"),
@@ -101,7 +107,7 @@ def test_the_shipped_reader_is_measured_beside_the_others(
     )
     assert status == 0 and as_us["region"] == "us" and out["region"] == ""
     assert as_us["exact_read_rate"] == 0
-    assert as_us["latin_read_rate"] == runs["lanescreen"]["latin_read_rate"]
+    assert 0 < as_us["latin_read_rate"] <= runs["lanescreen"]["latin_read_rate"]
 
 
 def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,9 @@ from lanescreen.domain.plates import (
     normalize_plate,
     normalize_read,
     plate_format,
+    settle_read,
 )
+from lanescreen.vision.types import Candidate, PlateText
 
 
 def test_normalize_drops_separators_and_folds_case_and_width() -> None:
@@ -45,3 +47,40 @@ def test_chinese_characters_survive_only_in_a_chinese_layout() -> None:
     assert normalize_read("皖AHM553", conf[:7], "eu")[0] == "AHM553"
     assert normalize_read("皖AHM553", conf[:7], "cn")[0] == "皖AHM553"
     assert normalize_read("皖AHI553", conf[:7], "cn")[0] == "AHI553"  # no I after the letter
+
+
+def _read(text: str, confidence: float, *candidates: tuple[str, float]) -> PlateText:
+    return PlateText(
+        text, confidence, (confidence,) * len(text), tuple(Candidate(t, c) for t, c in candidates)
+    )
+
+
+def test_a_broken_chinese_reading_gives_way_to_a_candidate_with_the_layout() -> None:
+    # The reader saw the province but dropped a character; its second reading has the layout.
+    read = _read("皖A9559", 0.99, ("皖A559", 0.02), ("皖AK9559", 0.01))
+    for region in ("cn", ""):
+        settled = settle_read(read, region)
+        assert settled.text == "皖AK9559" and settled.confidence == 0.01
+        assert settled.char_confidences == (0.01,) * 7
+        # The reader's own reading leads the candidates (as the lane normalises it).
+        assert [c.text for c in settled.candidates] == ["A9559", "A559"]
+        assert settled.candidates[0].confidence == 0.99
+
+
+def test_only_chinese_lanes_and_broken_chinese_readings_are_settled_by_layout() -> None:
+    read = _read("皖A9559", 0.99, ("皖AK9559", 0.01))
+    # A US lane never sees a Chinese plate: the province is a badge, the layout rules nothing.
+    assert settle_read(read, "us").text == "A9559"
+    # A reading with the layout stands, however likely a candidate is.
+    assert settle_read(_read("皖AK9559", 0.5, ("皖AK955", 0.4)), "cn").text == "皖AK9559"
+    # A reading without a province is not a Chinese plate (a foreign car on a CN lane).
+    assert settle_read(_read("AB1234", 0.9, ("皖AB1234", 0.5)), "cn").text == "AB1234"
+    # No candidate with the layout: the reading stands.
+    assert settle_read(_read("皖A9559", 0.9, ("皖A55", 0.5)), "cn").text == "A9559"
+
+
+def test_candidates_are_normalised_once_each_and_never_the_reading() -> None:
+    read = _read("ab-123", 0.9, ("AB 123", 0.5), ("A8123", 0.2), ("a8-123", 0.1), ("--", 0.1))
+    settled = settle_read(read)
+    assert settled.text == "AB123"
+    assert [(c.text, c.confidence) for c in settled.candidates] == [("A8123", 0.2)]

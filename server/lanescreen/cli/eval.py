@@ -152,8 +152,12 @@ def _describe(run: dict[str, Any]) -> str:
     if "detection_recall" in run:
         parts.append(f"detection recall {run['detection_recall']:.3f}")
     parts.append(f"exact read {run['exact_read_rate']:.3f}")
+    parts.append(f"read or a candidate {run['candidate_read_rate']:.3f}")
     if run["kind"] == "scenes":
-        parts.append(f"ground-truth crop read {run['crop_read_rate']:.3f}")
+        parts.append(
+            f"ground-truth crop read {run['crop_read_rate']:.3f} "
+            f"(or a candidate {run['crop_candidate_read_rate']:.3f})"
+        )
     else:
         parts.append(f"read ignoring non-Latin {run['latin_read_rate']:.3f}")
     stages = ", ".join(f"{k} {v:.1f}" for k, v in run["ms_per_stage"].items())

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..vision.types import Candidate, PlateText
+
 CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 """The 31 province-level abbreviations that open a Chinese civil plate."""
 CN_SPECIAL = "学警港澳挂使领试超"
@@ -104,6 +106,40 @@ def normalize_read(
     ):
         kept = [(ch, c) for ch, c in kept if ch not in _CN_CHARS]
     return "".join(ch for ch, _ in kept), tuple(conf for _, conf in kept)
+
+
+def settle_read(read: PlateText, region: str = "") -> PlateText:
+    """What a lane whose plate region is ``region`` (empty: unknown) keeps of a reader's output.
+
+    The reading and its candidates are normalised (:func:`normalize_read`), and candidates that
+    normalise to the reading or to each other are dropped. On a lane that may see Chinese plates,
+    a reading in which the reader saw a province character but which has no Chinese plate's layout
+    (a character dropped or doubled: ``皖A9559``) gives way to its likeliest candidate that has the
+    layout (``皖AK9559``); the reader's own reading then leads the candidates, so a record shows
+    both. Only Chinese plates are settled so: their layout is fixed nationwide, where a US or EU
+    lane sees vanity and foreign plates of any layout."""
+    text, confidences = normalize_read(read.text, read.char_confidences, region)
+    confidence = read.confidence
+    candidates = [
+        Candidate(normalize_read(c.text, (), region)[0], c.confidence) for c in read.candidates
+    ]
+    seen = normalize_plate(read.text)
+    if (
+        region in ("", "cn")
+        and seen[:1]
+        and seen[0] in CN_PROVINCES
+        and not _keeps_cn(seen, region)
+    ):
+        fitting = next((c for c in candidates if _keeps_cn(c.text, region)), None)
+        if fitting is not None:
+            candidates.insert(0, Candidate(text, confidence))
+            text, confidence = fitting.text, fitting.confidence
+            confidences = tuple(confidence for _ in text)
+    kept: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.text and c.text != text:
+            kept.setdefault(c.text, c)
+    return PlateText(text, confidence, confidences, tuple(kept.values()))
 
 
 def canonical(text: str) -> str:

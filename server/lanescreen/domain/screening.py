@@ -45,7 +45,7 @@ from .face_screening import FaceScreening, sighting
 from .limits import LaneRateLimiter
 from .matching import ReadText
 from .passages import FaceSighting, PassageTracker, PassageView
-from .plates import normalize_read, plate_format
+from .plates import plate_format, settle_read
 from .watchlist_cache import WatchlistCache
 from .watchlists import ListKind
 
@@ -443,20 +443,14 @@ class Screener:
         progress.enter("done")
         reads = []
         for det, text in zip(detections, texts, strict=True):
-            clean, confidences = normalize_read(
-                text.text, text.char_confidences, frame.plate_region
-            )
-            fmt = plate_format(clean, frame.plate_region)
-            candidates = tuple(
-                replace(c, text=normalize_read(c.text, (), frame.plate_region)[0])
-                for c in text.candidates
-            )
+            settled = settle_read(text, frame.plate_region)
+            fmt = plate_format(settled.text, frame.plate_region)
             reads.append(
                 PlateRead(
-                    text=clean,
-                    confidence=text.confidence,
-                    char_confidences=confidences,
-                    candidates=tuple(c for c in candidates if c.text and c.text != clean),
+                    text=settled.text,
+                    confidence=settled.confidence,
+                    char_confidences=settled.char_confidences,
+                    candidates=settled.candidates,
                     box=det.box,
                     corners=det.corners,
                     detection_score=det.score,

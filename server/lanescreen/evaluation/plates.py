@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from lanescreen.domain.plates import LATIN, normalize_plate, normalize_read
+from lanescreen.domain.plates import LATIN, normalize_plate, settle_read
 from lanescreen.vision.image import decode_frame
 from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD, select
 from lanescreen.vision.rectify import crop_plate
-from lanescreen.vision.types import Image, PlateDetection, PlateDetector, PlateReader
+from lanescreen.vision.types import Image, PlateDetection, PlateDetector, PlateReader, PlateText
 
 from .plate_sets import LabelledCrop, Scene
 
@@ -64,6 +64,9 @@ class RunMetrics:
     read: int = 0
     crop_read: int = 0
     latin_read: int = 0
+    candidate_read: int = 0
+    """Plates whose label is the read or one of its candidates (what a watchlist match sees)."""
+    crop_candidate_read: int = 0
     stage_ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
     """Per-frame milliseconds of each stage."""
     crop_ms: list[float] = field(default_factory=list)
@@ -89,6 +92,8 @@ class RunMetrics:
             out["detection_recall"] = round(_rate(self.detected, self.plates), 4)
         out["exact_read_rate"] = round(_rate(self.read, self.plates), 4)
         out["crop_read_rate"] = round(_rate(self.crop_read, self.plates), 4)
+        out["candidate_read_rate"] = round(_rate(self.candidate_read, self.plates), 4)
+        out["crop_candidate_read_rate"] = round(_rate(self.crop_candidate_read, self.plates), 4)
         if self.kind == "crops":
             out["latin_read_rate"] = round(_rate(self.latin_read, self.plates), 4)
         out["ms_per_frame"] = round(_mean(frames), 2)
@@ -106,15 +111,20 @@ def _decode(path: Path) -> tuple[Image, float]:
     return image, (time.perf_counter() - start) * 1000
 
 
+def _offers(read: PlateText, label: str) -> bool:
+    """Whether ``label`` is the read or one of its candidates."""
+    return read.text == label or any(c.text == label for c in read.candidates)
+
+
 def _timed_read(
     reader: PlateReader, crops: Sequence[Image], region: str = ""
-) -> tuple[list[str], float]:
+) -> tuple[list[PlateText], float]:
     start = time.perf_counter()
-    # The service's own normalisation of a read, as on a lane whose region is ``region`` (empty:
-    # none set, the layout rules decide).
+    # What the service keeps of a read, as on a lane whose region is ``region`` (empty: none set,
+    # the layout rules decide).
     reads = reader.read(crops) if crops else []
-    texts = [normalize_read(t.text, t.char_confidences, region)[0] for t in reads]
-    return texts, (time.perf_counter() - start) * 1000
+    settled = [settle_read(t, region) for t in reads]
+    return settled, (time.perf_counter() - start) * 1000
 
 
 def evaluate_scenes(
@@ -154,20 +164,20 @@ def evaluate_scenes(
                 for p in scene.plates
             ]
             for reader in readers:
-                texts, read_ms = _timed_read(reader, crops, region)
+                reads, read_ms = _timed_read(reader, crops, region)
                 run = runs[(detector.name, reader.name)]
                 run.images += 1
                 run.plates += len(labels)
                 run.detected += sum(1 for m in matches if m)
-                run.read += sum(
-                    1
-                    for label, m in zip(labels, matches, strict=True)
-                    if any(texts[i] == label for i in m)
+                pairs = list(zip(labels, matches, strict=True))
+                run.read += sum(1 for lab, m in pairs if any(reads[i].text == lab for i in m))
+                run.candidate_read += sum(
+                    1 for lab, m in pairs if any(_offers(reads[i], lab) for i in m)
                 )
-                truth_texts, truth_ms = crop_reads[reader.name]
-                run.crop_read += sum(
-                    1 for t, lab in zip(truth_texts, labels, strict=True) if t == lab
-                )
+                truth_reads, truth_ms = crop_reads[reader.name]
+                truth_pairs = list(zip(truth_reads, labels, strict=True))
+                run.crop_read += sum(1 for t, lab in truth_pairs if t.text == lab)
+                run.crop_candidate_read += sum(1 for t, lab in truth_pairs if _offers(t, lab))
                 run.crop_ms.extend([truth_ms / max(1, len(truth))] * len(truth))
                 for stage, ms in zip(
                     STAGES, (decode_ms, detect_ms, rectify_ms, read_ms), strict=True
@@ -190,12 +200,16 @@ def evaluate_crops(
         image, decode_ms = _decode(item.image)
         label = normalize_plate(item.text)
         for reader, run in zip(readers, runs, strict=True):
-            (text,), read_ms = _timed_read(reader, [image], region)
+            (read,), read_ms = _timed_read(reader, [image], region)
+            text = read.text
             hit = text == label
+            offered = _offers(read, label)
             run.images += 1
             run.plates += 1
             run.read += hit
             run.crop_read += hit
+            run.candidate_read += offered
+            run.crop_candidate_read += offered
             run.latin_read += _latin(text) == _latin(label)
             run.stage_ms["decode"].append(decode_ms)
             run.stage_ms["read"].append(read_ms)

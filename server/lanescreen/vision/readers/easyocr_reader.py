@@ -5,9 +5,11 @@ trained on tight crops, on its character band first), with every directory given
 and never reaches the network: its weights come through ``lanescreen models fetch`` like every
 other model, pinned by checksum.
 
-EasyOCR returns one confidence per text, not per character, and getting per-character
-probabilities would mean re-implementing its private decoding loop; so each character is given
-the whole-text confidence, and no alternative readings are offered.
+EasyOCR returns one confidence per text, not per character, so each character is given the
+whole-text confidence. Its recogniser's per-frame probabilities reach the converter's decoder,
+which this reader wraps (:class:`_KeepingConverter`) to find the n best readings by prefix beam
+search (:mod:`~lanescreen.vision.ctc`): the likeliest becomes the reading, the rest its candidates,
+for a plate grammar or a watchlist to use.
 
 ``easyocr`` and ``torch`` are imported only when this reader is built: importing torch takes
 seconds, which the default (ONNX) reader should not pay.
@@ -17,16 +19,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import numpy.typing as npt
 
+from ..ctc import Reading, beam_search
 from ..deskew import level, skew_angle
 from ..image import to_bgr
 from ..textband import text_band
-from ..types import Image, PlateText
+from ..types import Candidate, Image, PlateText
 from ..weights import ModelError, require
 
 PLATE_ALLOWLIST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -45,6 +50,42 @@ BAND_TRUSTED = 0.6
 """A character-band reading at least this confident is kept without reading the whole crop too:
 one recogniser pass for most crops (measured in docs/plate-model.md: US, EU and CN crops read as
 well as with both passes, at about half the time)."""
+BEAM_WIDTH = 10
+"""Readings kept by the beam search: the reading and up to ``BEAM_WIDTH - 1`` candidates."""
+MIN_CANDIDATE = 0.01
+"""Candidates less probable than this share of the reading are dropped: on the US, EU and CN
+crops the shipped model misreads, the label was among the rest 35, 6 and 20 times with 0.01
+(36, 7, 20 with none) at 1.7-4 candidates a read instead of 8.7 (docs/plate-model.md)."""
+
+
+@dataclass(frozen=True)
+class _Reading:
+    text: str
+    score: float
+    """EasyOCR's confidence (from its frames' top probabilities), what the passes are ranked by."""
+    candidates: tuple[Candidate, ...] = ()
+
+
+class _KeepingConverter:
+    """EasyOCR's label converter, keeping what its decoder is handed.
+
+    EasyOCR's recogniser hands its converter the whole ``(batch, frames, classes)`` probability
+    array only on its beam-search path (``decoder="beamsearch"``), and its own beam search returns
+    one text. This wrapper answers that call with lanescreen's beam search and keeps the readings
+    of the last crop; everything else goes to EasyOCR's converter unchanged.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.readings: list[list[Reading]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def decode_beamsearch(self, mat: npt.NDArray[np.float32], beamWidth: int = 5) -> list[str]:
+        alphabet = self._inner.character
+        self.readings = [beam_search(probs, alphabet, width=beamWidth) for probs in mat]
+        return [r[0].text if r else "" for r in self.readings]
 
 
 def _check_custom_network(model_dir: Path, user_dir: Path, network: str) -> None:
@@ -113,8 +154,10 @@ class EasyOcrReader:
             )
         except (OSError, ValueError, RuntimeError, KeyError, AssertionError) as exc:
             raise ModelError(f"EasyOCR could not load {recog_network}: {exc}") from exc
+        self._converter = _KeepingConverter(self._reader.converter)
+        self._reader.converter = self._converter
 
-    def _recognize(self, grey: npt.NDArray[Any], box: list[int]) -> tuple[str, float]:
+    def _recognize(self, grey: npt.NDArray[Any], box: list[int]) -> _Reading:
         results = self._reader.recognize(
             grey,
             horizontal_list=[box],
@@ -125,13 +168,24 @@ class EasyOcrReader:
             # EasyOCR re-reads a crop read below 0.1 confident with its contrast stretched: on US,
             # EU and CN crops that changed no reading and cost a third of the time (p95 26 -> 14 ms).
             contrast_ths=0.0,
+            decoder="beamsearch",
+            beamWidth=BEAM_WIDTH,
         )
         if not results:
-            return "", 0.0
-        _, text, confidence = results[0]
-        return str(text).replace(" ", ""), float(confidence)
+            return _Reading("", 0.0)
+        _, text, score = results[0]
+        readings = self._converter.readings[0] if self._converter.readings else []
+        top = readings[0].probability if readings else 0.0
+        # Candidates on the reading's own scale: its confidence times their probability relative
+        # to its.
+        candidates = tuple(
+            Candidate(r.text, float(score) * r.probability / top)
+            for r in readings[1:]
+            if top > 0 and r.text and r.probability >= MIN_CANDIDATE * top
+        )
+        return _Reading(str(text).replace(" ", ""), float(score), candidates)
 
-    def _read_as_is(self, crop: Image) -> tuple[str, float]:
+    def _read_as_is(self, crop: Image) -> _Reading:
         grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY)
         height, width = grey.shape[:2]
         whole = [0, width, 0, height]
@@ -140,20 +194,22 @@ class EasyOcrReader:
             return self._recognize(grey, whole)
         # The band first: one pass when it reads surely, the whole crop too when it does not
         # (a band that cut a character, a two-row plate), keeping the surer reading.
-        text, score = self._recognize(grey, [0, width, band[0], band[1]])
-        if score < BAND_TRUSTED:
-            text, score = max((text, score), self._recognize(grey, whole), key=lambda r: r[1])
-        return text, score
+        reading = self._recognize(grey, [0, width, band[0], band[1]])
+        if reading.score < BAND_TRUSTED:
+            reading = max(reading, self._recognize(grey, whole), key=lambda r: r.score)
+        return reading
 
     def _read_one(self, crop: Image) -> PlateText:
-        text, score = self._read_as_is(crop)
-        if self.level_unsure and score < BAND_TRUSTED:
+        reading = self._read_as_is(crop)
+        if self.level_unsure and reading.score < BAND_TRUSTED:
             # An unsure reading of a slanted crop: read it levelled too, keep the surer reading.
             degrees = skew_angle(crop)
             if degrees:
                 levelled = self._read_as_is(level(crop, degrees))
-                text, score = max((text, score), levelled, key=lambda r: r[1])
-        return PlateText(text, score, tuple(score for _ in text))
+                reading = max(reading, levelled, key=lambda r: r.score)
+        text, score = reading.text, reading.score
+        candidates = tuple(c for c in reading.candidates if c.text != text)
+        return PlateText(text, score, tuple(score for _ in text), candidates)
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:
         """One reading per crop, in order (EasyOCR on the CPU reads boxes one by one anyway)."""

@@ -1,0 +1,90 @@
+"""The n most probable readings of a CTC recogniser's output, by prefix beam search.
+
+A CTC recogniser gives, for each of its frames (columns of the crop), a probability for every
+character and for "no character" (the blank). Greedy decoding keeps each frame's likeliest class
+and drops blanks and repeats: the likeliest *path*. A reading's probability is the sum over every
+path that spells it, so the likeliest *reading* can differ (a character spread thinly over several
+frames loses every frame to the blank, yet is there), and the readings behind it are what a plate
+grammar or a watchlist can use when the first is wrong. Prefix beam search (Hannun et al., 2014,
+"First-pass large vocabulary continuous speech recognition using bi-directional recurrent DNNs")
+keeps the ``width`` likeliest prefixes frame by frame, with separate probabilities of ending in a
+blank or in their last character, so a doubled letter ("AA") and one spread letter ("A") stay
+apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+BLANK = 0
+"""Class index of the blank (EasyOCR's converters put it first)."""
+FLOOR = 0.01
+"""A class below this probability in a frame extends no prefix there: it could not lift a
+reading into the n best, and skipping it keeps the search to a few classes per frame."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading and its probability (the sum over its CTC paths)."""
+
+    text: str
+    probability: float
+
+
+def greedy(probs: npt.NDArray[np.floating], alphabet: Sequence[str]) -> str:
+    """The likeliest path's text: each frame's likeliest class, repeats and blanks dropped."""
+    best = probs.argmax(axis=1)
+    kept = [int(c) for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1])]
+    return "".join(alphabet[c] for c in kept)
+
+
+def beam_search(
+    probs: npt.NDArray[np.floating], alphabet: Sequence[str], *, width: int = 10
+) -> list[Reading]:
+    """Up to ``width`` readings of one crop, likeliest first.
+
+    ``probs`` is ``(frames, classes)``, each row a distribution with the blank at
+    :data:`BLANK`; ``alphabet[c]`` is class ``c``'s text.
+    """
+    if probs.ndim != 2 or probs.shape[1] != len(alphabet):
+        raise ValueError(f"probabilities of shape {probs.shape} for {len(alphabet)} classes")
+    # prefix -> (probability of its paths ending in a blank, ... ending in its last class)
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}
+    live_mask = probs >= FLOOR
+    live_mask[:, BLANK] = False
+    for row, live in zip(probs.tolist(), live_mask, strict=True):
+        classes = np.flatnonzero(live).tolist()
+        blank = row[BLANK]
+        if not classes:
+            # Only the blank is likely (most frames): every prefix now ends in a blank, and
+            # their order stands.
+            beams = {prefix: ((pb + pl) * blank, 0.0) for prefix, (pb, pl) in beams.items()}
+            continue
+        grown: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (p_blank, p_last) in beams.items():
+            total = p_blank + p_last
+            entry = grown.setdefault(prefix, [0.0, 0.0])
+            entry[0] += total * blank
+            last = prefix[-1] if prefix else -1
+            for c in classes:
+                p = row[c]
+                if c == last:
+                    # The same class again continues the last character; after a blank it is
+                    # a second one.
+                    entry[1] += p_last * p
+                    if p_blank > 0:
+                        grown.setdefault((*prefix, c), [0.0, 0.0])[1] += p_blank * p
+                else:
+                    grown.setdefault((*prefix, c), [0.0, 0.0])[1] += total * p
+        ranked = sorted(grown.items(), key=lambda item: -(item[1][0] + item[1][1]))
+        beams = {prefix: (pb, pl) for prefix, (pb, pl) in ranked[:width]}
+    readings = [
+        Reading("".join(alphabet[c] for c in prefix), p_blank + p_last)
+        for prefix, (p_blank, p_last) in beams.items()
+        if p_blank + p_last > 0
+    ]
+    return sorted(readings, key=lambda r: -r.probability)

@@ -1,0 +1,66 @@
+"""CTC prefix beam search: the n most probable readings, checked against every path summed."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from lanescreen.vision.ctc import FLOOR, beam_search, greedy
+
+ALPHABET = ["[blank]", "A", "B", "C"]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _collapse(path: tuple[int, ...]) -> str:
+    kept = [c for i, c in enumerate(path) if c != 0 and (i == 0 or c != path[i - 1])]
+    return "".join(ALPHABET[c] for c in kept)
+
+
+def _every_reading(probs: np.ndarray) -> dict[str, float]:
+    """Each reading's probability: the sum over every path (class per frame) that spells it."""
+    readings: dict[str, float] = {}
+    for path in itertools.product(range(len(ALPHABET)), repeat=probs.shape[0]):
+        p = float(np.prod([probs[t, c] for t, c in enumerate(path)]))
+        readings[_collapse(path)] = readings.get(_collapse(path), 0.0) + p
+    return readings
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_beam_search_finds_the_most_probable_readings(seed: int) -> None:
+    probs = _softmax(np.random.default_rng(seed).normal(0, 2.0, (5, len(ALPHABET))))
+    probs = np.where(probs < FLOOR, 0.0, probs)  # what the search prunes
+    exact = sorted(_every_reading(probs).items(), key=lambda kv: -kv[1])
+    found = beam_search(probs, ALPHABET, width=len(ALPHABET) ** 5)  # wide enough to prune nothing
+    assert [r.text for r in found[:5]] == [t for t, _ in exact[:5]]
+    assert np.allclose([r.probability for r in found[:5]], [p for _, p in exact[:5]], rtol=1e-5)
+
+
+def test_the_likeliest_reading_can_beat_the_likeliest_path() -> None:
+    # "B" is each frame's second choice, so the likeliest path is all blanks and greedy decoding
+    # reads nothing; but B's paths (B in one frame or in two or three frames running) together
+    # outweigh the one all-blank path, and the beam search reads B.
+    probs = np.array([[0.55, 0.0, 0.45, 0.0]] * 3, np.float32)
+    assert greedy(probs, ALPHABET) == ""
+    readings = beam_search(probs, ALPHABET)
+    assert readings[0].text == "B"
+    one, two, three = 3 * 0.45 * 0.55**2, 2 * 0.45**2 * 0.55, 0.45**3
+    assert readings[0].probability == pytest.approx(one + two + three, rel=1e-5)
+    assert [r.text for r in readings] == ["B", "", "BB"]
+
+
+def test_a_doubled_letter_needs_a_blank_between() -> None:
+    a, blank = [0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]
+    assert beam_search(np.array([a, a, a], np.float32), ALPHABET)[0].text == "A"
+    assert beam_search(np.array([a, blank, a], np.float32), ALPHABET)[0].text == "AA"
+
+
+def test_wrong_shapes_are_refused() -> None:
+    with pytest.raises(ValueError, match="classes"):
+        beam_search(np.zeros((5, 3), np.float32), ALPHABET)
+    with pytest.raises(ValueError, match="shape"):
+        beam_search(np.zeros((5,), np.float32), ALPHABET)
