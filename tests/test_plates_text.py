@@ -75,6 +75,11 @@ def test_only_chinese_lanes_and_broken_chinese_readings_are_settled_by_layout() 
     assert settle_read(_read("皖AK9559", 0.5, ("皖AK955", 0.4)), "cn").text == "皖AK9559"
     # A reading without a province is not a Chinese plate (a foreign car on a CN lane).
     assert settle_read(_read("AB1234", 0.9, ("皖AB1234", 0.5)), "cn").text == "AB1234"
+    # Where the region is unknown, a Latin layout behind the "province" is a US plate with a
+    # badge read as one; on a CN lane it is a broken Chinese plate.
+    badge = _read("川ASC7399", 0.6, ("川AS7399", 0.2))
+    assert settle_read(badge, "").text == "ASC7399"
+    assert settle_read(badge, "cn").text == "川AS7399"
     # No candidate with the layout: the reading stands.
     assert settle_read(_read("皖A9559", 0.9, ("皖A55", 0.5)), "cn").text == "A9559"
 

@@ -116,20 +116,19 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
     a reading in which the reader saw a province character but which has no Chinese plate's layout
     (a character dropped or doubled: ``皖A9559``) gives way to its likeliest candidate that has the
     layout (``皖AK9559``); the reader's own reading then leads the candidates, so a record shows
-    both. Only Chinese plates are settled so: their layout is fixed nationwide, where a US or EU
-    lane sees vanity and foreign plates of any layout."""
+    both. Where the region is unknown, a reading whose Latin part has a known Latin layout stands
+    (a badge read as a province). Only Chinese plates are settled so: their layout is fixed
+    nationwide, where a US or EU lane sees vanity and foreign plates of any layout."""
     text, confidences = normalize_read(read.text, read.char_confidences, region)
     confidence = read.confidence
     candidates = [
         Candidate(normalize_read(c.text, (), region)[0], c.confidence) for c in read.candidates
     ]
     seen = normalize_plate(read.text)
-    if (
-        region in ("", "cn")
-        and seen[:1]
-        and seen[0] in CN_PROVINCES
-        and not _keeps_cn(seen, region)
-    ):
+    broken_cn = bool(seen) and seen[0] in CN_PROVINCES and not _keeps_cn(seen, region)
+    # Where the region is unknown, a Latin layout behind the "province" is a Latin plate with a
+    # badge read as one (``川ASC7399``), not a broken Chinese plate.
+    if broken_cn and (region == "cn" or (region == "" and plate_format(text) is None)):
         fitting = next((c for c in candidates if _keeps_cn(c.text, region)), None)
         if fitting is not None:
             candidates.insert(0, Candidate(text, confidence))

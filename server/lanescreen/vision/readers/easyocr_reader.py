@@ -66,6 +66,21 @@ class _Reading:
     candidates: tuple[Candidate, ...] = ()
 
 
+def _surer(a: _Reading, b: _Reading) -> _Reading:
+    """The surer of two passes' readings, with the other pass's readings among its candidates
+    (each text once, at its best confidence)."""
+    first, second = (a, b) if a.score >= b.score else (b, a)
+    best: dict[str, Candidate] = {}
+    for c in (*first.candidates, Candidate(second.text, second.score), *second.candidates):
+        if c.text and c.text != first.text and c.confidence > best.get(c.text, _NONE).confidence:
+            best[c.text] = c
+    ranked = sorted(best.values(), key=lambda c: -c.confidence)
+    return _Reading(first.text, first.score, tuple(ranked[: BEAM_WIDTH - 1]))
+
+
+_NONE = Candidate("", -1.0)
+
+
 class _KeepingConverter:
     """EasyOCR's label converter, keeping what its decoder is handed.
 
@@ -196,7 +211,7 @@ class EasyOcrReader:
         # (a band that cut a character, a two-row plate), keeping the surer reading.
         reading = self._recognize(grey, [0, width, band[0], band[1]])
         if reading.score < BAND_TRUSTED:
-            reading = max(reading, self._recognize(grey, whole), key=lambda r: r.score)
+            reading = _surer(reading, self._recognize(grey, whole))
         return reading
 
     def _read_one(self, crop: Image) -> PlateText:
@@ -206,7 +221,7 @@ class EasyOcrReader:
             degrees = skew_angle(crop)
             if degrees:
                 levelled = self._read_as_is(level(crop, degrees))
-                reading = max(reading, levelled, key=lambda r: r.score)
+                reading = _surer(reading, levelled)
         text, score = reading.text, reading.score
         candidates = tuple(c for c in reading.candidates if c.text != text)
         return PlateText(text, score, tuple(score for _ in text), candidates)
