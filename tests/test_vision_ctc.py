@@ -5,15 +5,16 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from lanescreen.vision.ctc import FLOOR, beam_search, greedy
 
 ALPHABET = ["[blank]", "A", "B", "C"]
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def _softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
 
 
 def _collapse(path: tuple[int, ...]) -> str:
@@ -21,7 +22,7 @@ def _collapse(path: tuple[int, ...]) -> str:
     return "".join(ALPHABET[c] for c in kept)
 
 
-def _every_reading(probs: np.ndarray) -> dict[str, float]:
+def _every_reading(probs: npt.NDArray[np.float32]) -> dict[str, float]:
     """Each reading's probability: the sum over every path (class per frame) that spells it."""
     readings: dict[str, float] = {}
     for path in itertools.product(range(len(ALPHABET)), repeat=probs.shape[0]):
@@ -64,3 +65,12 @@ def test_wrong_shapes_are_refused() -> None:
         beam_search(np.zeros((5, 3), np.float32), ALPHABET)
     with pytest.raises(ValueError, match="shape"):
         beam_search(np.zeros((5,), np.float32), ALPHABET)
+
+
+def test_min_share_drops_the_unlikely() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        probs = _softmax(rng.normal(0, 4.0, (int(rng.integers(1, 7)), len(ALPHABET))))
+        full = beam_search(probs, ALPHABET, width=50)
+        kept = [r.text for r in full if r.probability >= 0.01 * full[0].probability]
+        assert [r.text for r in beam_search(probs, ALPHABET, width=50, min_share=0.01)] == kept

@@ -43,9 +43,14 @@ def greedy(probs: npt.NDArray[np.floating], alphabet: Sequence[str]) -> str:
 
 
 def beam_search(
-    probs: npt.NDArray[np.floating], alphabet: Sequence[str], *, width: int = 10
+    probs: npt.NDArray[np.floating],
+    alphabet: Sequence[str],
+    *,
+    width: int = 10,
+    min_share: float = 0.0,
 ) -> list[Reading]:
-    """Up to ``width`` readings of one crop, likeliest first.
+    """Up to ``width`` readings of one crop, likeliest first, none under ``min_share`` of the
+    first's probability.
 
     ``probs`` is ``(frames, classes)``, each row a distribution with the blank at
     :data:`BLANK`; ``alphabet[c]`` is class ``c``'s text.
@@ -87,4 +92,7 @@ def beam_search(
         for prefix, (p_blank, p_last) in beams.items()
         if p_blank + p_last > 0
     ]
-    return sorted(readings, key=lambda r: -r.probability)
+    readings.sort(key=lambda r: -r.probability)
+    if not readings:
+        return []
+    return [r for r in readings if r.probability >= min_share * readings[0].probability]

@@ -99,7 +99,9 @@ class _KeepingConverter:
 
     def decode_beamsearch(self, mat: npt.NDArray[np.float32], beamWidth: int = 5) -> list[str]:
         alphabet = self._inner.character
-        self.readings = [beam_search(probs, alphabet, width=beamWidth) for probs in mat]
+        self.readings = [
+            beam_search(probs, alphabet, width=beamWidth, min_share=MIN_CANDIDATE) for probs in mat
+        ]
         return [r[0].text if r else "" for r in self.readings]
 
 
@@ -196,7 +198,7 @@ class EasyOcrReader:
         candidates = tuple(
             Candidate(r.text, float(score) * r.probability / top)
             for r in readings[1:]
-            if top > 0 and r.text and r.probability >= MIN_CANDIDATE * top
+            if top > 0 and r.text
         )
         return _Reading(str(text).replace(" ", ""), float(score), candidates)
 
