@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from lanescreen.training.synth.elements import Disc, Fill, Item, PlateDesign, Po
 from lanescreen.training.synth.fonts import PACKAGES
 from lanescreen.training.synth.glyphs import GlyphCache
 from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
-from lanescreen.training.synth.layouts.us import middle_mark
+from lanescreen.training.synth.layouts.us import middle_mark, side_graphic
 
 CN_STYLES = ("cn_blue", "cn_yellow", "cn_green", "cn_white")
 
@@ -188,26 +189,30 @@ def _extent(item: object) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def test_us_middle_marks_stay_in_their_slot() -> None:
+@pytest.mark.parametrize("painter", [middle_mark, side_graphic])
+def test_us_marks_stay_in_their_slot(painter: Callable[..., list[Item]]) -> None:
     """A mark wider or taller than its slot would cover the characters beside it."""
     rng = np.random.default_rng(0)
     kinds = set()
     for _ in range(400):
         w, h = float(rng.uniform(30, 36)), float(rng.uniform(60, 74))
-        items = middle_mark(100.0, 50.0, w, h, rng, ink=(25, 25, 25))
+        items = painter(100.0, 50.0, w, h, rng, ink=(25, 25, 25))
         assert items
         kinds.add(tuple(type(i).__name__ for i in items))
         for item in items:
             left, top, right, bottom = _extent(item)
             assert 100 - w / 2 - 1e-6 <= left and right <= 100 + w / 2 + 1e-6, (item, w)
             assert 50 - h / 2 - 1e-6 <= top and bottom <= 50 + h / 2 + 1e-6, (item, h)
-    assert len(kinds) >= 6  # emblems, outlines, trees, flags, hearts, bolts
+    assert len(kinds) >= 5  # emblems, outlines, trees, flags, hearts, bolts; cactuses, stars...
 
 
-def test_us_plates_carry_middle_marks_and_mostly_serials_without_i_o_q() -> None:
+def test_us_plates_carry_marks_and_mostly_serials_without_i_o_q() -> None:
     plates = _designs("us", 600, seed=5)
     marked = [p for p in plates if any(isinstance(i, Polygon | Disc) for i in _between_chars(p))]
     assert 0.1 < len(marked) / len(plates) < 0.5
+    # A graphic as tall as the characters just left of the first one, on some plates.
+    beside = [p for p in plates if _left_of_chars(p)]
+    assert 0.05 < len(beside) / len(plates) < 0.3
     texts = [p.text for p in plates]
     with_ioq = sum(bool(set(t) & set("IOQ")) for t in texts)
     assert 0 < with_ioq < 0.25 * len(texts)
@@ -218,3 +223,16 @@ def _between_chars(plate: PlateDesign) -> list[Item]:
     items = list(plate.items)
     chars = [i for i, item in enumerate(items) if item in plate.chars]
     return items[chars[0] + 1 : chars[-1]] if chars else []
+
+
+def _left_of_chars(plate: PlateDesign) -> bool:
+    """Whether a shape at least half the characters' height ends within a character's width to
+    the left of the first character, level with it."""
+    first = plate.chars[0].box
+    for item in plate.items:
+        if isinstance(item, Fill | Disc | Polygon):
+            _, top, right, bottom = _extent(item)
+            level = top < first.y + first.h and bottom > first.y
+            if level and bottom - top >= 0.5 * first.h and first.x - first.w <= right <= first.x:
+                return True
+    return False

@@ -53,6 +53,8 @@ MIDDLE_MARK = 0.3
 """Share of plates whose gap or dash between character groups holds a mark instead: a state
 outline, tree, flag, heart, a small sticker or bolt. A model that never saw them read them as a
 character (W, I, L, R, E0: about 8 of the second shipped model's 86 US misreads)."""
+SIDE_GRAPHIC = 0.15
+"""Share of plates with a state graphic beside the characters (mostly on their left)."""
 
 INKS: tuple[Colour, ...] = (
     (90, 30, 15),
@@ -87,6 +89,67 @@ def _number(rng: np.random.Generator) -> str:
     return fill_pattern(pattern, rng, letters=letters)
 
 
+def _outline(
+    x: float, y: float, rx: float, ry: float, rng: np.random.Generator, colour: Colour
+) -> Polygon:
+    """A state's outline, as far as a reader can tell: an irregular blob within rx x ry."""
+    n = int(rng.integers(6, 12))
+    angles = np.sort(rng.uniform(0, 2 * math.pi, n))
+    return Polygon(
+        tuple(
+            (float(x + rx * s * math.cos(a)), float(y + ry * s * math.sin(a)))
+            for a, s in zip(angles, rng.uniform(0.6, 1.0, n), strict=True)
+        ),
+        colour,
+    )
+
+
+def side_graphic(
+    x: float, y: float, w: float, h: float, rng: np.random.Generator, *, ink: Colour
+) -> list[Item]:
+    """A state's graphic beside the characters and nearly as tall, centred at (x, y) in a w x h
+    slot: Arizona's cactus, a star, a mountain, a state outline or emblem. The second shipped
+    model read such graphics as U, 川 or 沪 before the first character, or dropped it."""
+    kind = rng.random()
+    colour = ink if rng.random() < 0.3 else jitter(pick(rng, STRONG), rng, 40)
+    if kind < 0.25:
+        green = jitter((50, 120, 40), rng, 30)
+        trunk, arm = 0.22 * w, 0.16 * w
+        items: list[Item] = [
+            Fill(Rect(x - trunk / 2, y - 0.45 * h, trunk, 0.9 * h), green, 0.5 * trunk)
+        ]
+        for side, top in ((-1, float(rng.uniform(-0.2, 0.05))), (1, float(rng.uniform(-0.3, 0.0)))):
+            reach = float(rng.uniform(0.28, 0.42)) * w
+            post = x + side * reach - arm / 2
+            items.append(Fill(Rect(post, y + top * h, arm, 0.3 * h), green, 0.5 * arm))
+            left = min(x, x + side * reach)
+            items.append(Fill(Rect(left, y + (top + 0.22) * h, reach, arm), green, 0.5 * arm))
+        return items
+    if kind < 0.45:
+        r = 0.5 * min(w, h) * float(rng.uniform(0.7, 1.0))
+        points = tuple(
+            (
+                float(x + r * (1 if i % 2 == 0 else 0.45) * math.sin(i * math.pi / 5)),
+                float(y - r * (1 if i % 2 == 0 else 0.45) * math.cos(i * math.pi / 5)),
+            )
+            for i in range(10)
+        )
+        return [Polygon(points, colour)]
+    if kind < 0.65:
+        base, peak = y + float(rng.uniform(0.2, 0.45)) * h, y - float(rng.uniform(0.2, 0.45)) * h
+        half = 0.5 * w
+        items = [Polygon(((x - half, base), (x, peak), (x + half, base)), colour)]
+        if rng.random() < 0.6:
+            cap = peak + 0.3 * (base - peak)
+            items.append(
+                Polygon(((x - 0.3 * half, cap), (x, peak), (x + 0.3 * half, cap)), (240, 240, 240))
+            )
+        return items
+    if kind < 0.85:
+        return [_outline(x, y, 0.5 * w, float(rng.uniform(0.3, 0.48)) * h, rng, colour)]
+    return emblem(x, y, w, h, rng)
+
+
 def middle_mark(
     x: float, y: float, w: float, h: float, rng: np.random.Generator, *, ink: Colour
 ) -> list[Item]:
@@ -98,16 +161,9 @@ def middle_mark(
     if kind < 0.2:
         return emblem(x, y, w, h, rng)
     if kind < 0.45:
-        # A state outline: an irregular blob, 0.5-0.9 of the characters' height.
+        # A state outline, 0.5-0.9 of the characters' height.
         r = float(rng.uniform(0.25, 0.45)) * h
-        rx = min(0.8 * r, 0.5 * w)
-        n = int(rng.integers(6, 12))
-        angles = np.sort(rng.uniform(0, 2 * math.pi, n))
-        points = tuple(
-            (float(x + rx * s * math.cos(a)), float(y + r * s * math.sin(a)))
-            for a, s in zip(angles, rng.uniform(0.6, 1.0, n), strict=True)
-        )
-        return [Polygon(points, colour)]
+        return [_outline(x, y, min(0.8 * r, 0.5 * w), r, rng, colour)]
     if kind < 0.6:
         # A tree (Oregon's fir): stacked triangles on a trunk, nearly the characters' height.
         top, half = y - 0.45 * h, float(rng.uniform(0.3, 0.45)) * w
@@ -210,7 +266,11 @@ def us(rng: np.random.Generator) -> PlateDesign:
     char_h = float(rng.uniform(60, 74))
     row = Row(char_h, float(rng.uniform(30, 36)), float(rng.uniform(2, 6)), ink, "us")
     area = Rect(10, 34 + (78 - char_h) / 2, WIDTH - 20, char_h + 6)
-    items += layout_row(_number(rng), area, row, rng, marks={"|": partial(middle_mark, ink=ink)})
+    number = _number(rng)
+    if rng.random() < SIDE_GRAPHIC:
+        number = f":{number}" if rng.random() < 0.8 else f"{number}:"
+    marks = {"|": partial(middle_mark, ink=ink), ":": partial(side_graphic, ink=ink)}
+    items += layout_row(number, area, row, rng, marks=marks)
     return PlateDesign("us", WIDTH, HEIGHT, tuple(items), corner_radius=8.0)
 
 
