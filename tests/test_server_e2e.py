@@ -200,6 +200,40 @@ def test_a_chinese_lane_reads_the_province_character_with_the_shipped_reader(
     assert clear.plates[0].text == "皖AS2256"
 
 
+def test_a_plate_the_own_reader_misreads_is_still_found_among_its_candidates(
+    client: Client,
+) -> None:
+    """The own reader's next-best readings travel with each read and are matched too: a listed
+    plate that the reader's first reading got wrong is still a HIT, as a candidate match, with
+    both readings in the decision."""
+    from lanescreen.training.real_sets import cn_half
+
+    misread = None
+    for crop in cn_half(EVAL_PLATES / "lprnet_cn_dev", "b")[:150]:
+        frame = replace_passage(cn_frame(crop.text), f"scan-{crop.text}")
+        decision = client.screening.ScreenFrame(frame)
+        read = decision.plates[0] if decision.plates else None
+        if read and read.text != crop.text and crop.text in [c.text for c in read.candidates]:
+            misread = crop.text
+            break
+    assert misread is not None, "no plate of half b read wrongly with its label a candidate"
+    deny_list(client)
+    entry = add_plate(client, "stolen", misread, match_mode=common_pb2.MATCH_MODE_EXACT)
+    # The same image again (cn_frame's background noise differs from call to call).
+    hit = client.screening.ScreenFrame(replace_passage(frame, f"hit-{misread}"))
+    assert outcome(hit) == "OUTCOME_HIT", hit
+    assert hit.plates[0].text != misread
+    match = hit.matches[0]
+    assert (match.entry_id, match.read_text) == (entry.id, misread)
+    assert match.match_kind == common_pb2.MATCH_KIND_CANDIDATE
+
+
+def replace_passage(frame: screening_pb2.Frame, passage_id: str) -> screening_pb2.Frame:
+    """The frame as its own passage, so reads of earlier frames do not join it."""
+    frame.passage_id = passage_id
+    return frame
+
+
 def test_allow_list_lane_reviews_a_stranger_and_clears_staff(client: Client) -> None:
     staff = client.watchlists.CreateWatchlist(
         watchlist_pb2.CreateWatchlistRequest(name="staff", kind=common_pb2.LIST_KIND_ALLOW),
