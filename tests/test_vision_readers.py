@@ -148,3 +148,20 @@ def test_the_own_reader_offers_its_next_best_readings() -> None:
             misread += 1
             rescued += crop.text in texts
     assert misread > 0 and rescued >= 0.3 * misread
+
+
+@needs_shared
+@pytest.mark.slow
+def test_the_own_reader_reads_the_same_from_several_threads() -> None:
+    """The server reads in several threads with one reader: each read keeps its own candidates."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lanescreen.training.real_sets import cn_half
+    from lanescreen.vision.readers.lanescreen_reader import build_lanescreen_reader
+
+    reader = build_lanescreen_reader()
+    crops = [c.image for c in cn_half(EVAL_PLATES / "lprnet_cn_dev", "b")[:40]]
+    alone = [reader.read([crop])[0] for crop in crops]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda crop: reader.read([crop])[0], crops))
+    assert together == alone

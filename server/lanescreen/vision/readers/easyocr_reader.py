@@ -17,6 +17,7 @@ seconds, which the default (ONNX) reader should not pay.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ BEAM_WIDTH = 10
 """Readings kept by the beam search: the reading and up to ``BEAM_WIDTH - 1`` candidates."""
 MIN_CANDIDATE = 0.01
 """Candidates less probable than this share of the reading are dropped: on the US, EU and CN
-crops the shipped model misreads, the label was among the rest 35, 6 and 20 times with 0.01
+crops the stage-2 model misreads, the label was among the rest 35, 6 and 20 times with 0.01
 (36, 7, 20 with none) at 1.7-4 candidates a read instead of 8.7 (docs/plate-model.md)."""
 
 
@@ -72,13 +73,14 @@ def _surer(a: _Reading, b: _Reading) -> _Reading:
     first, second = (a, b) if a.score >= b.score else (b, a)
     best: dict[str, Candidate] = {}
     for c in (*first.candidates, Candidate(second.text, second.score), *second.candidates):
-        if c.text and c.text != first.text and c.confidence > best.get(c.text, _NONE).confidence:
+        if (
+            c.text
+            and c.text != first.text
+            and (c.text not in best or c.confidence > best[c.text].confidence)
+        ):
             best[c.text] = c
     ranked = sorted(best.values(), key=lambda c: -c.confidence)
     return _Reading(first.text, first.score, tuple(ranked[: BEAM_WIDTH - 1]))
-
-
-_NONE = Candidate("", -1.0)
 
 
 class _KeepingConverter:
@@ -87,15 +89,24 @@ class _KeepingConverter:
     EasyOCR's recogniser hands its converter the whole ``(batch, frames, classes)`` probability
     array only on its beam-search path (``decoder="beamsearch"``), and its own beam search returns
     one text. This wrapper answers that call with lanescreen's beam search and keeps the readings
-    of the last crop; everything else goes to EasyOCR's converter unchanged.
+    of the last crop read in the calling thread (the server reads in several); everything else
+    goes to EasyOCR's converter unchanged.
     """
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self.readings: list[list[Reading]] = []
+        self._local = threading.local()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+    @property
+    def readings(self) -> list[list[Reading]]:
+        return getattr(self._local, "readings", [])
+
+    @readings.setter
+    def readings(self, value: list[list[Reading]]) -> None:
+        self._local.readings = value
 
     def decode_beamsearch(self, mat: npt.NDArray[np.float32], beamWidth: int = 5) -> list[str]:
         alphabet = self._inner.character
