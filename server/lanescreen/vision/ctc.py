@@ -35,13 +35,6 @@ class Reading:
     probability: float
 
 
-def greedy(probs: npt.NDArray[np.floating], alphabet: Sequence[str]) -> str:
-    """The likeliest path's text: each frame's likeliest class, repeats and blanks dropped."""
-    best = probs.argmax(axis=1)
-    kept = [int(c) for i, c in enumerate(best) if c != BLANK and (i == 0 or c != best[i - 1])]
-    return "".join(alphabet[c] for c in kept)
-
-
 def beam_search(
     probs: npt.NDArray[np.floating],
     alphabet: Sequence[str],
@@ -65,8 +58,7 @@ def beam_search(
         classes = np.flatnonzero(live).tolist()
         blank = row[BLANK]
         if not classes:
-            # Only the blank is likely (most frames): every prefix now ends in a blank, and
-            # their order stands.
+            # Only the blank is likely: every prefix now ends in a blank, and their order stands.
             beams = {prefix: ((pb + pl) * blank, 0.0) for prefix, (pb, pl) in beams.items()}
             continue
         grown: dict[tuple[int, ...], list[float]] = {}
