@@ -22,11 +22,12 @@ from lanescreen.training.synth import (
     find_fonts,
 )
 from lanescreen.training.synth.degrade import DegradeConfig
-from lanescreen.training.synth.elements import Disc, Fill, Item, PlateDesign, Polygon
+from lanescreen.training.synth.elements import Disc, Fill, Item, PlateDesign, Polygon, Text
 from lanescreen.training.synth.fonts import PACKAGES
 from lanescreen.training.synth.glyphs import GlyphCache
 from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
 from lanescreen.training.synth.layouts.us import middle_mark, side_graphic
+from lanescreen.training.synth.mount import choose_mount
 
 CN_STYLES = ("cn_blue", "cn_yellow", "cn_green", "cn_white")
 
@@ -179,8 +180,8 @@ def test_drawn_plate_typeface_glyphs_have_the_shapes_fonts_lack(fonts: FontSet) 
 
 def _extent(item: object) -> tuple[float, float, float, float]:
     """``(left, top, right, bottom)`` of a drawn item, in millimetres."""
-    if isinstance(item, Fill):
-        r = item.rect
+    if isinstance(item, Fill | Text):
+        r = item.rect if isinstance(item, Fill) else item.box
         return r.x, r.y, r.x + r.w, r.y + r.h
     if isinstance(item, Disc):
         return item.x - item.r, item.y - item.r, item.x + item.r, item.y + item.r
@@ -236,3 +237,25 @@ def _left_of_chars(plate: PlateDesign) -> bool:
             if level and bottom - top >= 0.5 * first.h and first.x - first.w <= right <= first.x:
                 return True
     return False
+
+
+@pytest.mark.parametrize("style", ["us", "eu_generic", "cn_blue"])
+def test_covering_frames_cover_margins_never_characters(style: str) -> None:
+    """A frame's bars may hide a plate's margins, never a label character (its label would lie)."""
+    rng = np.random.default_rng(11)
+    covering = 0
+    for plate in _designs(style, 400, seed=3):
+        mount = choose_mount(plate, rng)
+        if mount is None or not mount.front:
+            continue
+        covering += 1
+        for item in mount.front:
+            left, top, right, bottom = _extent(item)
+            for char in plate.chars:
+                box = char.box
+                x, y = box.x + mount.left, box.y + mount.top
+                apart = right <= x or left >= x + box.w or bottom <= y or top >= y + box.h
+                assert apart, (style, plate.text, item, char)
+    # US plates: about a fifth (frames 80%, dealer print half of them, covering half of those).
+    share = covering / 400
+    assert (0.1 < share < 0.35) if style == "us" else (0.0 < share < 0.1), share

@@ -155,6 +155,9 @@ class Mount:
     colour: Colour
     items: tuple[Item, ...] = ()
     """Drawn on the frame, in the mount's coordinates (plate's top-left at (left, top))."""
+    front: tuple[Item, ...] = ()
+    """Drawn over the plate, in the same coordinates: a frame's bars that cover the plate's
+    edges, and the print on them."""
 
 
 @dataclass(frozen=True)

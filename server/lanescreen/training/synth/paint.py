@@ -297,3 +297,5 @@ def paint(
         painter.draw_all(mount.items)
     ox, oy = mounted.plate_origin
     painter.draw_all(design.items, ox, oy)
+    if mount:
+        painter.draw_all(mount.front)
