@@ -172,10 +172,24 @@ def test_one_row_plates_are_also_shown_as_the_reader_sees_their_band() -> None:
     stream = PlateStream(seed=0, batch_size=1, charset=CHARSET, img_h=32)
     rng = random.Random(0)
 
-    def widths(band_view: bool) -> list[int]:
-        return [stream._example(crop, "A", rng, band_view=band_view)[0].shape[2] for _ in range(40)]
+    def widths(rows: int) -> list[int]:
+        return [stream._example(crop, "A", rng, rows=rows)[0].shape[2] for _ in range(40)]
 
-    whole = widths(False)
+    whole = widths(0)
     assert max(whole) < 100  # 160 x 64 scaled to 32 rows: about 80 wide, whatever the jitter
-    banded = widths(True)
+    banded = widths(1)
     assert 5 <= sum(w > 140 for w in banded) <= 35  # about half are the band, scaled up
+
+
+def test_two_row_plates_are_mostly_shown_with_their_rows_side_by_side() -> None:
+    """As the reader reads a crop its detector says has two rows: one line, twice as wide."""
+    crop = np.full((64, 160, 3), 230, np.uint8)
+    for x in range(10, 150, 12):
+        crop[8:26, x : x + 4] = 20
+        crop[36:58, x : x + 4] = 20
+    stream = PlateStream(seed=0, batch_size=1, charset=CHARSET, img_h=32)
+    rng = random.Random(0)
+    widths = [stream._example(crop, "AB", rng, rows=2)[0].shape[2] for _ in range(40)]
+    side_by_side = sum(w > 200 for w in widths)
+    assert 24 <= side_by_side <= 39, widths  # about 80%; never a band of one row
+    assert all(w > 200 or w < 100 for w in widths)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
+from lanescreen.vision.rows import side_by_side
 from lanescreen.vision.textband import text_band
 from lanescreen.vision.types import Image
 
@@ -32,6 +33,10 @@ BAND_VIEW_P = 0.5
 (:func:`~lanescreen.vision.textband.text_band`), where the plate's side edges and frame become
 full-height bars beside the first and last characters. A model that never saw band views read
 those bars as I and 1 (about 11 of the first shipped model's 116 US misreads)."""
+TWO_ROW_VIEW_P = 0.8
+"""How often a two-row plate is shown as the reader reads one its detector says has two rows
+(:func:`~lanescreen.vision.rows.side_by_side`); a band view of it would show one row, which its
+label does not match."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +85,14 @@ class PlateStream(IterableDataset[Batch]):
         self.real_fraction = real_fraction if self.real else 0.0
 
     def _example(
-        self, image: Image, text: str, rng: random.Random, *, band_view: bool = False
+        self, image: Image, text: str, rng: random.Random, *, rows: int = 0
     ) -> tuple[torch.Tensor, str]:
-        """``band_view``: may be shown as its band (one-row rendered plates: a two-row plate's
-        band is one of its rows, which its label would not match)."""
+        """``rows``: 1 for a one-row rendered plate, which may be shown as its band; 2 for a
+        two-row one, mostly shown with its rows side by side; 0 (a real crop) as it is."""
         image = jitter_crop(image, rng)
-        if band_view and rng.random() < BAND_VIEW_P:
+        if rows == 2 and rng.random() < TWO_ROW_VIEW_P:
+            image = side_by_side(image)
+        if rows == 1 and rng.random() < BAND_VIEW_P:
             band = text_band(image)
             if band is not None:
                 image = image[band[0] : band[1]]
@@ -109,7 +116,7 @@ class PlateStream(IterableDataset[Batch]):
                 sample = renderer.sample()
                 if sample.text and set(sample.text) <= known:
                     pool.extend(
-                        self._example(sample.image, sample.text, rng, band_view=sample.rows == 1)
+                        self._example(sample.image, sample.text, rng, rows=sample.rows)
                         for _ in range(REUSE)
                     )
             pool.sort(key=lambda item: item[0].shape[2])

@@ -1,0 +1,60 @@
+"""Two-row plates read as one line: the rows cut apart and set side by side.
+
+A CTC reader reads one line, left to right, so a two-row plate (a Chinese truck's rear plate, a
+square European plate, a US or Brazilian motorcycle plate) read whole is read as neither row.
+HyperLPR reads its detector's two-row plates by cutting the crop at fixed heights (5/12 and 1/3)
+and setting the rows side by side; fixed heights fit Chinese plates only (a US motorcycle plate's
+rows meet at 58% of its height). Here the cut is the valley of stroke energy between the rows,
+searched for in the middle of the crop, and only for crops the detector says have two rows:
+searched for in every crop, such valleys split one-row plates under their state names (10-34 of
+222 real US crops with a profile splitter, see docs/plate-model.md).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .image import to_bgr
+from .types import Image
+
+SEARCH = (0.28, 0.72)
+"""Where the cut is looked for, as shares of the height of the rows with strokes: the rows of Chinese (34-43%),
+European square (49-51%), US (57-59%) and Brazilian (58-60%) plates meet in there, with the
+margins a detector's crop adds."""
+EXTENT = 0.35
+"""Rows with at least this share of the strongest row's stroke energy bound the plate's text."""
+OVERLAP = 0.03
+"""Each row keeps this share of the crop's height beyond the cut, for a cut a little off."""
+
+
+def row_cut(crop: Image) -> int | None:
+    """The row of the crop where its two rows of characters meet, or None for a crop too small."""
+    grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    height = grey.shape[0]
+    if height < 8 or grey.shape[1] < 8:
+        return None
+    strokes = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)).mean(axis=1)
+    window = max(3, height // 16)
+    profile = np.convolve(strokes, np.ones(window) / window, mode="same")
+    # The rows with strokes (the plate's, in a loose crop) bound the search, not the crop's edges.
+    busy = np.flatnonzero(profile >= EXTENT * profile.max())
+    if busy.size == 0 or profile.max() <= 0:
+        return None
+    first, span = int(busy[0]), int(busy[-1] - busy[0] + 1)
+    low, high = first + int(SEARCH[0] * span), first + max(1, int(SEARCH[1] * span))
+    return low + int(np.argmin(profile[low:high]))
+
+
+def side_by_side(crop: Image) -> Image:
+    """The crop's top row, scaled to the bottom row's height, set left of the bottom row: one
+    line in reading order. A crop too small to cut is returned as it is."""
+    cut = row_cut(crop)
+    if cut is None:
+        return crop
+    height, width = crop.shape[:2]
+    overlap = max(1, round(OVERLAP * height))
+    top, bottom = crop[: cut + overlap], crop[cut - overlap :]
+    scaled_width = max(1, round(width * bottom.shape[0] / top.shape[0]))
+    scaled = cv2.resize(top, (scaled_width, bottom.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(np.hstack([scaled, bottom]))
