@@ -438,8 +438,9 @@ class Screener:
         enter("rectify")
         crops = [self._pipeline.crop(image, det) for det in detections]
         enter("read")
-        reader = self._pipeline.reader_for(self.lane(frame.lane_id).reader)
-        texts = reader.read(crops) if crops else []
+        lane_reader = self.lane(frame.lane_id).reader
+        reader = self._pipeline.reader_for(lane_reader)
+        texts = self._pipeline.read(crops, lane_reader, rows=[d.rows for d in detections])
         progress.enter("done")
         reads = []
         for det, text in zip(detections, texts, strict=True):

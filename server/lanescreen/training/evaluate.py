@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from lanescreen.domain.plates import normalize_plate
+from lanescreen.vision.rows import read_plates
 from lanescreen.vision.types import Image, PlateReader
 
 from .preprocess import collate, model_input
@@ -89,12 +90,17 @@ def score_network(
 
 
 def score_reader(
-    reader: PlateReader, name: str, images: Sequence[Image], labels: Sequence[str]
+    reader: PlateReader,
+    name: str,
+    images: Sequence[Image],
+    labels: Sequence[str],
+    rows: int = 1,
 ) -> Score:
-    """Exact reads of a pipeline reader, one crop per call, with mean milliseconds per crop."""
+    """Exact reads of a pipeline reader, one crop per call, with mean milliseconds per crop;
+    ``rows=2`` reads each crop as the service reads one its detector calls two-row."""
     reads = []
     start = time.perf_counter()
     for image in images:
-        reads.append(reader.read([image])[0].text)
+        reads.append(read_plates(reader, [image], [rows])[0].text)
     ms = (time.perf_counter() - start) * 1000 / max(1, len(images))
     return _score(name, labels, reads, ms)

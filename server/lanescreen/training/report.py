@@ -58,12 +58,14 @@ def measure(
         allowlist=spec.charset,
         threads=1,
     )
-    sets: list[tuple[str, list[Any], list[str]]] = []
+    sets: list[tuple[str, list[Any], list[str], int]] = []
     samples = PlateRenderer(validation_seed(config.seed)).batch(synthetic)
-    sets.append(("synthetic_held_out", [s.image for s in samples], [s.text for s in samples]))
+    sets.append(("synthetic_held_out", [s.image for s in samples], [s.text for s in samples], 1))
     two_row = [s for s in samples if s.rows == 2]
     if two_row:
-        sets.append(("synthetic_two_row", [s.image for s in two_row], [s.text for s in two_row]))
+        # Read as the service reads a crop its detector calls two-row (vision.rows).
+        images, labels = [s.image for s in two_row], [s.text for s in two_row]
+        sets.append(("synthetic_two_row", images, labels, 2))
     skipped: list[str] = []
     cn_dir = config.data_dir / CN_SET
     if cn_dir.is_dir():
@@ -71,7 +73,7 @@ def measure(
         for half in halves:
             crops = cn_half(cn_dir, half)
             name = f"{CN_SET}_{half}" + ("_held_out" if config.finetune_cn else "")
-            sets.append((name, [c.image for c in crops], [c.text for c in crops]))
+            sets.append((name, [c.image for c in crops], [c.text for c in crops], 1))
     else:
         skipped.append(f"{CN_SET}: {cn_dir} not found")
     for set_name in TRUTH_CROP_SETS:
@@ -80,10 +82,11 @@ def measure(
             skipped.append(f"{set_name}: {directory} not found")
             continue
         crops = truth_crops(directory)
-        sets.append((f"{set_name}_truth_crops", [c.image for c in crops], [c.text for c in crops]))
+        images, labels = [c.image for c in crops], [c.text for c in crops]
+        sets.append((f"{set_name}_truth_crops", images, labels, 1))
     scores = []
-    for name, images, labels in sets:
-        score = score_reader(reader, name, images, labels)
+    for name, images, labels, rows in sets:
+        score = score_reader(reader, name, images, labels, rows)
         log(
             f"{name}: {score.exact}/{score.total} = {score.rate:.3f}, {score.ms_per_crop:.1f} ms/crop"
         )

@@ -16,6 +16,7 @@ from lanescreen.config import VisionConfig
 from .detectors import Y5fuDetector
 from .readers import build_reader
 from .rectify import crop_plate
+from .rows import read_plates
 from .types import Image, PlateDetection, PlateDetector, PlateReader, PlateText
 from .weights import DETECTOR_MODELS, fetch, require, required_models
 
@@ -88,13 +89,19 @@ class PlatePipeline:
             return self.reader
         return self.lane_readers[name]
 
-    def read(self, crops: Sequence[Image], reader: str = "") -> list[PlateText]:
-        return self.reader_for(reader).read(crops) if crops else []
+    def read(
+        self, crops: Sequence[Image], reader: str = "", rows: Sequence[int] | None = None
+    ) -> list[PlateText]:
+        """Read ``crops`` with the named reader. ``rows``: each crop's row count as its detector
+        gave it (a two-row crop is also read with its rows side by side); None: one row each."""
+        counts = list(rows) if rows is not None else [1] * len(crops)
+        return read_plates(self.reader_for(reader), crops, counts)
 
     def recognize(self, image: Image) -> list[tuple[PlateDetection, PlateText]]:
         """Every plate read in ``image``, strongest detection first."""
         detections = self.detect(image)
-        texts = self.read([self.crop(image, d) for d in detections])
+        crops = [self.crop(image, d) for d in detections]
+        texts = self.read(crops, rows=[d.rows for d in detections])
         return list(zip(detections, texts, strict=True))
 
 

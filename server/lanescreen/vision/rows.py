@@ -12,11 +12,14 @@ searched for in every crop, such valleys split one-row plates under their state 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
 from .image import to_bgr
-from .types import Image
+from .types import Candidate, Image, PlateReader, PlateText
 
 SEARCH = (0.28, 0.72)
 """Where the cut is looked for, as shares of the height of the rows with strokes: the rows of Chinese (34-43%),
@@ -58,3 +61,42 @@ def side_by_side(crop: Image) -> Image:
     scaled_width = max(1, round(width * bottom.shape[0] / top.shape[0]))
     scaled = cv2.resize(top, (scaled_width, bottom.shape[0]), interpolation=cv2.INTER_LINEAR)
     return np.ascontiguousarray(np.hstack([scaled, bottom]))
+
+
+ROWS_SURE = 0.5
+"""A rows-side-by-side reading at least this confident that contains the one-line reading wins
+even when the one-line reading is surer: read as one line, a two-row plate's band is its bigger
+row, which reads confidently and alone."""
+
+
+def prefer(one_line: PlateText, rows: PlateText) -> PlateText:
+    """The better of a crop's two readings, as one line and with its rows side by side; the
+    other becomes the first candidate, so a watchlist still sees it."""
+    rows_win = rows.confidence >= one_line.confidence or (
+        rows.confidence >= ROWS_SURE and bool(one_line.text) and one_line.text in rows.text
+    )
+    winner, loser = (rows, one_line) if rows_win else (one_line, rows)
+    others = [Candidate(loser.text, loser.confidence), *winner.candidates, *loser.candidates]
+    kept: dict[str, Candidate] = {}
+    for candidate in others:
+        if candidate.text and candidate.text != winner.text:
+            kept.setdefault(candidate.text, candidate)
+    return replace(winner, candidates=tuple(kept.values()))
+
+
+def read_plates(
+    reader: PlateReader, crops: Sequence[Image], rows: Sequence[int]
+) -> list[PlateText]:
+    """Read crops whose detector said how many rows each has (``rows``, 1 or 2): a crop said to
+    have two is read as it is and with its rows side by side, and the better reading kept. The
+    detector's word alone is not enough: HyperLPR's, trained on Chinese plates, calls 81 of 220 US
+    one-row plates two-row (their shape is a Chinese two-row plate's)."""
+    if len(rows) != len(crops):
+        raise ValueError(f"{len(crops)} crops but {len(rows)} row counts")
+    views = [side_by_side(crop) for crop, n in zip(crops, rows, strict=True) if n == 2]
+    texts = reader.read([*crops, *views]) if crops else []
+    split = iter(texts[len(crops) :])
+    return [
+        prefer(text, next(split)) if n == 2 else text
+        for text, n in zip(texts[: len(crops)], rows, strict=True)
+    ]
