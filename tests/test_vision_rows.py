@@ -5,7 +5,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from lanescreen.vision.rows import ROWS_SURE, prefer, read_plates, row_cut, side_by_side
+from lanescreen.vision.rows import (
+    ROWS_MARGIN,
+    ROWS_SURE,
+    prefer,
+    read_plates,
+    row_cut,
+    side_by_side,
+)
 from lanescreen.vision.types import Candidate, PlateText
 
 from tests.support import EVAL_PLATES, needs_shared
@@ -50,7 +57,8 @@ def test_the_surer_reading_wins_and_the_other_stays_a_candidate() -> None:
     chosen = prefer(one_line, rows)
     assert chosen.text == "ABC123"
     assert [c.text for c in chosen.candidates] == ["A8", "AB"]
-    assert prefer(_text("X1", 0.2), _text("湘AX1234", 0.4)).text == "湘AX1234"
+    assert prefer(_text("X1", 0.2), _text("湘AX1234", 0.2 + ROWS_MARGIN)).text == "湘AX1234"
+    assert prefer(_text("X1", 0.2), _text("湘AX1234", 0.2 + ROWS_MARGIN / 2)).text == "X1"
 
 
 def test_a_sure_rows_reading_holding_the_one_line_reading_wins() -> None:
@@ -58,7 +66,7 @@ def test_a_sure_rows_reading_holding_the_one_line_reading_wins() -> None:
     bottom_row = _text("54909", 0.95)
     assert prefer(bottom_row, _text("闽G54909", ROWS_SURE)).text == "闽G54909"
     assert prefer(bottom_row, _text("闽G54909", ROWS_SURE - 0.01)).text == "54909"
-    assert prefer(bottom_row, _text("闽G5490", 0.8)).text == "54909"  # not holding it
+    assert prefer(bottom_row, _text("闽G5490", 0.9)).text == "54909"  # not holding it
 
 
 def test_row_counts_must_match_the_crops() -> None:

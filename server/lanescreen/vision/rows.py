@@ -63,17 +63,22 @@ def side_by_side(crop: Image) -> Image:
     return np.ascontiguousarray(np.hstack([scaled, bottom]))
 
 
-ROWS_SURE = 0.5
-"""A rows-side-by-side reading at least this confident that contains the one-line reading wins
-even when the one-line reading is surer: read as one line, a two-row plate's band is its bigger
-row, which reads confidently and alone."""
+ROWS_MARGIN = 0.05
+"""The rows-side-by-side reading wins outright only when surer than the one-line reading by
+this much: HyperLPR's detector calls a third of US one-row plates two-row, and the cut of such a
+crop falls above its characters, so the side-by-side view reads the state name and the characters."""
+ROWS_SURE = 0.7
+"""A rows reading that holds the one-line reading wins when at least this confident: read as one
+line, a two-row plate's band is its bigger row, which reads confidently alone (``54909`` of
+``闽G54909``)."""
 
 
 def prefer(one_line: PlateText, rows: PlateText) -> PlateText:
     """The better of a crop's two readings, as one line and with its rows side by side; the
     other becomes the first candidate, so a watchlist still sees it."""
-    rows_win = rows.confidence >= one_line.confidence or (
-        rows.confidence >= ROWS_SURE and bool(one_line.text) and one_line.text in rows.text
+    holds = bool(one_line.text) and one_line.text in rows.text
+    rows_win = rows.confidence >= one_line.confidence + ROWS_MARGIN or (
+        holds and rows.confidence >= ROWS_SURE
     )
     winner, loser = (rows, one_line) if rows_win else (one_line, rows)
     others = [Candidate(loser.text, loser.confidence), *winner.candidates, *loser.candidates]
