@@ -148,7 +148,9 @@ Settings: `{json.dumps(settings)}`.
 {rows}
 
 Skipped: {", ".join(report.skipped) or "none"}. Ground-truth crops are the labelled box cut as the
-pipeline cuts crops (64 px tall, margin 0.2 x height). End-to-end figures (detector included):
+pipeline cuts crops (64 px tall, margin 0.2 x height). Two-row synthetic plates are read as the
+service reads a crop its detector calls two-row (as it is and rows side by side, the better
+reading kept: `lanescreen.vision.rows`). End-to-end figures (detector included):
 `lanescreen eval plates DIR --reader lanescreen`.
 
 ## Reproduce

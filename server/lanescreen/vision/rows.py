@@ -5,9 +5,9 @@ square European plate, a US or Brazilian motorcycle plate) read whole is read as
 HyperLPR reads its detector's two-row plates by cutting the crop at fixed heights (5/12 and 1/3)
 and setting the rows side by side; fixed heights fit Chinese plates only (a US motorcycle plate's
 rows meet at 58% of its height). Here the cut is the valley of stroke energy between the rows,
-searched for in the middle of the crop, and only for crops the detector says have two rows:
-searched for in every crop, such valleys split one-row plates under their state names (10-34 of
-222 real US crops with a profile splitter, see docs/plate-model.md).
+looked for only in crops the detector says have two rows (looked for in every crop, such valleys
+split one-row plates under their state names: 10-34 of 222 real US crops, docs/plate-model.md),
+and such a crop is read both ways, the better reading kept.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from .image import to_bgr
+from .textband import stroke_profile
 from .types import Candidate, Image, PlateReader, PlateText
 
 SEARCH = (0.28, 0.72)
-"""Where the cut is looked for, as shares of the height of the rows with strokes: the rows of Chinese (34-43%),
-European square (49-51%), US (57-59%) and Brazilian (58-60%) plates meet in there, with the
-margins a detector's crop adds."""
+"""Where the cut is looked for, as shares of the height of the rows with strokes: the rows of
+Chinese (34-43%), European square (49-51%), US (57-59%) and Brazilian (58-60%) plates meet in
+there."""
 EXTENT = 0.35
 """Rows with at least this share of the strongest row's stroke energy bound the plate's text."""
 OVERLAP = 0.03
@@ -33,13 +33,10 @@ OVERLAP = 0.03
 
 def row_cut(crop: Image) -> int | None:
     """The row of the crop where its two rows of characters meet, or None for a crop too small."""
-    grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY).astype(np.float32)
-    height = grey.shape[0]
-    if height < 8 or grey.shape[1] < 8:
+    height, width = crop.shape[:2]
+    if height < 8 or width < 8:
         return None
-    strokes = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)).mean(axis=1)
-    window = max(3, height // 16)
-    profile = np.convolve(strokes, np.ones(window) / window, mode="same")
+    profile = stroke_profile(crop, window=max(3, height // 16))
     # The rows with strokes (the plate's, in a loose crop) bound the search, not the crop's edges.
     busy = np.flatnonzero(profile >= EXTENT * profile.max())
     if busy.size == 0 or profile.max() <= 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from .image import to_bgr
 from .types import Image
@@ -28,14 +29,19 @@ bands of 0.79-0.83 of their height) read better whole: with 0.85 here the first 
 of lprnet_cn_dev half b, with 0.75 0.832; US and EU crops (bands of 0.42-0.70) read the same."""
 
 
+def stroke_profile(crop: Image, window: int = 5) -> npt.NDArray[np.float64]:
+    """Mean vertical-stroke energy (horizontal gradient) of each row, smoothed over ``window`` rows."""
+    grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    strokes = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)).mean(axis=1)
+    return np.convolve(strokes, np.ones(window) / window, mode="same")
+
+
 def text_band(crop: Image) -> tuple[int, int] | None:
     """Rows ``(top, bottom)`` of the character band, or None when the whole crop is the band."""
-    grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY).astype(np.float32)
-    height = grey.shape[0]
+    height = crop.shape[0]
     if height < 8:
         return None
-    strokes = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)).mean(axis=1)
-    profile = np.convolve(strokes, np.ones(5) / 5, mode="same")
+    profile = stroke_profile(crop)
     peak = int(np.argmax(profile))
     if profile[peak] <= 0:
         return None
