@@ -84,6 +84,21 @@ def test_only_chinese_lanes_and_broken_chinese_readings_are_settled_by_layout() 
     assert settle_read(_read("皖A9559", 0.9, ("皖A55", 0.5)), "cn").text == "A9559"
 
 
+def test_a_chinese_bottom_row_gives_way_to_its_plate_among_the_candidates() -> None:
+    """A two-row plate read as one line reads as its bottom row; read with its rows side by side
+    (a candidate), it is the whole plate."""
+    read = _read("0A246", 0.97, ("黑Y0A246", 0.28), ("黑Y0A24", 0.2))
+    for region in ("cn", ""):
+        settled = settle_read(read, region)
+        assert settled.text == "黑Y0A246" and settled.confidence == 0.28
+        assert [c.text for c in settled.candidates][:1] == ["0A246"]
+    assert settle_read(read, "us").text == "0A246"
+    # Only the bottom row: a plate with its province dropped is a foreign plate's reading.
+    assert settle_read(_read("Y0A246", 0.9, ("黑Y0A246", 0.3)), "cn").text == "Y0A246"
+    # A US plate whose side-by-side view read a state name too: no Chinese layout, no change.
+    assert settle_read(_read("5UVR090", 0.95, ("M5UVR090", 0.83)), "").text == "5UVR090"
+
+
 def test_candidates_are_normalised_once_each_and_never_the_reading() -> None:
     read = _read("ab-123", 0.9, ("AB 123", 0.5), ("A8123", 0.2), ("a8-123", 0.1), ("--", 0.1))
     settled = settle_read(read)

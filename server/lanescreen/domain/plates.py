@@ -115,8 +115,10 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
     normalise to the reading or to each other are dropped. On a lane that may see Chinese plates,
     a reading in which the reader saw a province character but which has no Chinese plate's layout
     (a character dropped or doubled: ``皖A9559``) gives way to its likeliest candidate that has the
-    layout (``皖AK9559``); the reader's own reading then leads the candidates, so a record shows
-    both. Where the region is unknown, a reading whose Latin part has a known Latin layout stands
+    layout (``皖AK9559``), and a reading that is a Chinese plate's bottom row gives way to the
+    candidate it ends (``0A246`` to ``黑Y0A246``: a two-row plate read as one line, and with its
+    rows side by side, :mod:`lanescreen.vision.rows`); the reader's own reading then leads the
+    candidates, so a record shows both. Where the region is unknown, a reading whose Latin part has a known Latin layout stands
     (a badge read as a province). Only Chinese plates are settled so: their layout is fixed
     nationwide, where a US or EU lane sees vanity and foreign plates of any layout."""
     text, confidences = normalize_read(read.text, read.char_confidences, region)
@@ -128,12 +130,19 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
     broken_cn = bool(seen) and seen[0] in CN_PROVINCES and not _keeps_cn(seen, region)
     # Where the region is unknown, a Latin layout behind the "province" is a Latin plate with a
     # badge read as one (``川ASC7399``), not a broken Chinese plate.
+    fitting: Candidate | None = None
     if broken_cn and (region == "cn" or (region == "" and plate_format(text) is None)):
         fitting = next((c for c in candidates if _keeps_cn(c.text, region)), None)
-        if fitting is not None:
-            candidates.insert(0, Candidate(text, confidence))
-            text, confidence = fitting.text, fitting.confidence
-            confidences = tuple(confidence for _ in text)
+    elif text and region in ("cn", ""):
+        # A Chinese two-row plate read as one line reads as its bottom row, the characters after
+        # the province and office letter; read with its rows side by side, it is a candidate.
+        fitting = next(
+            (c for c in candidates if c.text[2:] == text and _keeps_cn(c.text, region)), None
+        )
+    if fitting is not None:
+        candidates.insert(0, Candidate(text, confidence))
+        text, confidence = fitting.text, fitting.confidence
+        confidences = tuple(confidence for _ in text)
     kept: dict[str, Candidate] = {}
     for c in candidates:
         if c.text and c.text != text:

@@ -60,7 +60,7 @@ def side_by_side(crop: Image) -> Image:
     return np.ascontiguousarray(np.hstack([scaled, bottom]))
 
 
-ROWS_MARGIN = 0.05
+ROWS_MARGIN = 0.2
 """The rows-side-by-side reading wins outright only when surer than the one-line reading by
 this much: HyperLPR's detector calls a third of US one-row plates two-row, and the cut of such a
 crop falls above its characters, so the side-by-side view reads the state name and the characters."""
