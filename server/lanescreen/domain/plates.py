@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..vision.types import Candidate, PlateText
+from ..vision.types import Candidate, PlateText, other_readings
 
 CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 """The 31 province-level abbreviations that open a Chinese civil plate."""
@@ -118,8 +118,8 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
     layout (``皖AK9559``), and a reading that is a Chinese plate's bottom row gives way to the
     candidate it ends (``0A246`` to ``黑Y0A246``: a two-row plate read as one line, and with its
     rows side by side, :mod:`lanescreen.vision.rows`); the reader's own reading then leads the
-    candidates, so a record shows both. Where the region is unknown, a reading whose Latin part has a known Latin layout stands
-    (a badge read as a province). Only Chinese plates are settled so: their layout is fixed
+    candidates, so a record shows both. Where the region is unknown, a reading whose Latin part
+    has a known Latin layout stands (a badge read as a province). Only Chinese plates are settled so: their layout is fixed
     nationwide, where a US or EU lane sees vanity and foreign plates of any layout."""
     text, confidences = normalize_read(read.text, read.char_confidences, region)
     confidence = read.confidence
@@ -143,11 +143,7 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
         candidates.insert(0, Candidate(text, confidence))
         text, confidence = fitting.text, fitting.confidence
         confidences = tuple(confidence for _ in text)
-    kept: dict[str, Candidate] = {}
-    for c in candidates:
-        if c.text and c.text != text:
-            kept.setdefault(c.text, c)
-    return PlateText(text, confidence, confidences, tuple(kept.values()))
+    return PlateText(text, confidence, confidences, other_readings(text, candidates))
 
 
 def canonical(text: str) -> str:

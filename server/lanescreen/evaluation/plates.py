@@ -126,7 +126,7 @@ def _timed_read(
     start = time.perf_counter()
     # What the service keeps of a read, as on a lane whose region is ``region`` (empty: none set,
     # the layout rules decide), two-row detections read as the service reads them.
-    reads = read_plates(reader, crops, list(rows) if rows is not None else [1] * len(crops))
+    reads = read_plates(reader, crops, rows)
     settled = [settle_read(t, region) for t in reads]
     return settled, (time.perf_counter() - start) * 1000
 

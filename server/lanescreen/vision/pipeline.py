@@ -94,8 +94,7 @@ class PlatePipeline:
     ) -> list[PlateText]:
         """Read ``crops`` with the named reader. ``rows``: each crop's row count as its detector
         gave it (a two-row crop is also read with its rows side by side); None: one row each."""
-        counts = list(rows) if rows is not None else [1] * len(crops)
-        return read_plates(self.reader_for(reader), crops, counts)
+        return read_plates(self.reader_for(reader), crops, rows)
 
     def recognize(self, image: Image) -> list[tuple[PlateDetection, PlateText]]:
         """Every plate read in ``image``, strongest detection first."""

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from .textband import stroke_profile
-from .types import Candidate, Image, PlateReader, PlateText
+from .types import Candidate, Image, PlateReader, PlateText, other_readings
 
 SEARCH = (0.28, 0.72)
 """Where the cut is looked for, as shares of the height of the rows with strokes: the rows of
@@ -79,20 +79,18 @@ def prefer(one_line: PlateText, rows: PlateText) -> PlateText:
     )
     winner, loser = (rows, one_line) if rows_win else (one_line, rows)
     others = [Candidate(loser.text, loser.confidence), *winner.candidates, *loser.candidates]
-    kept: dict[str, Candidate] = {}
-    for candidate in others:
-        if candidate.text and candidate.text != winner.text:
-            kept.setdefault(candidate.text, candidate)
-    return replace(winner, candidates=tuple(kept.values()))
+    return replace(winner, candidates=other_readings(winner.text, others))
 
 
 def read_plates(
-    reader: PlateReader, crops: Sequence[Image], rows: Sequence[int]
+    reader: PlateReader, crops: Sequence[Image], rows: Sequence[int] | None = None
 ) -> list[PlateText]:
-    """Read crops whose detector said how many rows each has (``rows``, 1 or 2): a crop said to
-    have two is read as it is and with its rows side by side, and the better reading kept. The
-    detector's word alone is not enough: HyperLPR's, trained on Chinese plates, calls 81 of 220 US
-    one-row plates two-row (their shape is a Chinese two-row plate's)."""
+    """Read crops whose detector said how many rows each has (``rows``, 1 or 2; None: one each):
+    a crop said to have two is read as it is and with its rows side by side, and the better
+    reading kept. The detector's word alone is not enough: HyperLPR's, trained on Chinese plates,
+    calls 81 of 220 US one-row plates two-row (their shape is a Chinese two-row plate's)."""
+    if rows is None:
+        rows = [1] * len(crops)
     if len(rows) != len(crops):
         raise ValueError(f"{len(crops)} crops but {len(rows)} row counts")
     views = [side_by_side(crop) for crop, n in zip(crops, rows, strict=True) if n == 2]

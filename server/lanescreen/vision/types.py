@@ -5,7 +5,7 @@ Coordinates are pixels in the full frame the detector was given (x right, y down
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,6 +54,16 @@ class Candidate:
 
     text: str
     confidence: float
+
+
+def other_readings(text: str, candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
+    """``candidates`` in order, each text once (its first), without ``text`` and empty texts:
+    what may stand beside a reading of ``text`` as its candidates."""
+    kept: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.text and candidate.text != text:
+            kept.setdefault(candidate.text, candidate)
+    return tuple(kept.values())
 
 
 @dataclass(frozen=True)
