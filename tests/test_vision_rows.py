@@ -51,6 +51,7 @@ def test_side_by_side_is_one_line_top_row_first() -> None:
     # The right part is the bottom row itself, unscaled.
     assert np.array_equal(line[:, -image.shape[1] :], image[image.shape[0] - height :])
     assert side_by_side(np.zeros((5, 40, 3), np.uint8)).shape == (5, 40, 3)  # too small to cut
+    assert row_cut(np.full((64, 160, 3), 128, np.uint8)) is None  # no strokes to cut between
 
 
 def _text(text: str, confidence: float, *candidates: Candidate) -> PlateText:

@@ -32,15 +32,16 @@ OVERLAP = 0.03
 
 
 def row_cut(crop: Image) -> int | None:
-    """The row of the crop where its two rows of characters meet, or None for a crop too small."""
+    """The row of the crop where its two rows of characters meet, or None for a crop too small
+    or without strokes."""
     height, width = crop.shape[:2]
     if height < 8 or width < 8:
         return None
     profile = stroke_profile(crop, window=max(3, height // 16))
+    if profile.max() <= 0:
+        return None
     # The rows with strokes (the plate's, in a loose crop) bound the search, not the crop's edges.
     busy = np.flatnonzero(profile >= EXTENT * profile.max())
-    if busy.size == 0 or profile.max() <= 0:
-        return None
     first, span = int(busy[0]), int(busy[-1] - busy[0] + 1)
     low, high = first + int(SEARCH[0] * span), first + max(1, int(SEARCH[1] * span))
     return low + int(np.argmin(profile[low:high]))
