@@ -41,6 +41,14 @@ def register(subparsers: Any) -> None:
     )
     plates.add_argument("--resume", type=Path, default=None, metavar="CKPT")
     plates.add_argument(
+        "--spliced",
+        type=int,
+        default=8000,
+        metavar="N",
+        help="with --resume and --finetune-cn: N new crops spliced from the fine-tuning half's "
+        "characters, half of the real samples (default 8000; 0: none)",
+    )
+    plates.add_argument(
         "--data",
         type=Path,
         default=Path("../shared/eval/plates"),
@@ -117,6 +125,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         workers=args.workers,
         coarse_steps=args.coarse_steps,
         resume=args.resume,
+        spliced=args.spliced,
         name=args.name,
     )
     network, result = train(train_config, spec, progress=not args.quiet, log=log)

@@ -33,6 +33,9 @@ BAND_VIEW_P = 0.5
 (:func:`~lanescreen.vision.textband.text_band`), where the plate's side edges and frame become
 full-height bars beside the first and last characters. A model that never saw band views read
 those bars as I and 1 (about 11 of the first shipped model's 116 US misreads)."""
+SPLICED_P = 0.5
+"""How often a real sample, where spliced crops are given, is a spliced one
+(:mod:`~lanescreen.training.splice`) rather than one of the real crops as they are."""
 TWO_ROW_VIEW_P = 0.8
 """How often a two-row plate is shown as the reader reads one its detector says has two rows
 (:func:`~lanescreen.vision.rows.side_by_side`); a band view of it would show one row, which its
@@ -64,7 +67,8 @@ def make_batch(items: Sequence[tuple[torch.Tensor, str]], charset: str) -> Batch
 
 
 class PlateStream(IterableDataset[Batch]):
-    """Endless batches of rendered plates, a ``real_fraction`` of them real crops, augmented."""
+    """Endless batches of rendered plates, a ``real_fraction`` of them real crops, augmented;
+    given ``spliced`` crops, half of those real samples are spliced ones."""
 
     def __init__(
         self,
@@ -75,6 +79,7 @@ class PlateStream(IterableDataset[Batch]):
         img_h: int,
         real: Sequence[RealCrop] = (),
         real_fraction: float = 0.0,
+        spliced: Sequence[RealCrop] = (),
     ) -> None:
         super().__init__()
         self.seed = seed
@@ -83,6 +88,7 @@ class PlateStream(IterableDataset[Batch]):
         self.img_h = img_h
         self.real = list(real)
         self.real_fraction = real_fraction if self.real else 0.0
+        self.spliced = list(spliced)
 
     def _example(
         self, image: Image, text: str, rng: random.Random, *, rows: int = 0
@@ -110,7 +116,8 @@ class PlateStream(IterableDataset[Batch]):
             pool: list[tuple[torch.Tensor, str]] = []
             while len(pool) < POOL_BATCHES * self.batch_size:
                 if rng.random() < self.real_fraction:
-                    crop = rng.choice(self.real)
+                    spliced = self.spliced and rng.random() < SPLICED_P
+                    crop = rng.choice(self.spliced if spliced else self.real)
                     pool.append(self._example(photometric(crop.image, rng), crop.text, rng))
                     continue
                 sample = renderer.sample()

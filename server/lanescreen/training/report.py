@@ -110,7 +110,14 @@ def write_card(
     real = (
         f"plus half `{config.finetune_cn}` of `{CN_SET}` (250 crops, Apache-2.0, "
         f"sirius-ai/LPRNet_Pytorch) mixed in at {config.real_fraction:.0%} of samples with "
-        "photometric and framing augmentation; the other half is only measured"
+        "photometric and framing augmentation"
+        + (
+            f", half of them crops spliced from its characters (up to {config.spliced}, "
+            "made at the resumed step)"
+            if config.resume is not None and config.spliced
+            else ""
+        )
+        + "; the other half is only measured"
         if config.finetune_cn
         else "no real images"
     )

@@ -44,6 +44,9 @@ class TrainConfig:
     finetune_cn: str | None = None
     """Half (``a``/``b``) of lprnet_cn_dev mixed into training; the other half is measured."""
     real_fraction: float = 0.2
+    spliced: int = 8000
+    """Spliced real crops (:mod:`~lanescreen.training.splice`) made from the fine-tuning half at
+    the start of a resumed run, whose network already reads; a fresh run makes none."""
     data_dir: Path = Path("../shared/eval/plates")
     checkpoint_every: int = 500
     eval_every: int = 1000
@@ -153,6 +156,20 @@ def train(
 
         real = cn_half(config.data_dir / CN_SET, config.finetune_cn)
         held_out = cn_half(config.data_dir / CN_SET, other_half(config.finetune_cn))
+    spliced: list[RealCrop] = []
+    if real and config.resume is not None and config.spliced > 0:
+        from .splice import spliced_crops
+
+        set_time_scale(network, 1 if start_step < config.coarse_until() else spec.params.time_scale)
+        spliced = spliced_crops(
+            network,
+            real,
+            count=config.spliced,
+            seed=_stream_seed(config.seed, start_step),
+            charset=spec.charset,
+            img_h=spec.img_h,
+        )
+        log(f"made {len(spliced)} spliced crops from {len(real)} real ones")
     stream = PlateStream(
         seed=_stream_seed(config.seed, start_step),
         batch_size=config.batch,
@@ -160,6 +177,7 @@ def train(
         img_h=spec.img_h,
         real=real,
         real_fraction=config.real_fraction,
+        spliced=spliced,
     )
     loader = DataLoader(stream, batch_size=None, num_workers=config.workers)
     val_images, val_labels = _synthetic_set(config.seed, config.eval_samples)
