@@ -192,6 +192,8 @@ def splice(base: CutCrop, donors: Sequence[CutCrop], rng: random.Random) -> tupl
         donor = rng.choice(peers)
         x0, x1 = base.cuts[i], base.cuts[i + 1]
         d0, d1 = donor.cuts[i], donor.cuts[i + 1]
+        if x1 <= x0 or d1 <= d0:
+            continue
         resized = cv2.resize(
             donor.image[:, d0:d1].astype(np.float32),
             (x1 - x0, height),
