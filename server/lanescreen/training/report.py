@@ -126,6 +126,11 @@ def write_card(
         f"lanescreen train plates --out DIR --steps {config.steps} --batch {config.batch} "
         f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
         + (f" --finetune-cn {config.finetune_cn}" if config.finetune_cn else "")
+        + (
+            f" --resume {config.resume} --spliced {config.spliced}"
+            if config.resume is not None
+            else ""
+        )
     )
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)
 

@@ -22,7 +22,7 @@ READER_NAME = "lanescreen"
 NETWORK = "lanescreen_plate"
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 PINNED_SHA256 = {
-    f"{NETWORK}.pth": "f6fe2b825bdb8a38fa74c1d59bf5732490581e69699ff3a603f3d84f135da6a2",
+    f"{NETWORK}.pth": "34c9dfbce76aeaa7f8583d3e466cac79e0dd3f6696a611c8bf6aad0b411d0084",
     f"{NETWORK}.yaml": "d03ec67dba6caf9da599143d1853bd4ded746161050eb928758cb916cbf01fef",
     f"{NETWORK}.py": "9726bfead963f19eca0c7f3906c2a02ec989959a4b90b5178c6f6bf64e416ea4",
 }
