@@ -7,9 +7,10 @@ same position's characters of other real crops of the same length, so the networ
 combinations of real glyphs, blur and lighting rather than the same 250 again.
 
 Where to cut comes from the network's own CTC alignment of each crop's label: the frame where
-each character is emitted, and cuts midway between consecutive characters. Cutting so needs a
-network that already reads, as a resumed stage's does; a crop whose alignment puts two characters
-in one frame is left unspliced.
+each character is emitted, cuts midway between consecutive characters, then moved onto the gaps
+between characters (:func:`snap_to_gaps`). Cutting so needs a network that already reads, as a
+resumed stage's does; a crop whose alignment puts two characters in one frame is left unspliced,
+and a spliced crop whose label that network finds implausible (:data:`PLAUSIBLE_NLL`) is dropped.
 """
 
 from __future__ import annotations
