@@ -17,7 +17,7 @@ from lanescreen.training.data import PlateStream, make_batch
 from lanescreen.training.easyocr_format import ModelSpec, NetworkParams, build_model, export
 from lanescreen.training.preprocess import model_input
 from lanescreen.training.synth import CHARSET, PlateRenderer
-from lanescreen.training.train import _ctc_loss
+from lanescreen.training.train import ctc_loss
 from lanescreen.vision.readers.lanescreen_reader import (
     MODEL_DIR,
     NETWORK,
@@ -43,7 +43,7 @@ def test_a_few_steps_reduce_the_ctc_loss() -> None:
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     losses = []
     for _ in range(25):
-        loss = _ctc_loss(network, batch, ctc)
+        loss = ctc_loss(network, batch, ctc)
         optimiser.zero_grad()
         torch.autograd.backward(loss)
         optimiser.step()

@@ -28,9 +28,10 @@ import torch
 from lanescreen.vision.image import to_bgr
 from lanescreen.vision.types import Image
 
-from .data import encode
+from .data import encode, make_batch
 from .preprocess import collate, model_input
 from .real_sets import RealCrop
+from .train import ctc_loss
 
 PLAUSIBLE_NLL = 3.0
 """Largest CTC loss (negative log-likelihood of its label) a spliced crop may have under the
@@ -240,11 +241,8 @@ def spliced_crops(
     while len(kept) < count and tries < 20 * count:
         made = [splice(rng.choice(cut), cut, rng) for _ in range(batch_size)]
         tries += batch_size
-        inputs = [model_input(image, img_h) for image, _ in made]
-        log_probs = network(collate(inputs)).log_softmax(2).permute(1, 0, 2)
-        targets, lengths = encode([text for _, text in made], charset)
-        frames = torch.full((len(made),), log_probs.shape[0], dtype=torch.long)
-        losses = ctc(log_probs, targets, frames, lengths)
+        batch = make_batch([(model_input(image, img_h), text) for image, text in made], charset)
+        losses = ctc_loss(network, batch, ctc)
         # Inputs padded to the batch's width cost a little likelihood; CN crops share one width.
         kept.extend(
             RealCrop(image, text, "spliced")
