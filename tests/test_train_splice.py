@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from lanescreen.training.splice import (
     spliced_crops,
 )
 from lanescreen.training.synth import CHARSET
+from lanescreen.training.train import TrainConfig, train
 from lanescreen.vision.readers.lanescreen_reader import MODEL_DIR, build_lanescreen_reader
 
 from tests.support import EVAL_PLATES, needs_shared
@@ -127,3 +129,37 @@ def test_spliced_real_crops_read_as_labelled() -> None:
     shifted = [CutCrop(c.image, c.text, tuple(min(x + 5, 94) for x in c.cuts)) for c in cut]
     in_place, misplaced = read_as_labelled(cut), read_as_labelled(shifted)
     assert misplaced < in_place - 10, (misplaced, in_place)
+
+
+@needs_shared
+def test_a_run_splices_real_crops_once_its_network_reads(tmp_path: Path) -> None:
+    """One command trains the whole schedule: at ``spliced_from`` the run cuts its real crops with
+    the network trained so far (here the shipped one, resumed at step 0) and goes on with them."""
+    spec = ModelSpec("lanescreen_plate", CHARSET)
+    network = load_exported(spec, MODEL_DIR / "lanescreen_plate.pth")
+    optimiser = torch.optim.AdamW(network.parameters(), lr=1e-5)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-5, total_steps=3)
+    start = tmp_path / "start.pt"
+    state = {"optimiser": optimiser.state_dict(), "schedule": schedule.state_dict()}
+    torch.save({"model": network.state_dict(), "step": 0, "history": [], **state}, start)
+    config = TrainConfig(
+        out=tmp_path / "run",
+        steps=3,
+        batch=4,
+        lr=1e-5,
+        finetune_cn="a",
+        spliced=40,
+        spliced_from=2,
+        data_dir=EVAL_PLATES,
+        eval_samples=8,
+        resume=start,
+        coarse_steps=0,
+    )
+    lines: list[str] = []
+    _, result = train(config, spec, progress=False, log=lines.append)
+    made = [line for line in lines if line.startswith("made ")]
+    assert len(made) == 1 and made[0].endswith("at step 2"), lines
+    assert int(made[0].split()[1]) >= 30, made  # the shipped network reads: most pass the gate
+    assert result.steps == 3
+    saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert saved["step"] == 3 and saved["config"]["spliced_from"] == "2"

@@ -45,8 +45,16 @@ def register(subparsers: Any) -> None:
         type=int,
         default=8000,
         metavar="N",
-        help="with --resume and --finetune-cn: N new crops spliced from the fine-tuning half's "
-        "characters, half of the real samples (default 8000; 0: none)",
+        help="with --finetune-cn: N new crops spliced from the fine-tuning half's characters, "
+        "half of the real samples from --spliced-from on (default 8000; 0: none)",
+    )
+    plates.add_argument(
+        "--spliced-from",
+        type=int,
+        default=None,
+        metavar="STEP",
+        help="step at which the spliced crops are made, cut by the network trained so far "
+        "(default 88%% of --steps)",
     )
     plates.add_argument(
         "--data",
@@ -126,6 +134,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         coarse_steps=args.coarse_steps,
         resume=args.resume,
         spliced=args.spliced,
+        spliced_from=args.spliced_from,
         name=args.name,
     )
     network, result = train(train_config, spec, progress=not args.quiet, log=log)

@@ -112,9 +112,9 @@ def write_card(
         f"sirius-ai/LPRNet_Pytorch) mixed in at {config.real_fraction:.0%} of samples with "
         "photometric and framing augmentation"
         + (
-            f", half of them crops spliced from its characters (up to {config.spliced}, "
-            "made at the resumed step)"
-            if config.resume is not None and config.spliced
+            f", half of them, from step {config.splice_step()}, crops spliced from its "
+            f"characters (up to {config.spliced})"
+            if config.spliced and config.splice_step() < config.steps
             else ""
         )
         + "; the other half is only measured"
@@ -127,10 +127,11 @@ def write_card(
         f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
         + (f" --finetune-cn {config.finetune_cn}" if config.finetune_cn else "")
         + (
-            f" --resume {config.resume} --spliced {config.spliced}"
-            if config.resume is not None
+            f" --spliced {config.spliced} --spliced-from {config.splice_step()}"
+            if config.finetune_cn
             else ""
         )
+        + (f" --resume {config.resume}" if config.resume is not None else "")
     )
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)
 

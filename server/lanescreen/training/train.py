@@ -14,7 +14,7 @@ import json
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,12 @@ class TrainConfig:
     """Half (``a``/``b``) of lprnet_cn_dev mixed into training; the other half is measured."""
     real_fraction: float = 0.2
     spliced: int = 8000
-    """Spliced real crops (:mod:`~lanescreen.training.splice`) made from the fine-tuning half at
-    the start of a resumed run, whose network already reads; a fresh run makes none."""
+    """Spliced real crops (:mod:`~lanescreen.training.splice`) made from the fine-tuning half
+    once the network reads (:meth:`splice_step`); half of the real samples from then on."""
+    spliced_from: int | None = None
+    """Step at which the spliced crops are made; default 88% of ``steps`` (66000 of 75000, where
+    the shipped model's stage 5 began). Cutting real crops needs a network that already reads
+    them: the cuts come from its own alignment."""
     data_dir: Path = Path("../shared/eval/plates")
     checkpoint_every: int = 500
     eval_every: int = 1000
@@ -64,6 +68,9 @@ class TrainConfig:
 
     def coarse_until(self) -> int:
         return round(0.4 * self.steps) if self.coarse_steps is None else self.coarse_steps
+
+    def splice_step(self) -> int:
+        return round(0.88 * self.steps) if self.spliced_from is None else self.spliced_from
 
 
 @dataclass
@@ -161,29 +168,35 @@ def train(
     step = start_step
     fine_scale = spec.params.time_scale
     set_time_scale(network, 1 if step < config.coarse_until() else fine_scale)
-    spliced: list[RealCrop] = []
-    if real and config.resume is not None and config.spliced > 0:
-        from .splice import spliced_crops
 
-        spliced = spliced_crops(
-            network,
-            real,
-            count=config.spliced,
-            seed=_stream_seed(config.seed, start_step),
+    def batches(at_step: int) -> Iterator[Batch]:
+        """The data stream from ``at_step`` on: a resumed run at step S draws what a run
+        that made its spliced crops at S draws."""
+        spliced: list[RealCrop] = []
+        if real and config.spliced > 0 and at_step >= config.splice_step():
+            from .splice import spliced_crops
+
+            spliced = spliced_crops(
+                network,
+                real,
+                count=config.spliced,
+                seed=_stream_seed(config.seed, at_step),
+                charset=spec.charset,
+                img_h=spec.img_h,
+            )
+            log(f"made {len(spliced)} spliced crops from {len(real)} real ones at step {at_step}")
+        stream = PlateStream(
+            seed=_stream_seed(config.seed, at_step),
+            batch_size=config.batch,
             charset=spec.charset,
             img_h=spec.img_h,
+            real=real,
+            real_fraction=config.real_fraction,
+            spliced=spliced,
         )
-        log(f"made {len(spliced)} spliced crops from {len(real)} real ones")
-    stream = PlateStream(
-        seed=_stream_seed(config.seed, start_step),
-        batch_size=config.batch,
-        charset=spec.charset,
-        img_h=spec.img_h,
-        real=real,
-        real_fraction=config.real_fraction,
-        spliced=spliced,
-    )
-    loader = DataLoader(stream, batch_size=None, num_workers=config.workers)
+        return iter(DataLoader(stream, batch_size=None, num_workers=config.workers))
+
+    loader = batches(step)
     val_images, val_labels = _synthetic_set(config.seed, config.eval_samples)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     network.train()
@@ -191,9 +204,11 @@ def train(
     bar = tqdm(
         total=config.steps, initial=start_step, disable=not progress, unit="step", mininterval=5
     )
-    for batch in loader:
-        if step >= config.steps:
-            break
+    splice_at = config.splice_step() if real and config.spliced > 0 else config.steps
+    while step < config.steps:
+        if step == splice_at and step != start_step:
+            loader = batches(step)  # the renderer worker of the old stream stops with it
+        batch = next(loader)
         if step == config.coarse_until() and fine_scale != 1:
             set_time_scale(network, fine_scale)
             log(json.dumps({"step": float(step), "time_scale": float(fine_scale)}))
