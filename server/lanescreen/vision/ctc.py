@@ -14,7 +14,7 @@ apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +54,12 @@ def beam_search(
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}
     live_mask = probs >= FLOOR
     live_mask[:, BLANK] = False
-    for row, live in zip(probs.tolist(), live_mask, strict=True):
-        classes = np.flatnonzero(live).tolist()
+    # Each frame's live classes from one pass over the array (a per-frame search costs more than
+    # the beam update itself on a plate's few dozen frames).
+    live: list[list[int]] = [[] for _ in range(len(probs))]
+    for frame, c in zip(*(axis.tolist() for axis in np.nonzero(live_mask)), strict=True):
+        live[frame].append(c)
+    for row, classes in zip(probs.tolist(), live, strict=True):
         blank = row[BLANK]
         if not classes:
             # Only the blank is likely: every prefix now ends in a blank, and their order stands.
@@ -64,7 +68,9 @@ def beam_search(
         grown: dict[tuple[int, ...], list[float]] = {}
         for prefix, (p_blank, p_last) in beams.items():
             total = p_blank + p_last
-            entry = grown.setdefault(prefix, [0.0, 0.0])
+            entry = grown.get(prefix)
+            if entry is None:
+                entry = grown[prefix] = [0.0, 0.0]
             entry[0] += total * blank
             last = prefix[-1] if prefix else -1
             for c in classes:
@@ -73,12 +79,20 @@ def beam_search(
                     # The same class again continues the last character; after a blank it is
                     # a second one.
                     entry[1] += p_last * p
-                    if p_blank > 0:
-                        grown.setdefault((*prefix, c), [0.0, 0.0])[1] += p_blank * p
+                    if p_blank <= 0:
+                        continue
+                    gain = p_blank * p
                 else:
-                    grown.setdefault((*prefix, c), [0.0, 0.0])[1] += total * p
-        ranked = sorted(grown.items(), key=lambda item: -(item[1][0] + item[1][1]))
-        beams = {prefix: (pb, pl) for prefix, (pb, pl) in ranked[:width]}
+                    gain = total * p
+                longer = (*prefix, c)
+                if longer in grown:
+                    grown[longer][1] += gain
+                else:
+                    grown[longer] = [0.0, gain]
+        kept: Iterable[tuple[tuple[int, ...], list[float]]] = grown.items()
+        if len(grown) > width:
+            kept = sorted(kept, key=lambda item: -(item[1][0] + item[1][1]))[:width]
+        beams = {prefix: (pb, pl) for prefix, (pb, pl) in kept}
     readings = [
         Reading("".join(alphabet[c] for c in prefix), p_blank + p_last)
         for prefix, (p_blank, p_last) in beams.items()
