@@ -11,10 +11,10 @@ import pytest
 from lanescreen.domain.plates import normalize_plate
 from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.vision.readers import build_reader
-from lanescreen.vision.readers.easyocr_reader import EasyOcrReader
+from lanescreen.vision.readers.easyocr_reader import EasyOcrReader, _Reading, _surer
 from lanescreen.vision.readers.fast_plate_ocr import ALPHABET, FastPlateOcrReader, _alternatives
 from lanescreen.vision.rectify import crop_plate
-from lanescreen.vision.types import PlateDetection
+from lanescreen.vision.types import Candidate, PlateDetection
 from lanescreen.vision.weights import ModelError
 
 from tests.support import EU_PHOTOS, EVAL_PLATES, SHARED_MODELS, needs_shared
@@ -165,3 +165,14 @@ def test_the_own_reader_reads_the_same_from_several_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda crop: reader.read([crop])[0], crops))
     assert together == alone
+
+
+def test_two_passes_keep_the_surer_reading_and_every_other_text_once() -> None:
+    band = _Reading("AB12", 0.4, (Candidate("A812", 0.3), Candidate("AB1", 0.1)))
+    whole = _Reading("A812", 0.7, (Candidate("AB12", 0.2), Candidate("", 0.05)))
+    kept = _surer(band, whole)
+    assert kept.text == "A812" and kept.score == 0.7
+    # The band's reading at its own (higher) confidence, the band's other texts after it; the
+    # winning text and empty readings are not candidates.
+    assert kept.candidates == (Candidate("AB12", 0.4), Candidate("AB1", 0.1))
+    assert _surer(whole, band) == kept

@@ -32,7 +32,7 @@ from ..ctc import Reading, beam_search
 from ..deskew import level, skew_angle
 from ..image import to_bgr
 from ..textband import text_band
-from ..types import Candidate, Image, PlateText
+from ..types import Candidate, Image, PlateText, other_readings
 from ..weights import ModelError, require
 
 PLATE_ALLOWLIST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -71,16 +71,11 @@ def _surer(a: _Reading, b: _Reading) -> _Reading:
     """The surer of two passes' readings, with the other pass's readings among its candidates
     (each text once, at its best confidence)."""
     first, second = (a, b) if a.score >= b.score else (b, a)
-    best: dict[str, Candidate] = {}
-    for c in (*first.candidates, Candidate(second.text, second.score), *second.candidates):
-        if (
-            c.text
-            and c.text != first.text
-            and (c.text not in best or c.confidence > best[c.text].confidence)
-        ):
-            best[c.text] = c
-    ranked = sorted(best.values(), key=lambda c: -c.confidence)
-    return _Reading(first.text, first.score, tuple(ranked[: BEAM_WIDTH - 1]))
+    pooled = sorted(
+        (*first.candidates, Candidate(second.text, second.score), *second.candidates),
+        key=lambda c: -c.confidence,
+    )
+    return _Reading(first.text, first.score, other_readings(first.text, pooled)[: BEAM_WIDTH - 1])
 
 
 class _KeepingConverter:
