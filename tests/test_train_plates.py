@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,19 @@ def test_two_row_plates_are_mostly_shown_with_their_rows_side_by_side() -> None:
     side_by_side = sum(w > 200 for w in widths)
     assert 24 <= side_by_side <= 39, widths  # about 80%; never a band of one row
     assert all(w > 200 or w < 100 for w in widths)
+
+
+def test_the_model_cards_command_trains_the_same_run(tmp_path: Path) -> None:
+    """The card's reproduce line, given back to the CLI, asks for the run that wrote it."""
+    from lanescreen.cli.main import build_parser
+    from lanescreen.training.report import reproduce_command
+    from lanescreen.training.train import TrainConfig
+
+    for resume in (None, tmp_path / "r4" / "checkpoint.pt"):
+        config = TrainConfig(
+            out=tmp_path, steps=75000, finetune_cn="a", coarse_steps=8000, resume=resume
+        )
+        args = build_parser().parse_args(shlex.split(reproduce_command(config))[1:])
+        asked = (args.steps, args.batch, args.seed, args.coarse_steps, args.finetune_cn)
+        assert asked == (75000, 64, 0, 8000, "a")
+        assert (args.spliced, args.spliced_from, args.resume) == (8000, 66000, resume)

@@ -94,6 +94,22 @@ def measure(
     return Report(tuple(scores), tuple(skipped))
 
 
+def reproduce_command(config: TrainConfig) -> str:
+    """The ``lanescreen train plates`` command line that trains ``config`` again (``DIR`` for
+    the output folder)."""
+    return (
+        f"lanescreen train plates --out DIR --steps {config.steps} --batch {config.batch} "
+        f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
+        + (f" --finetune-cn {config.finetune_cn}" if config.finetune_cn else "")
+        + (
+            f" --spliced {config.spliced} --spliced-from {config.splice_step()}"
+            if config.finetune_cn
+            else ""
+        )
+        + (f" --resume {config.resume}" if config.resume is not None else "")
+    )
+
+
 def write_card(
     path: Path,
     spec: ModelSpec,
@@ -122,17 +138,7 @@ def write_card(
         else "no real images"
     )
     settings = {k: str(v) for k, v in asdict(config).items()}
-    reproduce = (
-        f"lanescreen train plates --out DIR --steps {config.steps} --batch {config.batch} "
-        f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
-        + (f" --finetune-cn {config.finetune_cn}" if config.finetune_cn else "")
-        + (
-            f" --spliced {config.spliced} --spliced-from {config.splice_step()}"
-            if config.finetune_cn
-            else ""
-        )
-        + (f" --resume {config.resume}" if config.resume is not None else "")
-    )
+    reproduce = reproduce_command(config)
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)
 
 Written {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `lanescreen train plates`.
