@@ -4,8 +4,9 @@ One seed fixes everything random (initial weights, the rendered stream, the mix 
 so the same seed, steps and batch reproduce the model up to floating-point scheduling noise.
 AdamW with a one-cycle schedule gets far in few steps, which is what CPU training can afford.
 A checkpoint (weights, optimiser, schedule, step) is written every ``checkpoint_every`` steps;
-resuming restarts the rendered stream from a seed derived from the step reached, and resuming with
-another ``steps`` re-plans the learning-rate schedule from the step reached.
+resuming restarts the rendered stream from a seed derived from the step reached (as does the step
+where spliced real crops join it), and resuming with another ``steps`` re-plans the learning-rate
+schedule from the step reached.
 """
 
 from __future__ import annotations
