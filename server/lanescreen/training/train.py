@@ -169,12 +169,13 @@ def train(
     step = start_step
     fine_scale = spec.params.time_scale
     set_time_scale(network, 1 if step < config.coarse_until() else fine_scale)
+    splice_at = config.splice_step() if real and config.spliced > 0 else config.steps
 
     def batches(at_step: int) -> Iterator[Batch]:
         """The data stream from ``at_step`` on: a resumed run at step S draws what a run
         that made its spliced crops at S draws."""
         spliced: list[RealCrop] = []
-        if real and config.spliced > 0 and at_step >= config.splice_step():
+        if at_step >= splice_at and at_step < config.steps:
             from .splice import spliced_crops
 
             spliced = spliced_crops(
@@ -205,7 +206,6 @@ def train(
     bar = tqdm(
         total=config.steps, initial=start_step, disable=not progress, unit="step", mininterval=5
     )
-    splice_at = config.splice_step() if real and config.spliced > 0 else config.steps
     while step < config.steps:
         if step == splice_at and step != start_step:
             loader = batches(step)  # the renderer worker of the old stream stops with it
