@@ -31,7 +31,7 @@ import numpy.typing as npt
 from ..ctc import Reading, beam_search
 from ..deskew import level, skew_angle
 from ..image import to_bgr
-from ..textband import text_band
+from ..textband import parted_band, text_band
 from ..types import Candidate, Image, PlateText, other_readings
 from ..weights import ModelError, require
 
@@ -214,7 +214,13 @@ class EasyOcrReader:
         whole = [0, width, 0, height]
         band = text_band(crop) if self.read_text_band else None
         if band is None:
-            return self._recognize(grey, whole)
+            reading = self._recognize(grey, whole)
+            unsure = self.read_text_band and reading.score < BAND_TRUSTED
+            parted = parted_band(crop) if unsure else None
+            if parted is not None:
+                # Characters merged with a state name or a dealer's text: theirs, a second opinion.
+                reading = _surer(reading, self._recognize(grey, [0, width, *parted]))
+            return reading
         # The band first: one pass when it reads surely, the whole crop too when it does not
         # (a band that cut a character, a two-row plate), keeping the surer reading.
         reading = self._recognize(grey, [0, width, band[0], band[1]])
