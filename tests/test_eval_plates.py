@@ -120,3 +120,72 @@ def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     (bad / "x.txt").write_text("x.jpg\t1\t2\tthree\t4\tABC\n")
     assert main(["eval", "plates", str(bad)]) == 1
     assert "x.txt:1" in capsys.readouterr().err
+
+
+def _run_folder(where: Path, weights: str = "as shipped") -> Path:
+    """A training run's folder holding the shipped model's files; ``weights="zeroed"``: every
+    weight 0, a model that reads nothing."""
+    import shutil
+
+    import torch
+    from lanescreen.vision.readers.lanescreen_reader import MODEL_DIR, NETWORK
+
+    where.mkdir()
+    for suffix in ("yaml", "py", "pth"):
+        shutil.copyfile(MODEL_DIR / f"{NETWORK}.{suffix}", where / f"{NETWORK}.{suffix}")
+    if weights == "zeroed":
+        state = torch.load(where / f"{NETWORK}.pth", map_location="cpu", weights_only=True)
+        torch.save({k: torch.zeros_like(v) for k, v in state.items()}, where / f"{NETWORK}.pth")
+    return where
+
+
+def _eval_in_own_process(tmp_path: Path, *argv: str) -> dict[str, Any]:
+    """``lanescreen eval plates`` in a process of its own: EasyOCR imports a network's ``.py``
+    once per process, and this one has read with the shipped model already."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lanescreen.cli.main", "eval", "plates", *argv, "--json"],
+        env={**os.environ, "LANESCREEN_MODEL_DIR": str(tmp_path / "models")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.slow
+def test_a_training_runs_model_is_measured_before_it_is_installed(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crops = ("eval", "plates", str(EVAL_PLATES / "lprnet_cn_dev"), "--limit", "12")
+    status, shipped, _ = _run(capsys, *crops, "--reader", "lanescreen", "--json")
+    assert status == 0 and shipped["plate_model"] is None and shipped["exact_read_rate"] > 0.5
+    # The same files in a run's folder read the same; zeroed weights there read nothing, so it
+    # is the folder's model that reads, not the shipped one.
+    same, zeroed = (
+        _eval_in_own_process(
+            tmp_path, *crops[2:], "--reader", "lanescreen", "--plate-model", str(run)
+        )
+        for run in (_run_folder(tmp_path / "copy"), _run_folder(tmp_path / "zeroed", "zeroed"))
+    )
+    assert same["plate_model"] == str(tmp_path / "copy")
+    assert same["exact_read_rate"] == shipped["exact_read_rate"]
+    assert zeroed["exact_read_rate"] == 0 and zeroed["reader"] == "lanescreen"
+
+
+def test_a_run_folder_that_cannot_be_read_is_named(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crops = ("eval", "plates", str(EVAL_PLATES / "lprnet_cn_dev"), "--limit", "2")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*crops, "--reader", "lanescreen", "--plate-model", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot read with the plate model in {empty}" in err and "lanescreen_plate.yaml" in err
+    assert main([*crops, "--reader", "fast_plate_ocr", "--plate-model", str(empty)]) == 2
+    assert "--reader lanescreen" in capsys.readouterr().err

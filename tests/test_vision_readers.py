@@ -176,3 +176,22 @@ def test_two_passes_keep_the_surer_reading_and_every_other_text_once() -> None:
     # winning text and empty readings are not candidates.
     assert kept.candidates == (Candidate("AB12", 0.4), Candidate("AB1", 0.1))
     assert _surer(whole, band) == kept
+
+
+def test_a_network_of_the_same_name_from_another_folder_is_refused(tmp_path: Path) -> None:
+    """EasyOCR imports a network's ``.py`` by module name, once per process: a second folder's
+    network of that name would silently run the first one's code, so it is refused."""
+    import shutil
+
+    from lanescreen.vision.readers.lanescreen_reader import (
+        MODEL_DIR,
+        NETWORK,
+        build_lanescreen_reader,
+    )
+
+    build_lanescreen_reader()  # the shipped network, imported from the package
+    for suffix in ("yaml", "py", "pth"):
+        shutil.copyfile(MODEL_DIR / f"{NETWORK}.{suffix}", tmp_path / f"{NETWORK}.{suffix}")
+    with pytest.raises(ModelError, match=r"already loaded from .* in this process"):
+        build_lanescreen_reader(directory=tmp_path)
+    build_lanescreen_reader()  # the folder it was loaded from is still fine

@@ -51,6 +51,16 @@ def register(subparsers: Any) -> None:
         help="read as a lane with this plate region would (us, eu, cn...: a read's Chinese "
         "characters are dropped on a lane that is not cn); default none, as an unset lane",
     )
+    plates.add_argument(
+        "--plate-model",
+        type=Path,
+        default=None,
+        metavar="RUN",
+        help="the lanescreen reader reads with the model in RUN (a `lanescreen train plates "
+        "--out` folder) instead of the shipped one, to measure it before installing it; its "
+        "files are not checked against the shipped checksums, and its .py is code EasyOCR "
+        "imports: name only a folder you trust",
+    )
     add_json_flag(plates)
     plates.set_defaults(handler=run_plates)
     faces = sets.add_parser(
@@ -133,14 +143,15 @@ def _load_detectors(
 
 
 def _load_readers(
-    names: list[str], config: Config, skipped: list[dict[str, str]]
+    names: list[str], config: Config, skipped: list[dict[str, str]], plate_model: Path | None
 ) -> list[PlateReader]:
     loaded = []
     for name in names:
         try:
             if name in READER_MODELS:  # shipped readers have nothing to fetch
                 _model_path(config, READER_MODELS[name])
-            loaded.append(build_reader(name, config.model_dir, config.vision.onnx_threads))
+            threads = config.vision.onnx_threads
+            loaded.append(build_reader(name, config.model_dir, threads, plate_model))
         except ModelError as exc:
             skipped.append({"reader": name, "reason": str(exc)})
     return loaded
@@ -186,7 +197,13 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     items = items[: args.limit] if args.limit else items
     skipped: list[dict[str, str]] = []
     reader_names = args.reader or [config.vision.reader, *READER_NAMES]
-    readers = _load_readers(_unique(reader_names, config.vision.reader), config, skipped)
+    wanted = _unique(reader_names, config.vision.reader)
+    if args.plate_model is not None and "lanescreen" not in wanted:
+        return fail("--plate-model is the lanescreen reader's model: add --reader lanescreen", 2)
+    readers = _load_readers(wanted, config, skipped, args.plate_model)
+    unloaded = [e["reason"] for e in skipped if e.get("reader") == "lanescreen"]
+    if args.plate_model is not None and unloaded:
+        return fail(f"cannot read with the plate model in {args.plate_model}: {unloaded[0]}")
     detectors: list[PlateDetector] = []
     if kind == "scenes":
         names = _unique(args.detector, config.vision.detector)
@@ -213,6 +230,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     summary: dict[str, Any] = {
         "dataset": str(args.directory),
         "region": region,
+        "plate_model": str(args.plate_model) if args.plate_model else None,
         **results[0],
         "skipped": skipped,
     }
@@ -222,6 +240,8 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         print_json(summary)
         return 0
     on = f", read as a {region} lane" if region else ""
+    if args.plate_model:
+        on += f", lanescreen reading with {args.plate_model}"
     print(
         f"{args.directory} ({kind}{on}): {results[0]['images']} images, "
         f"{results[0]['plates']} plates"

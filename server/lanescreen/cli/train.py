@@ -115,6 +115,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         from lanescreen.training.report import measure, write_card
         from lanescreen.training.synth import CHARSET
         from lanescreen.training.train import TrainConfig, train
+        from lanescreen.vision.readers.lanescreen_reader import NETWORK
     except ImportError as exc:
         return fail(f"training needs torch, easyocr and the renderer: {exc}")
 
@@ -154,4 +155,9 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         print_json(summary)
     else:
         log(f"wrote {args.out / 'MODEL_CARD.md'}; weights sha256 {files.sha256}")
+        if spec.name == NETWORK:
+            log(
+                "measure it as the service reads, before installing it: lanescreen eval plates "
+                f"DIR --reader lanescreen --plate-model {args.out}"
+            )
     return 0

@@ -12,8 +12,12 @@ READER_NAMES = (*READER_MODELS, *SHIPPED_READERS)
 ``lanescreen`` (the project's own model, shipped in the package, read through EasyOCR)."""
 
 
-def build_reader(name: str, model_dir: Path, threads: int = 1) -> PlateReader:
-    """Load the named reader from ``model_dir``; a missing or corrupt model raises ModelError."""
+def build_reader(
+    name: str, model_dir: Path, threads: int = 1, plate_model: Path | None = None
+) -> PlateReader:
+    """Load the named reader from ``model_dir``; a missing or corrupt model raises ModelError.
+    ``plate_model``: a training run's folder whose model ``lanescreen`` reads instead of the
+    shipped one."""
     if name == "fast_plate_ocr":
         from .fast_plate_ocr import FastPlateOcrReader
 
@@ -25,5 +29,5 @@ def build_reader(name: str, model_dir: Path, threads: int = 1) -> PlateReader:
     if name == "lanescreen":
         from .lanescreen_reader import build_lanescreen_reader
 
-        return build_lanescreen_reader(threads)
+        return build_lanescreen_reader(threads, plate_model)
     raise ValueError(f"unknown plate reader {name!r} (known: {', '.join(READER_NAMES)})")

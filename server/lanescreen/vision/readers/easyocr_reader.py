@@ -17,6 +17,7 @@ seconds, which the default (ONNX) reader should not pay.
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -127,6 +128,19 @@ def _check_custom_network(model_dir: Path, user_dir: Path, network: str) -> None
         )
 
 
+def _check_not_shadowed(user_dir: Path, network: str) -> None:
+    """EasyOCR imports ``NAME.py`` by its module name, and Python imports a module once per
+    process: a network of the same name loaded from another folder earlier would silently stand
+    in for this one (its code with these weights)."""
+    loaded = getattr(sys.modules.get(network), "__file__", None)
+    if loaded is not None and Path(loaded).resolve().parent != user_dir.resolve():
+        raise ModelError(
+            f"EasyOCR network {network!r} is already loaded from {Path(loaded).parent} in this "
+            f"process, so {user_dir / (network + '.py')} cannot be loaded beside it; read it in "
+            "a process of its own"
+        )
+
+
 class EasyOcrReader:
     """Reads plate crops with EasyOCR's CRNN recogniser on the CPU."""
 
@@ -149,6 +163,7 @@ class EasyOcrReader:
             require(model_dir, recog_network)
         else:
             _check_custom_network(model_dir, user_dir, recog_network)
+            _check_not_shadowed(user_dir, recog_network)
         self.allowlist = allowlist
         self.read_text_band = read_text_band
         """Read the crop's character band (:mod:`~lanescreen.vision.textband`) first, and the

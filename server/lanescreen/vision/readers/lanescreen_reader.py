@@ -58,20 +58,32 @@ def verify_shipped(directory: Path = MODEL_DIR) -> None:
 
 
 def model_charset(directory: Path = MODEL_DIR) -> str:
-    """The ``character_list`` of the shipped network's YAML (written as a JSON string)."""
+    """The ``character_list`` of the network's YAML in ``directory`` (written as a JSON string)."""
     yaml_path = directory / f"{NETWORK}.yaml"
-    for line in yaml_path.read_text(encoding="utf-8").splitlines():
+    try:
+        lines = yaml_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read the plate model's {yaml_path}: {exc}") from exc
+    for line in lines:
         key, _, value = line.partition(":")
         if key == "character_list":
-            charset = json.loads(value)
+            try:
+                charset = json.loads(value)
+            except ValueError as exc:
+                raise ModelError(f"{yaml_path}: character_list is not a JSON string") from exc
             if isinstance(charset, str) and charset:
                 return charset
     raise ModelError(f"{yaml_path} has no character_list")
 
 
-def build_lanescreen_reader(threads: int = 1, directory: Path = MODEL_DIR) -> EasyOcrReader:
-    """The shipped model as an EasyOCR reader, verified first; named ``lanescreen``."""
-    verify_shipped(directory)
+def build_lanescreen_reader(threads: int = 1, directory: Path | None = None) -> EasyOcrReader:
+    """lanescreen's reader, named ``lanescreen``: the shipped model, verified first, or with
+    ``directory`` the model of a training run's folder (``lanescreen train plates --out``), to
+    measure before installing it. A run's files are not checked against the shipped checksums:
+    name only a folder you trust, as its ``.py`` is code EasyOCR imports."""
+    if directory is None:
+        directory = MODEL_DIR
+        verify_shipped(directory)
     reader = EasyOcrReader(
         model_dir=directory,
         recog_network=NETWORK,
