@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,50 @@ def test_the_shipped_reader_is_measured_beside_the_others(
     assert status == 0 and as_us["region"] == "us" and out["region"] == ""
     assert as_us["exact_read_rate"] == 0
     assert 0 < as_us["latin_read_rate"] <= runs["lanescreen"]["latin_read_rate"]
+
+
+@pytest.mark.slow
+def test_every_plate_not_read_is_listed(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    misses = tmp_path / "misses.csv"
+    status, out, _ = _run(
+        capsys,
+        *("eval", "plates", str(EVAL_PLATES / "openalpr_us"), "--limit", "30", "--json"),
+        *("--reader", "lanescreen", "--reader", "fast_plate_ocr", "--misses", str(misses)),
+    )
+    assert status == 0
+    with misses.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    labels = {
+        line.split("\t")[5].strip()
+        for txt in (EVAL_PLATES / "openalpr_us").glob("*.txt")
+        for line in txt.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    for run in out["runs"]:
+        plates = run["plates"]
+        mine = [
+            r for r in rows if r["reader"] == run["reader"] and r["detector"] == run["detector"]
+        ]
+        crop = [r for r in mine if r["view"] == "crop"]
+        frame = [r for r in mine if r["view"] == "frame"]
+        # One row per plate not read exactly, on its ground-truth crop and end to end.
+        assert len(crop) == plates - round(run["crop_read_rate"] * plates)
+        assert len(frame) == plates - round(run["exact_read_rate"] * plates)
+        offered = round((run["candidate_read_rate"] - run["exact_read_rate"]) * plates)
+        assert sum(r["offered"] == "1" for r in frame) == offered
+        for row in mine:
+            assert row["read"] != row["label"] and row["label"] in labels
+            assert Path(row["image"]).is_file()
+            assert row["offered"] == str(int(row["label"] in row["candidates"].split("|")))
+        assert all(r["read"] == "" for r in frame if r["detected"] == "0")
+    assert {r["reader"] for r in rows} == {"lanescreen", "fast_plate_ocr"}
+    # A file that cannot be written is named before any reading.
+    unwritable = tmp_path / "no" / "such" / "misses.csv"
+    one = ("eval", "plates", str(EVAL_PLATES / "openalpr_us"), "--limit", "1")
+    assert main([*one, "--misses", str(unwritable)]) == 1
+    assert "cannot write the misses to" in capsys.readouterr().err
 
 
 def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

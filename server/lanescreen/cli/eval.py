@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,14 @@ def register(subparsers: Any) -> None:
         "--out` folder) instead of the shipped one, to measure it before installing it; its "
         "files are not checked against the shipped checksums, and its .py is code EasyOCR "
         "imports: name only a folder you trust",
+    )
+    plates.add_argument(
+        "--misses",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write every plate a reader did not read exactly to FILE (CSV: reader, detector, "
+        "crop or frame, image, label, read, confidence, whether the label was a candidate)",
     )
     add_json_flag(plates)
     plates.set_defaults(handler=run_plates)
@@ -183,6 +192,52 @@ def _unique(names: list[str] | None, default: str) -> list[str]:
     return list(dict.fromkeys(names or [default]))
 
 
+MISS_COLUMNS = (
+    "reader",
+    "detector",
+    "view",
+    "image",
+    "label",
+    "read",
+    "confidence",
+    "offered",
+    "detected",
+    "candidates",
+)
+
+
+def _write_misses(path: Path, runs: list[RunMetrics]) -> None:
+    """One CSV row per plate not read exactly, run by run; candidates best first, ``|``-joined."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(MISS_COLUMNS)
+        for run in runs:
+            for miss in run.misses:
+                out.writerow(
+                    (
+                        run.reader,
+                        run.detector or "",
+                        miss.view,
+                        miss.image,
+                        miss.label,
+                        miss.read,
+                        f"{miss.confidence:.3f}",
+                        int(miss.offered),
+                        int(miss.detected),
+                        "|".join(miss.candidates),
+                    )
+                )
+
+
+def _save_misses(path: Path, runs: list[RunMetrics]) -> int | None:
+    """Write the misses; the CLI's failure status when the file cannot be written."""
+    try:
+        _write_misses(path, runs)
+    except OSError as exc:
+        return fail(f"cannot write the misses to {path}: {exc}")
+    return None
+
+
 def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
@@ -195,6 +250,9 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     except (DatasetError, OSError) as exc:
         return fail(f"cannot load plate set: {exc}")
     items = items[: args.limit] if args.limit else items
+    # A misses file that cannot be written is said before minutes of reading, not after.
+    if args.misses is not None and (status := _save_misses(args.misses, [])) is not None:
+        return status
     skipped: list[dict[str, str]] = []
     reader_names = args.reader or [config.vision.reader, *READER_NAMES]
     wanted = _unique(reader_names, config.vision.reader)
@@ -227,6 +285,8 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     else:
         runs = evaluate_crops(items, readers, region=region)
     results = [run.to_dict() for run in runs]
+    if args.misses is not None and (status := _save_misses(args.misses, runs)) is not None:
+        return status
     summary: dict[str, Any] = {
         "dataset": str(args.directory),
         "region": region,

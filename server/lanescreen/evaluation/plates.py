@@ -51,6 +51,33 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else 0.0
 
 
+@dataclass(frozen=True)
+class PlateMiss:
+    """One labelled plate a reader did not read exactly: what to look at when a rate falls."""
+
+    image: str
+    label: str
+    view: str
+    """``crop`` (the ground-truth crop) or ``frame`` (end to end, through the detector)."""
+    read: str
+    """What the reader kept (empty when no detection matched the plate)."""
+    confidence: float
+    offered: bool
+    """Whether the label is among the read's candidates (a watchlist would still match it)."""
+    candidates: tuple[str, ...]
+    detected: bool = True
+
+    @classmethod
+    def of(cls, image: Path, label: str, view: str, read: PlateText | None) -> PlateMiss:
+        """The miss of ``label`` by ``read`` (None: the detector found nothing at the plate)."""
+        if read is None:
+            return cls(str(image), label, view, "", 0.0, False, (), detected=False)
+        candidates = tuple(c.text for c in read.candidates)
+        return cls(
+            str(image), label, view, read.text, read.confidence, label in candidates, candidates
+        )
+
+
 @dataclass
 class RunMetrics:
     """Counts and timings of one detector + reader combination on one set."""
@@ -72,6 +99,8 @@ class RunMetrics:
     """Per-frame milliseconds of each stage."""
     crop_ms: list[float] = field(default_factory=list)
     """Per-crop milliseconds of reading ground-truth crops."""
+    misses: list[PlateMiss] = field(default_factory=list)
+    """Every plate not read exactly, on ground-truth crops and (for scenes) end to end."""
 
     @property
     def frame_ms(self) -> list[float]:
@@ -115,6 +144,13 @@ def _decode(path: Path) -> tuple[Image, float]:
 def _offers(read: PlateText, label: str) -> bool:
     """Whether ``label`` is the read or one of its candidates."""
     return read.text == label or any(c.text == label for c in read.candidates)
+
+
+def _closest(reads: Sequence[PlateText], matched: Sequence[int], label: str) -> PlateText | None:
+    """Of the reads of the detections matching a plate, the one offering its label, else the
+    first (None: no detection matched)."""
+    ranked = sorted(matched, key=lambda i: not _offers(reads[i], label))
+    return reads[ranked[0]] if ranked else None
 
 
 def _timed_read(
@@ -180,6 +216,16 @@ def evaluate_scenes(
                 )
                 truth_reads, truth_ms = crop_reads[reader.name]
                 truth_pairs = list(zip(truth_reads, labels, strict=True))
+                run.misses.extend(
+                    PlateMiss.of(scene.image, lab, "crop", t)
+                    for t, lab in truth_pairs
+                    if t.text != lab
+                )
+                run.misses.extend(
+                    PlateMiss.of(scene.image, lab, "frame", _closest(reads, m, lab))
+                    for lab, m in pairs
+                    if not any(reads[i].text == lab for i in m)
+                )
                 run.crop_read += sum(1 for t, lab in truth_pairs if t.text == lab)
                 run.crop_candidate_read += sum(1 for t, lab in truth_pairs if _offers(t, lab))
                 run.crop_ms.extend([truth_ms / max(1, len(truth))] * len(truth))
@@ -215,6 +261,8 @@ def evaluate_crops(
             run.candidate_read += offered
             run.crop_candidate_read += offered
             run.latin_read += _latin(text) == _latin(label)
+            if not hit:
+                run.misses.append(PlateMiss.of(item.image, label, "crop", read))
             run.stage_ms["decode"].append(decode_ms)
             run.stage_ms["read"].append(read_ms)
             run.crop_ms.append(read_ms)
