@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from lanescreen.cli.main import main
+from lanescreen.domain.plates import normalize_plate
+from lanescreen.evaluation.plate_sets import load_scenes
 
 from tests.support import EVAL_PLATES, SHARED_MODELS, needs_shared
 
@@ -148,6 +150,25 @@ def test_every_plate_not_read_is_listed(
             assert row["offered"] == str(int(row["label"] in row["candidates"].split("|")))
         assert all(r["read"] == "" for r in frame if r["detected"] == "0")
     assert {r["reader"] for r in rows} == {"lanescreen", "fast_plate_ocr"}
+    scenes = load_scenes(EVAL_PLATES / "openalpr_us")[:30]
+    first_labels = {normalize_plate(p.text) for scene in scenes for p in scene.plates}
+    # On the simulated watchlists (10000 plates by default, every label among them), an exact
+    # entry is hit exactly when its plate is read or offered; a lenient one at least as often.
+    for run in out["runs"]:
+        watch = run["watchlist"]
+        assert watch["entries"] == 10000 and watch["labels"] == len(first_labels)
+        for view, offered in (
+            ("crop", "crop_candidate_read_rate"),
+            ("frame", "candidate_read_rate"),
+        ):
+            assert watch[view]["exact"]["hit_rate"] == run[offered]
+            assert watch[view]["lenient"]["hit_rate"] >= run[offered]
+            assert (
+                0
+                <= watch[view]["exact"]["false_hit_rate"]
+                <= watch[view]["lenient"]["false_hit_rate"]
+                < 0.1
+            )
     # A file that cannot be written is named before any reading.
     unwritable = tmp_path / "no" / "such" / "misses.csv"
     one = ("eval", "plates", str(EVAL_PLATES / "openalpr_us"), "--limit", "1")
@@ -160,6 +181,8 @@ def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "not a directory" in capsys.readouterr().err
     assert main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--limit", "0"]) == 2
     assert "--limit" in capsys.readouterr().err
+    assert main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--list-size", "-1"]) == 2
+    assert "--list-size" in capsys.readouterr().err
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.txt").write_text("x.jpg\t1\t2\tthree\t4\tABC\n")

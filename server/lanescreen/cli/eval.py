@@ -13,6 +13,7 @@ from lanescreen.evaluation.face_sets import FaceSetError, find_photos, load_labe
 from lanescreen.evaluation.faces import TARGETS, ProbeOptions, evaluate_faces
 from lanescreen.evaluation.plate_sets import DatasetError, dataset_kind, load_crops, load_scenes
 from lanescreen.evaluation.plates import RunMetrics, evaluate_crops, evaluate_scenes
+from lanescreen.evaluation.watchlist import LIST_SIZE
 from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_models
 from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
@@ -61,6 +62,14 @@ def register(subparsers: Any) -> None:
         "--out` folder) instead of the shipped one, to measure it before installing it; its "
         "files are not checked against the shipped checksums, and its .py is code EasyOCR "
         "imports: name only a folder you trust",
+    )
+    plates.add_argument(
+        "--list-size",
+        type=int,
+        default=LIST_SIZE,
+        metavar="N",
+        help="entries of the simulated watchlists on which hits and false hits are counted: the "
+        f"set's labels, filled up with plates in their formats (default {LIST_SIZE})",
     )
     plates.add_argument(
         "--misses",
@@ -185,7 +194,16 @@ def _describe(run: dict[str, Any]) -> str:
         f"{run['ms_per_frame']:.1f} ms/frame ({stages}; p95 {run['ms_per_frame_p95']:.1f})"
     )
     parts.append(f"{run['ms_per_crop']:.1f} ms/crop")
-    return f"  {label}: " + ", ".join(parts)
+    lines = [f"  {label}: " + ", ".join(parts)]
+    watch = run["watchlist"]
+    for view, name in (("crop", "ground-truth crops"), ("frame", "end to end")):
+        if view in watch:
+            rates = "; ".join(
+                f"{mode} hit {r['hit_rate']:.3f}, false hit {r['false_hit_rate']:.3f}"
+                for mode, r in watch[view].items()
+            )
+            lines.append(f"    {name} on a watchlist: {rates}")
+    return "\n".join(lines)
 
 
 def _unique(names: list[str] | None, default: str) -> list[str]:
@@ -241,6 +259,8 @@ def _save_misses(path: Path, runs: list[RunMetrics]) -> int | None:
 def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
+    if args.list_size < 0:
+        return fail(f"--list-size must be 0 or more, got {args.list_size}", 2)
     region = args.region.strip().lower()
     try:
         kind = dataset_kind(args.directory)
@@ -281,9 +301,10 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
             min_score=config.vision.min_detection_score,
             max_plates=config.vision.max_plates_per_frame,
             region=region,
+            list_size=args.list_size,
         )
     else:
-        runs = evaluate_crops(items, readers, region=region)
+        runs = evaluate_crops(items, readers, region=region, list_size=args.list_size)
     results = [run.to_dict() for run in runs]
     if args.misses is not None and (status := _save_misses(args.misses, runs)) is not None:
         return status
@@ -305,6 +326,12 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     print(
         f"{args.directory} ({kind}{on}): {results[0]['images']} images, "
         f"{results[0]['plates']} plates"
+    )
+    watch = results[0]["watchlist"]
+    print(
+        f"watchlists of {watch['entries']} plates ({watch['labels']} labels, the rest in their "
+        "formats), one of exact entries, one of lenient: a hit is the plate's own entry matched, "
+        "a false hit another's"
     )
     for run in results:
         print(_describe(run))
@@ -338,6 +365,8 @@ def _describe_faces(result: dict[str, Any], indent: str = "  ") -> list[str]:
 def run_faces(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
+    if args.list_size < 0:
+        return fail(f"--list-size must be 0 or more, got {args.list_size}", 2)
     if args.enrol < 1:
         return fail(f"--enrol must be at least 1, got {args.enrol}", 2)
     if not 0 < args.probe_scale <= 1 or args.probe_blur < 0:

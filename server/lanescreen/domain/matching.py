@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
+from ..vision.types import Candidate
 from .governance import ApprovalStatus
 from .plates import canonical
 from .watchlists import MatchMode, PlateEntry, Watchlist
@@ -49,6 +51,26 @@ class Match:
 
     def sort_key(self) -> tuple[int, int, int]:
         return (-self.entry.fields.priority, _STRENGTH[self.kind], self.distance)
+
+
+class Readout(Protocol):
+    """A plate's read as matching sees it (a passage's reads, or a reader's in evaluation)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def candidates(self) -> tuple[Candidate, ...]: ...
+
+
+def read_texts(reads: Iterable[Readout]) -> list[ReadText]:
+    """What the watchlists are matched against: every read, each followed by its candidates."""
+    texts: list[ReadText] = []
+    for read in reads:
+        texts.append(ReadText(read.text, read.confidence))
+        texts.extend(ReadText(c.text, c.confidence, is_candidate=True) for c in read.candidates)
+    return texts
 
 
 def _deletions(text: str) -> set[str]:

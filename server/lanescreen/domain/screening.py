@@ -43,7 +43,7 @@ from .decisions import (
 from .errors import NotFoundError
 from .face_screening import FaceScreening, sighting
 from .limits import LaneRateLimiter
-from .matching import ReadText
+from .matching import read_texts
 from .passages import FaceSighting, PassageTracker, PassageView
 from .plates import plate_format, settle_read
 from .watchlist_cache import WatchlistCache
@@ -318,10 +318,7 @@ class Screener:
             for wl in index.watchlists.values()
             if wl.kind is ListKind.ALLOW and wl.name in lane.allow_lists
         }
-        texts: list[ReadText] = []
-        for read in passage.reads:
-            texts.append(ReadText(read.text, read.confidence))
-            texts.extend(ReadText(c.text, c.confidence, is_candidate=True) for c in read.candidates)
+        texts = read_texts(passage.reads)
         now = datetime.now(UTC)
         deny = index.match(texts, watchlist_ids=deny_ids, now=now) if deny_ids else []
         allow = index.match(texts, watchlist_ids=allow_ids, now=now) if allow_ids else []

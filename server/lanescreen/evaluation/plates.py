@@ -28,6 +28,7 @@ from lanescreen.vision.rows import read_plates
 from lanescreen.vision.types import Image, PlateDetection, PlateDetector, PlateReader, PlateText
 
 from .plate_sets import LabelledCrop, Scene
+from .watchlist import LIST_SIZE, SetWatchlist, WatchlistTally
 
 IOU_MATCH = 0.4
 STAGES = ("decode", "detect", "rectify", "read")
@@ -101,6 +102,12 @@ class RunMetrics:
     """Per-crop milliseconds of reading ground-truth crops."""
     misses: list[PlateMiss] = field(default_factory=list)
     """Every plate not read exactly, on ground-truth crops and (for scenes) end to end."""
+    watchlist: tuple[int, int] = (0, 0)
+    """Entries of each simulated watchlist, and how many are the set's labels (:mod:`.watchlist`)."""
+    crop_watch: WatchlistTally = field(default_factory=WatchlistTally)
+    """What the watchlists make of the ground-truth crops' reads."""
+    frame_watch: WatchlistTally = field(default_factory=WatchlistTally)
+    """... and of the reads end to end (scenes only)."""
 
     @property
     def frame_ms(self) -> list[float]:
@@ -126,6 +133,14 @@ class RunMetrics:
         out["crop_candidate_read_rate"] = round(_rate(self.crop_candidate_read, self.plates), 4)
         if self.kind == "crops":
             out["latin_read_rate"] = round(_rate(self.latin_read, self.plates), 4)
+        entries, labels = self.watchlist
+        out["watchlist"] = {
+            "entries": entries,
+            "labels": labels,
+            "crop": self.crop_watch.to_dict(),
+        }
+        if self.kind == "scenes":
+            out["watchlist"]["frame"] = self.frame_watch.to_dict()
         out["ms_per_frame"] = round(_mean(frames), 2)
         out["ms_per_frame_p50"] = round(_percentile(frames, 50), 2)
         out["ms_per_frame_p95"] = round(_percentile(frames, 95), 2)
@@ -177,12 +192,17 @@ def evaluate_scenes(
     crop_height: int = CROP_HEIGHT,
     crop_pad: float = CROP_PAD,
     region: str = "",
+    list_size: int = LIST_SIZE,
     progress: bool = True,
 ) -> list[RunMetrics]:
     """Score every detector x reader pair; each frame is decoded and detected once per detector.
     Reads are normalised as on a lane whose region is ``region``."""
+    watchlist = SetWatchlist((normalize_plate(p.text) for s in scenes for p in s.plates), list_size)
+    listed = (watchlist.size, watchlist.labels)
     runs = {
-        (d.name, r.name): RunMetrics("scenes", r.name, d.name) for d in detectors for r in readers
+        (d.name, r.name): RunMetrics("scenes", r.name, d.name, watchlist=listed)
+        for d in detectors
+        for r in readers
     }
     for scene in tqdm(scenes, desc="plates", unit="img", disable=not progress, leave=False):
         image, decode_ms = _decode(scene.image)
@@ -226,6 +246,12 @@ def evaluate_scenes(
                     for lab, m in pairs
                     if not any(reads[i].text == lab for i in m)
                 )
+                for t, lab in truth_pairs:
+                    run.crop_watch.count_hit(watchlist, [t], lab)
+                    run.crop_watch.count_false(watchlist, [t], [lab])
+                for lab, m in pairs:
+                    run.frame_watch.count_hit(watchlist, [reads[i] for i in m], lab)
+                run.frame_watch.count_false(watchlist, reads, labels)
                 run.crop_read += sum(1 for t, lab in truth_pairs if t.text == lab)
                 run.crop_candidate_read += sum(1 for t, lab in truth_pairs if _offers(t, lab))
                 run.crop_ms.extend([truth_ms / max(1, len(truth))] * len(truth))
@@ -241,11 +267,14 @@ def evaluate_crops(
     readers: Sequence[PlateReader],
     *,
     region: str = "",
+    list_size: int = LIST_SIZE,
     progress: bool = True,
 ) -> list[RunMetrics]:
     """Score each reader on plate crops as they are (no detector, no extra margin), reads
     normalised as on a lane whose region is ``region``."""
-    runs = [RunMetrics("crops", r.name) for r in readers]
+    watchlist = SetWatchlist((normalize_plate(c.text) for c in crops), list_size)
+    listed = (watchlist.size, watchlist.labels)
+    runs = [RunMetrics("crops", r.name, watchlist=listed) for r in readers]
     for item in tqdm(crops, desc="crops", unit="img", disable=not progress, leave=False):
         image, decode_ms = _decode(item.image)
         label = normalize_plate(item.text)
@@ -263,6 +292,8 @@ def evaluate_crops(
             run.latin_read += _latin(text) == _latin(label)
             if not hit:
                 run.misses.append(PlateMiss.of(item.image, label, "crop", read))
+            run.crop_watch.count_hit(watchlist, [read], label)
+            run.crop_watch.count_false(watchlist, [read], [label])
             run.stage_ms["decode"].append(decode_ms)
             run.stage_ms["read"].append(read_ms)
             run.crop_ms.append(read_ms)
