@@ -181,8 +181,11 @@ def test_eval_bad_input(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "not a directory" in capsys.readouterr().err
     assert main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--limit", "0"]) == 2
     assert "--limit" in capsys.readouterr().err
-    assert main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--list-size", "-1"]) == 2
-    assert "--list-size" in capsys.readouterr().err
+    for size in ("-1", "1000001"):
+        assert (
+            main(["eval", "plates", str(EVAL_PLATES / "openalpr_eu_dev"), "--list-size", size]) == 2
+        )
+        assert "--list-size must be 0-1000000" in capsys.readouterr().err
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.txt").write_text("x.jpg\t1\t2\tthree\t4\tABC\n")

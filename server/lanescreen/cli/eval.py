@@ -13,7 +13,7 @@ from lanescreen.evaluation.face_sets import FaceSetError, find_photos, load_labe
 from lanescreen.evaluation.faces import TARGETS, ProbeOptions, evaluate_faces
 from lanescreen.evaluation.plate_sets import DatasetError, dataset_kind, load_crops, load_scenes
 from lanescreen.evaluation.plates import RunMetrics, evaluate_crops, evaluate_scenes
-from lanescreen.evaluation.watchlist import LIST_SIZE
+from lanescreen.evaluation.watchlist import LIST_SIZE, MAX_LIST_SIZE
 from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_models
 from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
@@ -259,8 +259,8 @@ def _save_misses(path: Path, runs: list[RunMetrics]) -> int | None:
 def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
-    if args.list_size < 0:
-        return fail(f"--list-size must be 0 or more, got {args.list_size}", 2)
+    if not 0 <= args.list_size <= MAX_LIST_SIZE:
+        return fail(f"--list-size must be 0-{MAX_LIST_SIZE}, got {args.list_size}", 2)
     region = args.region.strip().lower()
     try:
         kind = dataset_kind(args.directory)
@@ -365,8 +365,8 @@ def _describe_faces(result: dict[str, Any], indent: str = "  ") -> list[str]:
 def run_faces(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
-    if args.list_size < 0:
-        return fail(f"--list-size must be 0 or more, got {args.list_size}", 2)
+    if not 0 <= args.list_size <= MAX_LIST_SIZE:
+        return fail(f"--list-size must be 0-{MAX_LIST_SIZE}, got {args.list_size}", 2)
     if args.enrol < 1:
         return fail(f"--enrol must be at least 1, got {args.enrol}", 2)
     if not 0 < args.probe_scale <= 1 or args.probe_blur < 0:

@@ -30,6 +30,9 @@ from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode, Plate
 MODES = (MatchMode.EXACT, MatchMode.LENIENT)
 LIST_SIZE = 10_000
 """Entries of the simulated lists by default: the set's labels and plates in their formats."""
+MAX_LIST_SIZE = 1_000_000
+"""The most entries a simulated list may have: two lists of a million take about 2.4 GB and a
+minute to index."""
 
 
 def format_twins(labels: Sequence[str], count: int, seed: int = 0) -> list[str]:
