@@ -365,8 +365,6 @@ def _describe_faces(result: dict[str, Any], indent: str = "  ") -> list[str]:
 def run_faces(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
-    if not 0 <= args.list_size <= MAX_LIST_SIZE:
-        return fail(f"--list-size must be 0-{MAX_LIST_SIZE}, got {args.list_size}", 2)
     if args.enrol < 1:
         return fail(f"--enrol must be at least 1, got {args.enrol}", 2)
     if not 0 < args.probe_scale <= 1 or args.probe_blur < 0:
