@@ -74,9 +74,8 @@ class PlateMiss:
         if read is None:
             return cls(str(image), label, view, "", 0.0, False, (), detected=False)
         candidates = tuple(c.text for c in read.candidates)
-        return cls(
-            str(image), label, view, read.text, read.confidence, label in candidates, candidates
-        )
+        offered = _offers(read, label)
+        return cls(str(image), label, view, read.text, read.confidence, offered, candidates)
 
 
 @dataclass
