@@ -202,11 +202,13 @@ def test_the_model_cards_command_trains_the_same_run(tmp_path: Path) -> None:
     from lanescreen.training.report import reproduce_command
     from lanescreen.training.train import TrainConfig
 
-    for resume in (None, tmp_path / "r4" / "checkpoint.pt"):
+    stage = tmp_path / "r4" / "checkpoint.pt"
+    for resume, went_on_from in ((None, None), (tmp_path / "run.pt", None), (stage, stage)):
         config = TrainConfig(
             out=tmp_path, steps=75000, finetune_cn="a", coarse_steps=8000, resume=resume
         )
-        args = build_parser().parse_args(shlex.split(reproduce_command(config))[1:])
+        command = reproduce_command(config, went_on_from)
+        args = build_parser().parse_args(shlex.split(command)[1:])
         asked = (args.steps, args.batch, args.seed, args.coarse_steps, args.finetune_cn)
         assert asked == (75000, 64, 0, 8000, "a")
-        assert (args.spliced, args.spliced_from, args.resume) == (8000, 66000, resume)
+        assert (args.spliced, args.spliced_from, args.resume) == (8000, 66000, went_on_from)

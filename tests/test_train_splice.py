@@ -163,3 +163,7 @@ def test_a_run_splices_real_crops_once_its_network_reads(tmp_path: Path) -> None
     assert result.steps == 3
     saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
     assert saved["step"] == 3 and saved["config"]["spliced_from"] == "2"
+    # Its card's command resumes from the earlier stage, not from the run's own checkpoint.
+    assert result.went_on_from == start
+    own = replace(config, resume=tmp_path / "run" / "checkpoint.pt")
+    assert train(own, spec, progress=False, log=lines.append)[1].went_on_from is None

@@ -94,9 +94,10 @@ def measure(
     return Report(tuple(scores), tuple(skipped))
 
 
-def reproduce_command(config: TrainConfig) -> str:
+def reproduce_command(config: TrainConfig, went_on_from: Path | None = None) -> str:
     """The ``lanescreen train plates`` command line that trains ``config`` again (``DIR`` for
-    the output folder)."""
+    the output folder); ``--resume`` only for an earlier stage's checkpoint
+    (:attr:`TrainResult.went_on_from`), since a run resumed from its own trains whole without."""
     return (
         f"lanescreen train plates --out DIR --steps {config.steps} --batch {config.batch} "
         f"--seed {config.seed} --coarse-steps {config.coarse_until()}"
@@ -106,7 +107,7 @@ def reproduce_command(config: TrainConfig) -> str:
             if config.finetune_cn
             else ""
         )
-        + (f" --resume {config.resume}" if config.resume is not None else "")
+        + (f" --resume {went_on_from}" if went_on_from is not None else "")
     )
 
 
@@ -138,7 +139,7 @@ def write_card(
         else "no real images"
     )
     settings = {k: str(v) for k, v in asdict(config).items()}
-    reproduce = reproduce_command(config)
+    reproduce = reproduce_command(config, result.went_on_from)
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)
 
 Written {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `lanescreen train plates`.

@@ -32,6 +32,12 @@ from .real_sets import CN_SET, RealCrop, cn_half
 DEFAULT_NAME = "lanescreen_plate"
 
 
+RECIPE = (  # TrainConfig fields that decide what a run trains
+    "steps", "batch", "seed", "lr", "weight_decay", "finetune_cn", "real_fraction",
+    "spliced", "spliced_from", "name", "coarse_steps",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run (everything the model card reports about how it was made)."""
@@ -73,6 +79,11 @@ class TrainConfig:
     def splice_step(self) -> int:
         return round(0.88 * self.steps) if self.spliced_from is None else self.spliced_from
 
+    def recipe(self) -> dict[str, str]:
+        """The settings that decide what is trained (not where, how fast, or how often it is
+        measured), as a checkpoint stores them: equal recipes are the same run."""
+        return {k: str(v) for k, v in asdict(self).items() if k in RECIPE}
+
 
 @dataclass
 class TrainResult:
@@ -83,6 +94,9 @@ class TrainResult:
     samples_per_s: float
     final_loss: float
     history: list[dict[str, float]] = field(default_factory=list)
+    went_on_from: Path | None = None
+    """The checkpoint of another recipe (an earlier stage) this run trained on from; None when
+    it started from step 0 or went on from its own checkpoint, so that it reproduces whole."""
 
 
 def validation_seed(seed: int) -> int:
@@ -143,6 +157,7 @@ def train(
         optimiser, max_lr=config.lr, total_steps=max(2, config.steps), pct_start=0.08
     )
     start_step, history = 0, []
+    went_on_from: Path | None = None
     if config.resume is not None:
         state = torch.load(config.resume, map_location="cpu", weights_only=False)
         network.load_state_dict(state["model"])
@@ -158,6 +173,9 @@ def train(
                 warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
                 for _ in range(start_step):
                     schedule.step()
+        stored = state.get("config", {})
+        if {k: stored.get(k) for k in RECIPE} != config.recipe():
+            went_on_from = config.resume  # an earlier stage, part of the recipe
         log(f"resumed from {config.resume} at step {start_step} of {config.steps}")
     real: list[RealCrop] = []
     held_out: list[RealCrop] = []
@@ -274,4 +292,5 @@ def train(
         samples_per_s=samples / seconds if seconds else 0.0,
         final_loss=smoothed,
         history=history,
+        went_on_from=went_on_from,
     )
