@@ -58,6 +58,7 @@ def test_fetch_verify_list(model_dir: Path, capsys: pytest.CaptureFixture[str]) 
         listed["english_g2"]["algorithm"] == "md5" and listed["english_g2"]["status"] == "missing"
     )
     assert listed["lanescreen"]["status"] == "ok" and not listed["lanescreen"]["configured"]
+    assert Path(listed["lanescreen"]["card"]).is_file() and listed["y5fu_320"]["card"] is None
     # naming only the shipped reader checks only it; there is nothing to fetch for it
     assert main(["models", "verify", "lanescreen", "--json"]) == 0
     assert {m["name"] for m in _json(capsys)["models"]} == {"lanescreen"}

@@ -20,6 +20,7 @@ from lanescreen.training.preprocess import model_input
 from lanescreen.training.synth import CHARSET, PlateRenderer
 from lanescreen.training.train import ctc_loss
 from lanescreen.vision.readers.lanescreen_reader import (
+    MODEL_CARD,
     MODEL_DIR,
     NETWORK,
     PINNED_SHA256,
@@ -92,6 +93,13 @@ def test_shipped_files_match_their_pins(tmp_path: Path) -> None:
     weights.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))  # one byte changed
     with pytest.raises(ModelError, match="sha256"):
         verify_shipped(tmp_path)
+
+
+def test_the_shipped_model_card_names_the_shipped_files() -> None:
+    """New weights cannot ship with the old model's card: the card quotes every pinned sha256."""
+    card = MODEL_CARD.read_text(encoding="utf-8")
+    for name, digest in PINNED_SHA256.items():
+        assert f"| {name} | `{digest}` |" in card, name
 
 
 def test_shipped_model_reads_rendered_plates() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lanescreen.config import Config
+from lanescreen.vision.readers.lanescreen_reader import MODEL_CARD, check_shipped
 from lanescreen.vision.readers.lanescreen_reader import READER_NAME as SHIPPED
-from lanescreen.vision.readers.lanescreen_reader import check_shipped
 from lanescreen.vision.weights import MODELS, ModelError, fetch, required_models, verify
 
 from .common import add_json_flag, fail, print_json
@@ -139,6 +139,7 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
             "digest": m.digest,
             "license": m.license,
             "url": m.url,
+            "card": None,
         }
         for m in MODELS.values()
     ]
@@ -156,6 +157,7 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
             "digest": "",
             "license": "Apache-2.0 (trained by this project)",
             "url": f"shipped in the package: {shipped[0].path.parent}",
+            "card": str(MODEL_CARD),
         }
     )
     if args.json:
@@ -166,4 +168,6 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
         mark = "*" if row["configured"] else " "
         print(f"{mark} {row['name']:<17} {row['kind']:<15} {row['status']:<8} {row['license']}")
         print(f"    {row['url']}")
+        if row["card"]:
+            print(f"    model card: {row['card']}")
     return 0

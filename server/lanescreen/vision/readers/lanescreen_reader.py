@@ -27,6 +27,9 @@ PINNED_SHA256 = {
     f"{NETWORK}.py": "2e914e374dbe31fe0117e78436c38d66fc5d737d47a9ccf7fb74ced416f1990d",
 }
 """The shipped files' checksums; ``lanescreen train plates`` prints the new ones."""
+MODEL_CARD = MODEL_DIR / "MODEL_CARD.md"
+"""What the shipped model is, what it learnt from, how well it reads: ships beside it, and names
+the checksums above, so that new weights come with their card."""
 
 
 def check_shipped(directory: Path = MODEL_DIR) -> list[VerifyResult]:
