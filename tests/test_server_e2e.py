@@ -439,9 +439,13 @@ def test_lane_simulator_streams_a_folder_and_a_video_and_prints_json_lines(
 
 
 def test_lane_simulator_names_a_missing_source_or_server(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from lanescreen.cli.main import main
 
     assert main(["lane", "/nonexistent/folder", "--server", "127.0.0.1:1"]) == 2
+    assert "'/nonexistent/folder' does not exist" in capsys.readouterr().err
+    not_a_video = tmp_path / "notes.txt"
+    not_a_video.write_text("not a video")
+    assert main(["lane", str(not_a_video), "--server", "127.0.0.1:1"]) == 2
     assert "cannot open" in capsys.readouterr().err

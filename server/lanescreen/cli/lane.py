@@ -77,6 +77,11 @@ def _frames(source: str, limit: int) -> Iterator[tuple[str, bytes]]:
             count += 1
             yield file.name, file.read_bytes()
         return
+    if not source.isdigit() and "://" not in source and not path.exists():
+        raise FileNotFoundError(
+            f"{source!r} does not exist (give a folder of images, a video file, a stream URL or "
+            "a camera index)"
+        )
     capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
     if not capture.isOpened():
         raise FileNotFoundError(f"cannot open {source!r} as a folder, video file or camera")
