@@ -27,6 +27,20 @@ def test_toml_then_environment(tmp_path: Path) -> None:
     assert lane.deny_lists is None
 
 
+def test_a_chinese_lane_reads_with_the_reader_of_chinese_plates(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[lanes]]\nid = "cn-1"\nregion = "cn"\n'
+        '[[lanes]]\nid = "cn-2"\nregion = "cn"\nreader = "fast_plate_ocr"\n'
+        '[[lanes]]\nid = "eu-1"\nregion = "eu"\n'
+    )
+    config = load_config(path, env={})
+    readers = {lane.id: lane.plate_reader() for lane in config.lanes}
+    assert readers == {"cn-1": "lanescreen", "cn-2": "fast_plate_ocr", "eu-1": ""}
+    assert config.lane_readers() == ["lanescreen", "fast_plate_ocr"]
+    assert load_config(env={}).lane_readers() == []
+
+
 def test_approval_priority_from_toml_or_environment(tmp_path: Path) -> None:
     assert load_config(env={}).governance.approval_min_priority == 80
     path = tmp_path / "c.toml"

@@ -174,6 +174,12 @@ class GovernanceConfig:
     101 turns two-person approval off."""
 
 
+REGION_READERS = {"cn": "lanescreen"}
+"""A lane's reader when it names none, by its plate region: a ``cn`` lane reading with the site's
+Latin reader would misread every Chinese plate, whose province character only lanescreen's own
+model reads (docs/plate-model.md)."""
+
+
 @dataclass
 class LaneConfig:
     """One checkpoint lane: its deadline and the watchlists it screens against."""
@@ -191,10 +197,15 @@ class LaneConfig:
     review_when_no_plate: bool = True
     """A plate-camera frame with no readable plate is a REVIEW rather than a CLEAR."""
     reader: str = ""
-    """Plate reader for this lane (empty: ``vision.reader``), e.g. ``lanescreen`` where Chinese
-    plates come through: it is the only reader of their province character."""
+    """Plate reader for this lane (empty: the region's, :data:`REGION_READERS`, else
+    ``vision.reader``), e.g. ``lanescreen`` where Chinese plates come through: it is the only
+    reader of their province character. Read it through :meth:`plate_reader`."""
     review_when_no_face: bool = True
     """A driver-camera frame with no face is a REVIEW rather than a CLEAR."""
+
+    def plate_reader(self) -> str:
+        """The reader this lane asks for: its own, else its region's; empty: ``vision.reader``."""
+        return self.reader or REGION_READERS.get(self.region, "")
 
 
 @dataclass
@@ -219,6 +230,10 @@ class Config:
 
     def lane(self, lane_id: str) -> LaneConfig | None:
         return next((lane for lane in self.lanes if lane.id == lane_id), None)
+
+    def lane_readers(self) -> list[str]:
+        """The readers lanes ask for besides ``vision.reader``, to load with it."""
+        return [name for lane in self.lanes if (name := lane.plate_reader())]
 
 
 _SECTIONS: dict[str, type[Any]] = {

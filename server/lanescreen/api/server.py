@@ -97,7 +97,7 @@ class LanescreenServer:
                 "certificates with `lanescreen pki issue-lane LANE`",
                 config.pki_dir,
             )
-        lane_readers = [lane.reader for lane in config.lanes if lane.reader]
+        lane_readers = config.lane_readers()
         ensure_models(config.vision, config.model_dir, extra_readers=lane_readers, progress=True)
         faces = config.faces
         calibration: Calibration | None = None

@@ -49,8 +49,7 @@ def register(subparsers: Any) -> None:
 
 
 def _configured(config: Config) -> list[str]:
-    lane_readers = [lane.reader for lane in config.lanes if lane.reader]
-    return required_models(config.vision.detector, config.vision.reader, *lane_readers)
+    return required_models(config.vision.detector, config.vision.reader, *config.lane_readers())
 
 
 def run_fetch(args: argparse.Namespace, config: Config) -> int:
@@ -149,8 +148,7 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
             "name": SHIPPED,
             "file": ", ".join(r.filename for r in shipped),
             "kind": "plate reader",
-            "configured": SHIPPED
-            in {config.vision.reader, *(lane.reader for lane in config.lanes)},
+            "configured": SHIPPED in {config.vision.reader, *config.lane_readers()},
             "status": next((r.status for r in shipped if not r.ok), "ok"),
             "size": sum(r.path.stat().st_size for r in shipped if r.path.is_file()),
             "algorithm": "sha256",

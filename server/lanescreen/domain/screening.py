@@ -172,7 +172,7 @@ class Screener:
         image = np.full((480, 640, 3), 127, dtype=np.uint8)
         detections = self._pipeline.detect(image)
         crop = np.full((48, 160, 3), 200, dtype=np.uint8)
-        for name in {lane.reader for lane in self._config.lanes}:
+        for name in {lane.plate_reader() for lane in self._config.lanes}:
             self._pipeline.read([crop], name)
         # The first HIT's tail (evidence images, then the durable write) must fit the reserve
         # too: start the estimate from what evidence of a 1080p frame costs here.
@@ -435,7 +435,7 @@ class Screener:
         enter("rectify")
         crops = [self._pipeline.crop(image, det) for det in detections]
         enter("read")
-        lane_reader = self.lane(frame.lane_id).reader
+        lane_reader = self.lane(frame.lane_id).plate_reader()
         reader = self._pipeline.reader_for(lane_reader)
         texts = self._pipeline.read(crops, lane_reader, rows=[d.rows for d in detections])
         progress.enter("done")
