@@ -138,7 +138,7 @@ def write_card(
         if config.finetune_cn
         else "no real images"
     )
-    settings = {k: str(v) for k, v in asdict(config).items()}
+    settings = config.settings()
     reproduce = reproduce_command(config, result.went_on_from)
     text = f"""# {spec.name}: lanescreen's plate recogniser (EasyOCR custom network)
 

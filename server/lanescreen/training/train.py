@@ -79,10 +79,14 @@ class TrainConfig:
     def splice_step(self) -> int:
         return round(0.88 * self.steps) if self.spliced_from is None else self.spliced_from
 
+    def settings(self) -> dict[str, str]:
+        """Every setting as text: what a checkpoint stores and the model card prints."""
+        return {k: str(v) for k, v in asdict(self).items()}
+
     def recipe(self) -> dict[str, str]:
         """The settings that decide what is trained (not where, how fast, or how often it is
         measured), as a checkpoint stores them: equal recipes are the same run."""
-        return {k: str(v) for k, v in asdict(self).items() if k in RECIPE}
+        return {k: v for k, v in self.settings().items() if k in RECIPE}
 
 
 @dataclass
@@ -279,7 +283,7 @@ def train(
                     "schedule": schedule.state_dict(),
                     "step": step,
                     "history": history,
-                    "config": {k: str(v) for k, v in asdict(config).items()},
+                    "config": config.settings(),
                 },
             )
     bar.close()
