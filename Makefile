@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 
-.PHONY: setup serve test lint proto bench lock clean
+.PHONY: setup deps serve demo test lint proto bench lock clean
 
 $(BIN)/lanescreen: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -15,6 +15,9 @@ $(BIN)/lanescreen: pyproject.toml requirements-dev.lock
 
 setup: $(BIN)/lanescreen  ## Create .venv and install lanescreen with its development tools.
 
+deps:  ## The system packages the tests need (PostgreSQL, plate fonts): scripts/system-deps.sh, as root.
+	bash scripts/system-deps.sh
+
 serve: setup  ## Start the service on its embedded defaults (SQLite, models fetched on first run).
 	$(BIN)/lanescreen serve
 
@@ -23,7 +26,10 @@ lint: setup  ## ruff and mypy, as CI runs them.
 	$(BIN)/ruff format --check server tests bench proto
 	$(BIN)/mypy
 
-test: setup  ## The test suite: real models, real photos, real gRPC on loopback, SQLite and PostgreSQL.
+demo: setup  ## With `make serve` running: stream rendered vehicles to it and show HIT, CLEAR and REVIEW.
+	$(BIN)/lanescreen demo
+
+test: setup deps  ## The test suite: real models, real photos, real gRPC on loopback, SQLite and PostgreSQL.
 	$(BIN)/python -m pytest -q
 
 proto: setup  ## Regenerate server/lanescreen/v1 from proto/.

@@ -39,3 +39,21 @@ needs_faces = pytest.mark.skipif(
     reason=f"real models or face photos not found under {SHARED}",
 )
 """Mark for tests that read the labelled face photos in ../shared/eval/faces."""
+
+
+def _plate_fonts_missing() -> str:
+    from lanescreen.training.synth import FontsMissingError, find_fonts
+
+    try:
+        find_fonts()
+    except FontsMissingError as exc:
+        return str(exc)
+    return ""
+
+
+PLATE_FONTS_MISSING = _plate_fonts_missing()
+needs_plate_fonts = pytest.mark.skipif(
+    bool(PLATE_FONTS_MISSING),
+    reason=f"plate training needs the renderer's fonts (`make deps`): {PLATE_FONTS_MISSING}",
+)
+"""Mark for tests of plate training, which the README lists as needing ``make deps``'s fonts."""

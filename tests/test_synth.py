@@ -29,15 +29,16 @@ from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
 from lanescreen.training.synth.layouts.us import middle_mark, side_graphic
 from lanescreen.training.synth.mount import choose_mount
 
+from tests.support import PLATE_FONTS_MISSING
+
 CN_STYLES = ("cn_blue", "cn_yellow", "cn_green", "cn_white")
 
 
 @pytest.fixture(scope="module")
 def fonts() -> FontSet:
-    try:
-        return find_fonts()
-    except FontsMissingError as exc:
-        pytest.skip(f"plate fonts not installed: {exc}")
+    if PLATE_FONTS_MISSING:
+        pytest.skip(f"plate fonts not installed (`make deps`): {PLATE_FONTS_MISSING}")
+    return find_fonts()
 
 
 def _designs(style: str, n: int, seed: int = 0) -> list[PlateDesign]:

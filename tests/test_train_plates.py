@@ -30,11 +30,12 @@ from lanescreen.vision.readers.lanescreen_reader import (
 )
 from lanescreen.vision.weights import ModelError
 
-from tests.support import EVAL_PLATES, REPO, needs_shared
+from tests.support import EVAL_PLATES, REPO, needs_plate_fonts, needs_shared
 
 SMALL = NetworkParams(input_channel=1, output_channel=32, hidden_size=32)
 
 
+@needs_plate_fonts
 def test_a_few_steps_reduce_the_ctc_loss() -> None:
     torch.manual_seed(0)
     torch.set_num_threads(2)
@@ -53,6 +54,7 @@ def test_a_few_steps_reduce_the_ctc_loss() -> None:
     assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3])
 
 
+@needs_plate_fonts
 def test_export_is_what_easyocr_loads(tmp_path: Path) -> None:
     import easyocr
 
@@ -102,6 +104,7 @@ def test_the_shipped_model_card_names_the_shipped_files() -> None:
         assert f"| {name} | `{digest}` |" in card, name
 
 
+@needs_plate_fonts
 def test_shipped_model_reads_rendered_plates() -> None:
     reader = build_lanescreen_reader(threads=1)
     assert reader.name == "lanescreen"

@@ -23,7 +23,7 @@ from lanescreen.training.synth import CHARSET
 from lanescreen.training.train import TrainConfig, train
 from lanescreen.vision.readers.lanescreen_reader import MODEL_DIR, build_lanescreen_reader
 
-from tests.support import EVAL_PLATES, needs_shared
+from tests.support import EVAL_PLATES, needs_plate_fonts, needs_shared
 
 
 def _peaks(frames: int, classes: int, at: dict[int, int]) -> np.ndarray:
@@ -78,6 +78,7 @@ def test_splicing_pastes_a_character_into_its_place() -> None:
     )
 
 
+@needs_plate_fonts
 def test_a_share_of_real_samples_are_spliced_ones() -> None:
     real = RealCrop(np.full((24, 94, 3), 90, np.uint8), "A", "real")
     spliced = replace(real, text="B", source="spliced")
@@ -131,6 +132,7 @@ def test_spliced_real_crops_read_as_labelled() -> None:
     assert misplaced < in_place - 10, (misplaced, in_place)
 
 
+@needs_plate_fonts
 @needs_shared
 def test_a_run_splices_real_crops_once_its_network_reads(tmp_path: Path) -> None:
     """One command trains the whole schedule: at ``spliced_from`` the run cuts its real crops with

@@ -208,6 +208,16 @@ class LaneConfig:
         return self.reader or REGION_READERS.get(self.region, "")
 
 
+def default_lanes() -> list[LaneConfig]:
+    """The lanes of a server with no ``[[lanes]]`` configured: a general lane screening every
+    deny list, and a staff gate that lets through only the plates on the ``staff`` allow list
+    (anything else is a REVIEW), so a new site sees both kinds of lane (``lanescreen demo``)."""
+    return [
+        LaneConfig(id="lane-1", name="general lane"),
+        LaneConfig(id="staff-1", name="staff gate", allow_lists=["staff"]),
+    ]
+
+
 @dataclass
 class Config:
     """Everything the server and the CLI need. Build with :func:`load_config`."""
@@ -217,7 +227,8 @@ class Config:
     vision: VisionConfig = field(default_factory=VisionConfig)
     faces: FaceConfig = field(default_factory=FaceConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
-    lanes: list[LaneConfig] = field(default_factory=lambda: [LaneConfig(id="lane-1")])
+    lanes: list[LaneConfig] = field(default_factory=default_lanes)
+    """Replaced as a whole by the TOML file's ``[[lanes]]``."""
 
     @property
     def model_dir(self) -> Path:

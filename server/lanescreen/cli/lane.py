@@ -9,10 +9,9 @@ the lane's certificate (``lanescreen pki issue-lane``), by default the one under
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,19 +100,36 @@ def _frames(source: str, limit: int) -> Iterator[tuple[str, bytes]]:
         capture.release()
 
 
-def _summary(response: Any) -> str:
+def summary(response: Any) -> str:
+    """One line for one answer of ``Screen``: outcome, each plate once, reasons, time, matches."""
     from ..v1 import common_pb2
 
     if response.HasField("error"):
         return f"{response.frame_id}: ERROR {response.error.code} {response.error.message}"
     d = response.decision
     outcome = common_pb2.Outcome.Name(d.outcome).removeprefix("OUTCOME_")
-    plates = ", ".join(f"{p.text} ({p.confidence:.2f})" for p in d.plates) or "no plate"
+    best: dict[str, float] = {}
+    for plate in d.plates:  # a passage's frames read one plate many times: show it once
+        best[plate.text] = max(plate.confidence, best.get(plate.text, 0.0))
+    plates = ", ".join(f"{text or '?'} ({conf:.2f})" for text, conf in best.items()) or "no plate"
     matches = "; ".join(f"{m.watchlist_name}:{m.entry_plate} [{m.action}]" for m in d.matches)
     reasons = "; ".join(r.code for r in d.reasons)
     late = "" if d.budget_met else " LATE"
     line = f"{response.frame_id}: {outcome:6} {plates} | {reasons} | {d.total_ms:.0f}/{d.budget_ms} ms{late}"
     return f"{line} | {matches}" if matches else line
+
+
+def outcome_of(response: Any) -> str:
+    """``HIT``, ``CLEAR``, ``REVIEW`` or, for a frame refused with a status, ``ERROR``."""
+    from ..v1 import common_pb2
+
+    if response.HasField("error"):
+        return "ERROR"
+    return common_pb2.Outcome.Name(response.decision.outcome).removeprefix("OUTCOME_")
+
+
+def totals_line(counts: dict[str, int]) -> str:
+    return "totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
 def channel_credentials(cert: Path, key: Path, ca: Path) -> Any:
@@ -134,17 +150,74 @@ def channel_credentials(cert: Path, key: Path, ca: Path) -> Any:
     )
 
 
+def site_credentials(
+    config: Config, cert: Path, key: Path | None = None, ca: Path | None = None
+) -> Any:
+    """Credentials for a client certificate of the site PKI: its key beside it (``.key``), and
+    the CA beside it (what `pki issue-* --out DIR` writes) or the site's."""
+    beside = cert.parent / "ca.pem"
+    ca = ca or (beside if beside.is_file() else config.pki_dir / "ca.pem")
+    return channel_credentials(cert, key or cert.with_suffix(".key"), ca)
+
+
+def open_channel(config: Config, target: str, credentials: Any | None) -> Any:
+    """A channel to ``target`` once it answers (plaintext without ``credentials``); raises
+    ConnectionError saying what to check."""
+    import grpc
+
+    options = [("grpc.max_send_message_length", config.server.max_message_bytes)]
+    channel = (
+        grpc.insecure_channel(target, options=options)
+        if credentials is None
+        else grpc.secure_channel(target, credentials, options=options)
+    )
+    try:
+        grpc.channel_ready_future(channel).result(timeout=10)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        raise ConnectionError(
+            f"no lanescreen server answering at {target} (over "
+            f"{'plaintext' if credentials is None else 'TLS'}: is it the server's mode, and "
+            "does the server trust this certificate?)"
+        ) from None
+    return channel
+
+
+def screen_stream(channel: Any, frames: Iterable[Any], fps: float = 0.0) -> Iterator[Any]:
+    """Send ``frames`` on one ``Screen`` stream and yield each answer as it comes.
+
+    Without ``fps`` the next frame goes once the last is answered, as a lane camera triggered
+    per vehicle would; with ``fps`` they go at that rate regardless.
+    """
+    from ..v1 import screening_pb2_grpc
+
+    answered = threading.Semaphore(1)
+    interval = 1.0 / fps if fps > 0 else 0.0
+
+    def requests() -> Iterator[Any]:
+        for frame in frames:
+            if not interval:
+                answered.acquire()
+            started = time.perf_counter()
+            yield frame
+            if interval:
+                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    for response in screening_pb2_grpc.ScreeningServiceStub(channel).Screen(requests()):
+        answered.release()
+        yield response
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     import grpc
     from google.protobuf.json_format import MessageToDict
     from google.protobuf.timestamp_pb2 import Timestamp
 
-    from ..v1 import common_pb2, screening_pb2, screening_pb2_grpc
+    from ..v1 import screening_pb2
 
     lane_id = args.lane or (config.lanes[0].id if config.lanes else "")
     if not lane_id:
         return fail("no lane given and none configured: pass --lane", 2)
-    target = args.server or config.server.listen
     try:
         frames = _frames(args.source, args.limit)
         first = next(frames, None)
@@ -155,24 +228,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     credentials = None
     if not args.insecure_dev:
         cert = args.cert or config.pki_dir / "lanes" / f"{lane_id}.pem"
-        # `pki issue-lane --out DIR` puts ca.pem beside the pair; else the site's.
-        beside = cert.parent / "ca.pem"
-        ca = args.ca or (beside if beside.is_file() else config.pki_dir / "ca.pem")
         try:
-            credentials = channel_credentials(cert, args.key or cert.with_suffix(".key"), ca)
+            credentials = site_credentials(config, cert, args.key, args.ca)
         except OSError as exc:
             return fail(str(exc), 2)
 
-    answered = threading.Semaphore(1)
-
     def requests() -> Iterator[screening_pb2.Frame]:
-        # Without --fps the terminal sends the next frame once the last is answered, as a lane
-        # camera triggered per vehicle would; with --fps it sends at that rate regardless.
-        interval = 1.0 / args.fps if args.fps > 0 else 0.0
         for frame_id, image in _chain(first, frames):
-            if not interval:
-                answered.acquire()
-            started = time.perf_counter()
             captured = Timestamp()
             captured.GetCurrentTime()
             yield screening_pb2.Frame(
@@ -183,46 +245,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 image=image,
                 plate_region=args.region,
             )
-            if interval:
-                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
-    options = [("grpc.max_send_message_length", config.server.max_message_bytes)]
     counts: dict[str, int] = {}
-    channel = (
-        grpc.insecure_channel(target, options=options)
-        if credentials is None
-        else grpc.secure_channel(target, credentials, options=options)
-    )
+    try:
+        channel = open_channel(config, args.server or config.server.listen, credentials)
+    except ConnectionError as exc:
+        return fail(str(exc))
     with channel:
         try:
-            grpc.channel_ready_future(channel).result(timeout=10)
-        except grpc.FutureTimeoutError:
-            return fail(
-                f"no lanescreen server answering at {target} (over "
-                f"{'plaintext' if credentials is None else 'TLS'}: is it the server's mode, and "
-                "does the server trust this certificate?)"
-            )
-        stub = screening_pb2_grpc.ScreeningServiceStub(channel)
-        try:
-            for response in stub.Screen(requests()):
-                answered.release()
-                if response.HasField("error"):
-                    key = "ERROR"
-                else:
-                    key = common_pb2.Outcome.Name(response.decision.outcome).removeprefix(
-                        "OUTCOME_"
-                    )
+            for response in screen_stream(channel, requests(), args.fps):
+                key = outcome_of(response)
                 counts[key] = counts.get(key, 0) + 1
                 if args.json:
                     print_json(MessageToDict(response, preserving_proto_field_name=True))
                 else:
-                    print(_summary(response), flush=True)
+                    print(summary(response), flush=True)
         except grpc.RpcError as exc:
             return fail(f"stream ended: {exc.code().name}: {exc.details()}")
     if not args.json:
-        print(
-            "totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr
-        )
+        # On stdout with the decisions, so it is always a line of its own after them.
+        print(totals_line(counts), flush=True)
     return 0
 
 

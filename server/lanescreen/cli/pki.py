@@ -192,27 +192,52 @@ def _issue(
         return fail("--days must be positive", 2)
 
     def work(db: Database) -> int:
-        actor = actor_of(args)
         try:
-            issued = issue_client(
-                paths, kind, name, roles=roles, lanes=lanes, days=args.days, out_dir=args.out
+            issued = issue_recorded(
+                db,
+                paths,
+                kind,
+                name,
+                actor=actor_of(args),
+                roles=roles,
+                lanes=lanes,
+                days=args.days,
+                out_dir=args.out,
             )
         except (PkiError, OSError) as exc:
             return fail(str(exc))
-        CredentialStore(db).add(
-            kind,
-            issued.name,
-            issued.fingerprint,
-            roles=issued.roles,
-            lanes=issued.lanes,
-            serial=issued.serial,
-            created_by=actor,
-            expires_at=issued.not_after,
-        )
         _print_issued(args, issued, paths)
         return 0
 
     return with_database(config, work)
+
+
+def issue_recorded(
+    db: Database,
+    paths: SitePaths,
+    kind: str,
+    name: str,
+    *,
+    actor: str,
+    roles: tuple[str, ...] = (),
+    lanes: tuple[str, ...] = (),
+    days: int | None = None,
+    out_dir: Path | None = None,
+) -> Issued:
+    """Issue a client certificate and record it (fingerprint, never the key) so it can be
+    revoked by name; the record is trailed as ``credential.issue`` by ``actor``."""
+    issued = issue_client(paths, kind, name, roles=roles, lanes=lanes, days=days, out_dir=out_dir)
+    CredentialStore(db).add(
+        kind,
+        issued.name,
+        issued.fingerprint,
+        roles=issued.roles,
+        lanes=issued.lanes,
+        serial=issued.serial,
+        created_by=actor,
+        expires_at=issued.not_after,
+    )
+    return issued
 
 
 def _print_issued(args: argparse.Namespace, issued: Issued, paths: SitePaths) -> None:

@@ -28,12 +28,24 @@ CROP_PAD = 0.2
 """Margin around the plate, as a fraction of its height; chosen on openalpr (docs/accuracy.md)."""
 
 
+SAME_PLATE_OVERLAP = 0.6
+"""Two detections whose boxes share this much of the smaller one are one plate: a detector's
+NMS keeps both when one box is a part of the other (a plate and its character band, say), and
+reading both would report the plate twice."""
+
+
 def select(
     detections: Sequence[PlateDetection], min_score: float, limit: int
 ) -> list[PlateDetection]:
-    """The strongest ``limit`` detections scoring at least ``min_score``, best first."""
-    ranked = sorted(detections, key=lambda d: d.score, reverse=True)
-    return [d for d in ranked if d.score >= min_score][:limit]
+    """The strongest ``limit`` plates scoring at least ``min_score``, best first, each once:
+    a detection overlapping a stronger one (:data:`SAME_PLATE_OVERLAP`) is merged into it."""
+    kept: list[PlateDetection] = []
+    for detection in sorted(detections, key=lambda d: d.score, reverse=True):
+        if len(kept) == limit or detection.score < min_score:
+            break
+        if all(k.box.overlap(detection.box) < SAME_PLATE_OVERLAP for k in kept):
+            kept.append(detection)
+    return kept
 
 
 def build_detector(name: str, model_dir: Path, threads: int = 1) -> PlateDetector:

@@ -35,6 +35,13 @@ class Box:
         union = self.width * self.height + other.width * other.height - inter
         return inter / union if union > 0 else 0.0
 
+    def overlap(self, other: Box) -> float:
+        """Intersection over the smaller box's area: 1 when one box lies inside the other."""
+        ix = max(0.0, min(self.x + self.width, other.x + other.width) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.height, other.y + other.height) - max(self.y, other.y))
+        smaller = min(self.width * self.height, other.width * other.height)
+        return ix * iy / smaller if smaller > 0 else 0.0
+
 
 @dataclass(frozen=True)
 class PlateDetection:

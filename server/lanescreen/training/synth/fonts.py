@@ -21,7 +21,13 @@ from PIL import ImageFont
 ROLES = ("hanzi", "cn", "din", "us", "uk", "text", "display")
 """Font roles a layout asks for: Chinese characters, Latin plate alphabets per region, decoration."""
 
-DEFAULT_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+DEFAULT_FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local" / "share" / "fonts",
+    Path("/Library/Fonts"),
+    Path("/System/Library/Fonts"),
+)
 
 
 class FontsMissingError(RuntimeError):
@@ -123,11 +129,40 @@ def _collection_index(path: Path, family: str) -> int | None:
     return None
 
 
-def find_fonts(search_dirs: Sequence[Path] | None = None, *, complete: bool = True) -> FontSet:
+def _stand_in(files: Sequence[str]) -> FontFace | None:
+    """Any outline font among ``files``, bold sans faces first: what a machine without the
+    catalogue's packages can still draw Latin plates with."""
+    fonts = [f for f in files if f.lower().endswith((".ttf", ".otf"))]
+    if not fonts:
+        return None
+
+    def rank(file: str) -> tuple[bool, bool, bool, str]:
+        name = Path(file).name.lower()
+        return ("bold" not in name, "sans" not in name, "mono" in name or "serif" in name, file)
+
+    path = Path(min(fonts, key=rank))
+    return FontFace(path.stem, path, 0, frozenset())
+
+
+def _borrow(faces: list[FontFace], empty: Sequence[str], files: Sequence[str]) -> list[FontFace]:
+    """``faces`` with the roles nobody serves given to the first face (or to any font found)."""
+    donor = faces[0] if faces else _stand_in(files)
+    if donor is None:
+        return faces
+    lent = FontFace(donor.name, donor.path, donor.index, donor.roles | frozenset(empty))
+    return [lent, *faces[1:]]
+
+
+def find_fonts(
+    search_dirs: Sequence[Path] | None = None, *, complete: bool = True, borrow: bool = False
+) -> FontSet:
     """The catalogue's faces found under ``search_dirs`` (the system font folders by default).
 
     With ``complete`` every catalogued face must be there (reproducible samples need the same
-    fonts); without it, any face per role will do. Raises FontsMissingError naming the packages.
+    fonts); without it, any face per role will do. With ``borrow`` too, a role nobody serves is
+    drawn with another face, or with any font on the machine (good for pictures of Latin plates,
+    as the demo draws, not for training: Chinese characters may have no glyphs). Raises
+    FontsMissingError naming the packages.
     """
     dirs = tuple(Path(d) for d in (search_dirs or DEFAULT_FONT_DIRS))
     files = _index_files(dirs)
@@ -147,6 +182,9 @@ def find_fonts(search_dirs: Sequence[Path] | None = None, *, complete: bool = Tr
         names = ", ".join(Path(spec.file).name for spec in missing)
         raise FontsMissingError(packages, f"{names} not found under {searched}")
     empty = [role for role in ROLES if not any(role in face.roles for face in faces)]
+    if empty and borrow:
+        faces = _borrow(faces, empty, files)
+        empty = [role for role in ROLES if not any(role in face.roles for face in faces)]
     if empty:
         packages = list(dict.fromkeys(s.package for s in CATALOGUE if set(s.roles) & set(empty)))
         raise FontsMissingError(packages, f"no font for {', '.join(empty)} under {searched}")
