@@ -46,7 +46,12 @@ def _filters() -> argparse.ArgumentParser:
     parser.add_argument("--until", type=_time, help="decided before (ISO 8601)")
     parser.add_argument("--lane", default="", help="lane id")
     parser.add_argument("--watchlist", default="", help="matched watchlist (id or name)")
-    parser.add_argument("--outcome", type=str.upper, choices=["HIT", "REVIEW"])
+    parser.add_argument(
+        "--outcome",
+        type=str.upper,
+        choices=["HIT", "REVIEW"],
+        help="only decisions with this outcome",
+    )
     parser.add_argument(
         "--disposition",
         choices=["pending", "confirmed", "dismissed"],
@@ -72,7 +77,12 @@ def register(subparsers: Any) -> None:
     export = actions.add_parser(
         "export", parents=[filters], help="write the hit log as CSV or JSON Lines, oldest first"
     )
-    export.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=["csv", "jsonl"],
+        default="jsonl",
+        help="jsonl: one JSON object a decision (default); csv: one row a decision",
+    )
     export.add_argument(
         "--reason", required=True, help="why the export is made (kept in the audit trail)"
     )
@@ -119,8 +129,10 @@ def register(subparsers: Any) -> None:
         + "; ".join(f"{v.value}: {', '.join(codes)}" for v, codes in CODES.items())
         + ". A later disposition supersedes an earlier one; both stay on record.",
     )
-    dispose.add_argument("decision_id", metavar="DECISION")
-    dispose.add_argument("verdict", choices=[v.value for v in Verdict])
+    dispose.add_argument("decision_id", metavar="DECISION", help="the HIT or REVIEW's decision id")
+    dispose.add_argument(
+        "verdict", choices=[v.value for v in Verdict], help="what the officer found it to be"
+    )
     dispose.add_argument("code", help="what was found (see above)")
     dispose.add_argument("--note", default="", help="what happened (needed with code 'other')")
     dispose.add_argument("--actor", default="", help="who (default: $LANESCREEN_ACTOR or login)")

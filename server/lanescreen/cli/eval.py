@@ -32,7 +32,12 @@ def register(subparsers: Any) -> None:
         description="DIR is an openalpr-style scene set (NAME.jpg + NAME.txt labels) or a crop set "
         "(ground_truth.csv). Rates are fractions 0-1; times are CPU milliseconds.",
     )
-    plates.add_argument("directory", type=Path, metavar="DIR")
+    plates.add_argument(
+        "directory",
+        type=Path,
+        metavar="DIR",
+        help="a labelled set: scenes with NAME.txt labels, or crops with ground_truth.csv",
+    )
     plates.add_argument(
         "--detector",
         action="append",
@@ -90,7 +95,12 @@ def register(subparsers: Any) -> None:
         "non-mated probe. Rates are fractions 0-1, thresholds cosine similarities, times CPU "
         "milliseconds. See docs/faces.md.",
     )
-    faces.add_argument("directory", type=Path, metavar="DIR")
+    faces.add_argument(
+        "directory",
+        type=Path,
+        metavar="DIR",
+        help="labelled face photos (labels.csv: file,identity)",
+    )
     faces.add_argument(
         "--strangers",
         type=Path,

@@ -34,7 +34,13 @@ def register(subparsers: Any) -> None:
         "--server", default="", help="host:port of the server (default: server.listen)"
     )
     parser.add_argument("--lane", default="", help="lane id (default: the first configured lane)")
-    parser.add_argument("--camera", choices=CAMERAS, default="plate")
+    parser.add_argument(
+        "--camera",
+        choices=CAMERAS,
+        default="plate",
+        help="the camera the frames come from: plate and overview are read for plates, driver "
+        "for faces (default plate)",
+    )
     parser.add_argument(
         "--fps",
         type=float,

@@ -87,7 +87,9 @@ def register(subparsers: Any) -> None:
         description="A certificate for a lane terminal. It may screen only frames of the lanes "
         "named here (several, for a terminal serving more than one).",
     )
-    lane.add_argument("lanes", nargs="+", metavar="LANE_ID")
+    lane.add_argument(
+        "lanes", nargs="+", metavar="LANE_ID", help="the lanes it may screen; the first names it"
+    )
     lane.set_defaults(handler=run_issue_lane)
 
     user = actions.add_parser(
@@ -97,9 +99,14 @@ def register(subparsers: Any) -> None:
         description="A person's own certificate, carrying their roles. For a shared workstation "
         "use issue-console and `lanescreen users add` tokens instead.",
     )
-    user.add_argument("name")
+    user.add_argument("name", help="the person's name, as the audit trail shows it")
     user.add_argument(
-        "--role", action="append", required=True, choices=sorted(PERSON_ROLES), dest="roles"
+        "--role",
+        action="append",
+        required=True,
+        choices=sorted(PERSON_ROLES),
+        dest="roles",
+        help="a role the person holds (repeat for several)",
     )
     user.set_defaults(handler=run_issue_user)
 
@@ -110,7 +117,7 @@ def register(subparsers: Any) -> None:
         description="A certificate for a shared workstation. It has no roles of its own: the "
         "person at it sends 'authorization: Bearer <token>' (`lanescreen users add`).",
     )
-    console.add_argument("name")
+    console.add_argument("name", help="the workstation's name, e.g. desk-1")
     console.set_defaults(handler=run_issue_console)
 
     listing = actions.add_parser("list", parents=[where], help="the client certificates issued")

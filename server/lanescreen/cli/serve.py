@@ -30,7 +30,10 @@ def register(subparsers: Any) -> None:
         "role (server.insecure_dev)",
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="least severe log messages written (default INFO)",
     )
     parser.set_defaults(handler=run)
 

@@ -22,7 +22,13 @@ def register(subparsers: Any) -> None:
         "NAME.yaml/.py/.pth (EasyOCR's custom-model format) and MODEL_CARD.md to --out, with "
         "exact-read rates measured through EasyOCR.",
     )
-    plates.add_argument("--out", type=Path, required=True, metavar="DIR")
+    plates.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="run folder: checkpoints, the EasyOCR model files and the model card",
+    )
     plates.add_argument("--steps", type=int, default=12000, help="optimiser steps (default 12000)")
     plates.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
     plates.add_argument(
@@ -39,7 +45,13 @@ def register(subparsers: Any) -> None:
         metavar="HALF",
         help="mix half a or b of lprnet_cn_dev into training; the other half is measured",
     )
-    plates.add_argument("--resume", type=Path, default=None, metavar="CKPT")
+    plates.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="CKPT",
+        help="go on from this checkpoint (a run's checkpoint.pt), to --steps in all",
+    )
     plates.add_argument(
         "--spliced",
         type=int,
@@ -85,9 +97,16 @@ def register(subparsers: Any) -> None:
         description="Writes DIR/ground_truth.csv and DIR/images/ (links) for half a or b of the "
         "lprnet_cn_dev split that --finetune-cn uses, for `lanescreen eval plates DIR`.",
     )
-    half.add_argument("half", choices=("a", "b"), metavar="HALF")
-    half.add_argument("--out", type=Path, required=True, metavar="DIR")
-    half.add_argument("--data", type=Path, default=Path("../shared/eval/plates"))
+    half.add_argument("half", choices=("a", "b"), metavar="HALF", help="which half: a or b")
+    half.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write the half's crops to"
+    )
+    half.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/eval/plates"),
+        help="folder holding lprnet_cn_dev (default ../shared/eval/plates)",
+    )
     half.set_defaults(handler=run_cn_half)
 
 

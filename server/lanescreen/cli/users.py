@@ -70,9 +70,14 @@ def register(subparsers: Any) -> None:
         description="Issue a bearer token with the given roles. It is printed once and stored "
         "only as a hash: hand it over now.",
     )
-    add.add_argument("name")
+    add.add_argument("name", help="the person's name, as the audit trail shows it")
     add.add_argument(
-        "--role", action="append", required=True, choices=sorted(PERSON_ROLES), dest="roles"
+        "--role",
+        action="append",
+        required=True,
+        choices=sorted(PERSON_ROLES),
+        dest="roles",
+        help="a role the person holds (repeat for several)",
     )
     add.add_argument(
         "--expires",
@@ -92,7 +97,7 @@ def register(subparsers: Any) -> None:
         description="Every live token and personal certificate of NAME stops working at once "
         "(certificates within seconds).",
     )
-    revoke.add_argument("name")
+    revoke.add_argument("name", help="the person whose tokens and certificates are withdrawn")
     revoke.set_defaults(handler=run_revoke)
 
 

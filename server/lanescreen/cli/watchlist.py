@@ -60,11 +60,23 @@ def register(subparsers: Any) -> None:
         "--actor", default="", help="who makes the change (default: $LANESCREEN_ACTOR or login)"
     )
     add_json_flag(shared)
+    _register_lists(actions, shared)
+    _register_listings(actions, shared)
+    _register_reviews(actions, shared)
 
+
+def _register_lists(actions: Any, shared: argparse.ArgumentParser) -> None:
+    """create, import, export, list: whole lists."""
+    kinds = [k.value for k in ListKind]
     create = actions.add_parser("create", parents=[shared], help="create an empty list")
-    create.add_argument("name")
-    create.add_argument("--kind", required=True, choices=[k.value for k in ListKind])
-    create.add_argument("--description", default="")
+    create.add_argument("name", help="the list's name, unique; lanes name their lists by it")
+    create.add_argument(
+        "--kind",
+        required=True,
+        choices=kinds,
+        help="deny: a listed plate is a HIT; allow: on a lane naming it, an unlisted plate is a REVIEW",
+    )
+    create.add_argument("--description", default="", help="what the list is for, for officers")
     create.set_defaults(handler=run_create)
 
     load = actions.add_parser(
@@ -76,12 +88,13 @@ def register(subparsers: Any) -> None:
     )
     load.add_argument("list", metavar="LIST", help="list id or name")
     load.add_argument("file", metavar="FILE", help="CSV or JSON file ('-' reads standard input)")
-    load.add_argument("--format", choices=["auto", "csv", "json"], default="auto")
     load.add_argument(
-        "--create-kind",
-        choices=[k.value for k in ListKind],
-        help="create LIST with this kind if missing",
+        "--format",
+        choices=["auto", "csv", "json"],
+        default="auto",
+        help="the file's format (default: auto, told from its content)",
     )
+    load.add_argument("--create-kind", choices=kinds, help="create LIST with this kind if missing")
     load.add_argument("--dry-run", action="store_true", help="check every row, load nothing")
     load.set_defaults(handler=run_import)
 
@@ -90,37 +103,80 @@ def register(subparsers: Any) -> None:
         parents=[shared],
         help="write a list's entries as CSV (--json: the JSON import format)",
     )
-    export.add_argument("list", metavar="LIST")
+    export.add_argument("list", metavar="LIST", help="list id or name")
     export.add_argument(
         "-o", "--output", type=Path, help="file to write (default: standard output)"
     )
     export.set_defaults(handler=run_export)
 
-    add = actions.add_parser("add", parents=[shared], help="add one plate entry")
-    add.add_argument("list", metavar="LIST")
-    add.add_argument("plate")
-    add.add_argument("--mode", choices=["exact", "lenient"], default="exact", help="match mode")
-    add.add_argument("--region", default="")
-    add.add_argument("--category", default="")
-    add.add_argument("--action", default="")
-    add.add_argument("--priority", default="", help="0-100 (default 50)")
-    add.add_argument("--reason", default="")
-    add.add_argument("--legal-basis", default="")
-    add.add_argument("--case-number", default="", help="case or file reference")
-    add.add_argument("--owner", default="")
-    add.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
+    show = actions.add_parser(
+        "list", parents=[shared], help="the lists, or the entries of one list"
+    )
+    show.add_argument(
+        "list", metavar="LIST", nargs="?", default="", help="list id or name (default: every list)"
+    )
+    show.add_argument("--prefix", default="", help="only plates starting with this")
+    show.add_argument(
+        "--status",
+        choices=[s.value for s in ApprovalStatus],
+        help="only entries and subjects in this approval state (pending: awaiting approval)",
+    )
+    show.set_defaults(handler=run_list)
+
+
+def _listing_fields() -> argparse.ArgumentParser:
+    """What every plate entry and face subject answers for (docs/security.md, governance)."""
+    fields = argparse.ArgumentParser(add_help=False)
+    fields.add_argument(
+        "--category", default="", help="what the listing is, e.g. stolen, wanted, resident, staff"
+    )
+    fields.add_argument(
+        "--action", default="", help="what officers do on a match, e.g. stop, alert, allow"
+    )
+    fields.add_argument(
+        "--priority",
+        default="",
+        help="0-100 (default 50); at governance.approval_min_priority (80) or more it matches "
+        "only once a supervisor approves",
+    )
+    fields.add_argument("--reason", default="", help="why it is listed (kept with every change)")
+    fields.add_argument(
+        "--legal-basis", default="", help="the warrant, order or policy that allows listing it"
+    )
+    fields.add_argument("--case-number", default="", help="case or file reference")
+    fields.add_argument("--owner", default="", help="person or unit answerable for the listing")
+    fields.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
+    return fields
+
+
+def _register_listings(actions: Any, shared: argparse.ArgumentParser) -> None:
+    """add, enrol, remove: one plate entry or face subject."""
+    fields = _listing_fields()
+    add = actions.add_parser("add", parents=[shared, fields], help="add one plate entry")
+    add.add_argument("list", metavar="LIST", help="list id or name")
+    add.add_argument("plate", help="the plate as written; matched in normalised form")
+    add.add_argument(
+        "--mode",
+        choices=["exact", "lenient"],
+        default="exact",
+        help="exact: the same characters; lenient: also OCR look-alikes (O/0, B/8...) and one "
+        "character missing or extra",
+    )
+    add.add_argument(
+        "--region", default="", help="issuing region, e.g. us, us-ca, eu, de, cn (optional)"
+    )
     add.set_defaults(handler=run_add)
 
     enrol = actions.add_parser(
         "enrol",
-        parents=[shared],
+        parents=[shared, fields],
         help="enrol a person's face from one or more photos",
         description="Each photo must show the subject alone, large, sharp and facing the camera; "
         "a photo that does not is refused with the reason. The subject is enrolled from the "
         "accepted photos (exit 0), or not at all if none is accepted (exit 1). Runs the face "
         "models here, so the model directory must hold them (lanescreen models fetch).",
     )
-    enrol.add_argument("list", metavar="LIST")
+    enrol.add_argument("list", metavar="LIST", help="list id or name")
     enrol.add_argument("name", help="name, alias or case reference officers use")
     enrol.add_argument("photos", nargs="+", type=Path, metavar="PHOTO", help="JPEG or PNG files")
     enrol.add_argument(
@@ -129,10 +185,6 @@ def register(subparsers: Any) -> None:
         default=[],
         help="a vehicle the subject is known to drive (repeat for several)",
     )
-    for flag in ("category", "action", "reason", "legal-basis", "case-number", "owner"):
-        enrol.add_argument(f"--{flag}", default="")
-    enrol.add_argument("--priority", default="", help="0-100 (default 50)")
-    enrol.add_argument("--expires", default="", help="ISO 8601 date or date-time (UTC if no zone)")
     enrol.set_defaults(handler=run_enrol)
 
     remove = actions.add_parser(
@@ -144,18 +196,9 @@ def register(subparsers: Any) -> None:
     remove.add_argument("--reason", required=True, help="why it is removed (kept with the change)")
     remove.set_defaults(handler=run_remove)
 
-    show = actions.add_parser(
-        "list", parents=[shared], help="the lists, or the entries of one list"
-    )
-    show.add_argument("list", metavar="LIST", nargs="?", default="")
-    show.add_argument("--prefix", default="", help="only plates starting with this")
-    show.add_argument(
-        "--status",
-        choices=[s.value for s in ApprovalStatus],
-        help="only entries and subjects in this approval state (pending: awaiting approval)",
-    )
-    show.set_defaults(handler=run_list)
 
+def _register_reviews(actions: Any, shared: argparse.ArgumentParser) -> None:
+    """approve, reject: the second person's word on a high-severity change."""
     review = "the pending change of a high-severity plate entry or face subject"
     approve = actions.add_parser(
         "approve",
