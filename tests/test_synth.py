@@ -23,11 +23,12 @@ from lanescreen.training.synth import (
 )
 from lanescreen.training.synth.degrade import DegradeConfig
 from lanescreen.training.synth.elements import Disc, Fill, Item, PlateDesign, Polygon, Text
-from lanescreen.training.synth.fonts import PACKAGES
+from lanescreen.training.synth.fonts import DEFAULT_FONT_DIRS, PACKAGES, ROLES
 from lanescreen.training.synth.glyphs import GlyphCache
 from lanescreen.training.synth.layouts import LABELS, SPECIALS, design
 from lanescreen.training.synth.layouts.us import middle_mark, side_graphic
 from lanescreen.training.synth.mount import choose_mount
+from lanescreen.training.synth.vehicle import vehicle_frames
 
 from tests.support import PLATE_FONTS_MISSING
 
@@ -158,6 +159,28 @@ def test_missing_fonts_name_the_debian_packages(tmp_path: Path) -> None:
     assert "apt-get install -y fonts-noto-cjk" in str(caught.value)
     with pytest.raises(FontsMissingError, match="no font for hanzi"):
         find_fonts([tmp_path], complete=False)
+    with pytest.raises(FontsMissingError, match="no font for hanzi"):
+        find_fonts([tmp_path], complete=False, borrow=True)  # nothing to borrow from
+
+
+def test_borrowed_fonts_draw_latin_plates_with_any_font_there_is(tmp_path: Path) -> None:
+    """The demo runs where the catalogue's packages are not installed: any outline font does."""
+    any_font = next(
+        (f for d in DEFAULT_FONT_DIRS if d.is_dir() for f in sorted(d.rglob("*.ttf"))), None
+    )
+    if any_font is None:
+        pytest.skip("no TrueType font on this machine at all")
+    (tmp_path / "plain.ttf").write_bytes(any_font.read_bytes())
+    (tmp_path / "notes.txt").write_text("not a font", encoding="utf-8")
+    fonts = find_fonts([tmp_path], complete=False, borrow=True)
+    assert [(f.path.name, f.roles) for f in fonts.faces] == [("plain.ttf", frozenset(ROLES))]
+    frames = vehicle_frames("eu_uk", 3, fonts)
+    again = vehicle_frames("eu_uk", 3, fonts)
+    assert [f.text for f in frames] == ["FV50LMD"] * 3
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(frames, again, strict=True))
+    assert frames[0].image.shape == (720, 1280, 3)
+    bare = vehicle_frames("eu_uk", 3, fonts, with_plate=False, frames=1)
+    assert bare[0].text == "" and not np.array_equal(bare[0].image, frames[0].image)
 
 
 def test_drawn_plate_typeface_glyphs_have_the_shapes_fonts_lack(fonts: FontSet) -> None:

@@ -65,9 +65,20 @@ def test_stages_compose_like_recognize(pipeline: PlatePipeline) -> None:
 
 
 def test_select_filters_and_limits() -> None:
-    dets = [PlateDetection(Box(i, 0, 10, 5), s) for i, s in enumerate((0.3, 0.9, 0.5, 0.7))]
+    dets = [PlateDetection(Box(i * 20, 0, 10, 5), s) for i, s in enumerate((0.3, 0.9, 0.5, 0.7))]
     assert [d.score for d in select(dets, 0.45, 2)] == [0.9, 0.7]
     assert select(dets, 0.95, 4) == []
+
+
+def test_select_reads_a_plate_found_twice_once() -> None:
+    plate = PlateDetection(Box(100, 50, 120, 30), 0.9)
+    band = PlateDetection(Box(110, 57, 80, 18), 0.6)  # inside it: NMS (IoU 0.5) keeps both
+    shifted = PlateDetection(Box(130, 52, 120, 30), 0.7)  # most of it over the plate
+    beside = PlateDetection(Box(230, 50, 120, 30), 0.8)  # a second vehicle's plate, touching
+    assert plate.box.iou(band.box) < 0.5
+    assert select([band, plate, shifted, beside], 0.45, 4) == [plate, beside]
+    # The merged ones do not count towards the limit.
+    assert select([band, plate, shifted, beside], 0.45, 2) == [plate, beside]
 
 
 def test_missing_models_without_auto_fetch(tmp_path: Path) -> None:
