@@ -78,6 +78,15 @@ def test_allow_lane_reviews_strangers_and_clears_residents() -> None:
     assert verdict([read("ABC123")], ALLOW_LANE).outcome is Outcome.HIT  # deny beats allow
 
 
+def test_a_plate_read_in_several_frames_of_a_passage_is_named_once() -> None:
+    frames = [read("XYZ999", 0.8), read("XYZ999", 0.9), read("XYZ998", 0.3), read("XYZ999", 0.7)]
+    stranger = verdict(frames, ALLOW_LANE).reasons[0].detail
+    assert stranger == "read XYZ999, XYZ998 is on none of the lane's allow lists"
+    assert verdict(frames, DENY_LANE).reasons[0].detail.startswith("read XYZ999 matched")
+    doubtful = verdict([read("XYZ999", 0.2), read("XYZ999", 0.3)], DENY_LANE).reasons[0].detail
+    assert doubtful.startswith("read XYZ999 (0.30) is below")
+
+
 def test_decision_json_round_trip() -> None:
     v = verdict([read("ABC123")], DENY_LANE)
     plate = read("ABC123")

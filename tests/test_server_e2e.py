@@ -448,3 +448,17 @@ def test_lane_simulator_names_a_missing_source_or_server(
     not_a_video.write_text("not a video")
     assert main(["lane", str(not_a_video), "--server", "127.0.0.1:1"]) == 2
     assert "cannot open" in capsys.readouterr().err
+
+
+def test_a_second_server_on_a_port_in_use_is_refused(client: Client) -> None:
+    """gRPC would share the port (SO_REUSEPORT) and split the lanes' connections between two
+    servers; the second one must fail to start instead."""
+    config = client.server.config
+    taken = replace(config, server=replace(config.server, listen=f"127.0.0.1:{client.server.port}"))
+    second = LanescreenServer(taken)
+    try:
+        with pytest.raises(OSError, match="address in use"):
+            second.start()
+    finally:
+        second.stop(grace=0)
+    assert client.screening.ScreenFrame(frame("eu1.jpg"), timeout=10).decision_id  # still serving

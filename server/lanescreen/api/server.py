@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import threading
@@ -154,6 +155,9 @@ class LanescreenServer:
             options=[
                 ("grpc.max_receive_message_length", limits.max_message_bytes),
                 ("grpc.max_send_message_length", limits.max_message_bytes),
+                # gRPC binds with SO_REUSEPORT by default, so a second server on a port in use
+                # would start and share its connections; refuse instead (below).
+                ("grpc.so_reuseport", 0),
             ],
         )
         screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
@@ -183,7 +187,7 @@ class LanescreenServer:
                 "at a checkpoint.",
                 listen,
             )
-            self.port = self._grpc.add_insecure_port(listen)
+            bind = functools.partial(self._grpc.add_insecure_port, listen)
         else:
             credentials = grpc.ssl_server_credentials(
                 [(self._tls.private_key, self._tls.cert_chain)],
@@ -192,11 +196,13 @@ class LanescreenServer:
                 # gRPC not request one (see docs/security.md), so mTLS is all or nothing.
                 require_client_auth=True,
             )
-            self.port = self._grpc.add_secure_port(listen, credentials)
+            bind = functools.partial(self._grpc.add_secure_port, listen, credentials)
+        try:
+            self.port = bind()  # 0 from older gRPC releases, RuntimeError from newer ones
+        except RuntimeError:
+            self.port = 0
         if self.port == 0:
-            raise OSError(
-                f"cannot listen on {self.config.server.listen}: address in use or not local"
-            )
+            raise OSError(f"cannot listen on {listen}: address in use or not local")
         self._grpc.start()
         self.sink.start()
         for name in ("", *SERVICE_NAMES):

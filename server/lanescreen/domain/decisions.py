@@ -8,6 +8,7 @@ carries everything the passage has shown so far.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -417,6 +418,16 @@ def _driver_reason(check: DriverCheck) -> Reason | None:
     )
 
 
+def _each_plate(reads: Sequence[PlateRead]) -> list[PlateRead]:
+    """One read per text, its most confident: a passage's frames read one plate many times,
+    and a reason names it once."""
+    best: dict[str, PlateRead] = {}
+    for read in reads:
+        if read.text not in best or read.confidence > best[read.text].confidence:
+            best[read.text] = read
+    return list(best.values())
+
+
 def _plate_doubts(findings: Findings, policy: LanePolicy) -> tuple[list[Reason], list[Reason]]:
     """(reasons to REVIEW, reasons to CLEAR) from the plate side of a lane without allow lists."""
     reads = findings.reads
@@ -427,13 +438,13 @@ def _plate_doubts(findings: Findings, policy: LanePolicy) -> tuple[list[Reason],
         return ([reason], []) if policy.review_when_no_plate else ([], [reason])
     confident = [r for r in reads if r.confidence >= policy.min_read_confidence]
     if not confident:
-        texts = ", ".join(f"{r.text or '?'} ({r.confidence:.2f})" for r in reads)
+        texts = ", ".join(f"{r.text or '?'} ({r.confidence:.2f})" for r in _each_plate(reads))
         detail = (
             f"read {texts} is below the confidence needed to clear "
             f"({policy.min_read_confidence:.2f}); a misread could hide a listed plate"
         )
         return [Reason(ReasonCode.LOW_CONFIDENCE_READ, detail)], []
-    texts = ", ".join(r.text for r in confident)
+    texts = ", ".join(r.text for r in _each_plate(confident))
     return [], [Reason(ReasonCode.CLEAR, f"read {texts} matched no watchlist entry")]
 
 
@@ -484,7 +495,7 @@ def decide(findings: Findings, policy: LanePolicy) -> Verdict:
             clear.append(Reason(ReasonCode.ALLOW_LIST_MATCH, detail))
             matches += [MatchRecord.of(a) for a in findings.allow]
         elif findings.reads:
-            texts = ", ".join(r.text or "?" for r in findings.reads)
+            texts = ", ".join(r.text or "?" for r in _each_plate(findings.reads))
             detail = f"read {texts} is on none of the lane's allow lists"
             review.append(Reason(ReasonCode.NOT_ON_ALLOW_LIST, detail))
         else:
