@@ -18,7 +18,7 @@ from ..config import Config
 from ..demo import DENY_LIST, Listing, Passage, Plan, plan
 from ..security.pki import LANE, USER, PkiError, SitePaths
 from ..store.db import Database
-from .common import add_json_flag, fail, print_json
+from .common import add_client_flags, add_json_flag, fail, print_json
 from .lane import open_channel, outcome_of, screen_stream, site_credentials, summary, totals_line
 from .pki import issue_recorded
 from .watchlist import with_database
@@ -41,9 +41,6 @@ def register(subparsers: Any) -> None:
         "vehicle, against what each should come to.",
     )
     parser.add_argument(
-        "--server", default="", help="host:port of the server (default: server.listen)"
-    )
-    parser.add_argument(
         "--lane", default="", help="general lane to use (default: the first without allow lists)"
     )
     parser.add_argument(
@@ -52,11 +49,7 @@ def register(subparsers: Any) -> None:
         help="allow-list lane to use (default: the first with an allow list)",
     )
     parser.add_argument("--save", type=Path, help="also write the rendered frames here, as JPEG")
-    parser.add_argument(
-        "--insecure-dev",
-        action="store_true",
-        help="plaintext, no certificates: only for a server started with --insecure-dev",
-    )
+    add_client_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

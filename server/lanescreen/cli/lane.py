@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from .common import add_json_flag, fail, print_json
+from .common import add_client_flags, add_json_flag, fail, print_json
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 CAMERAS = ("plate", "driver", "overview")
@@ -30,9 +30,6 @@ def register(subparsers: Any) -> None:
         "Screen and print each decision.",
     )
     parser.add_argument("source", help="folder of images, video file, or camera index (e.g. 0)")
-    parser.add_argument(
-        "--server", default="", help="host:port of the server (default: server.listen)"
-    )
     parser.add_argument("--lane", default="", help="lane id (default: the first configured lane)")
     parser.add_argument(
         "--camera",
@@ -61,11 +58,7 @@ def register(subparsers: Any) -> None:
         help="CA to check the server by (default: ca.pem beside the certificate, else "
         "<data_dir>/pki/ca.pem)",
     )
-    parser.add_argument(
-        "--insecure-dev",
-        action="store_true",
-        help="plaintext, no certificate: only for a server started with --insecure-dev",
-    )
+    add_client_flags(parser)
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 

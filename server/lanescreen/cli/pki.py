@@ -28,10 +28,9 @@ from ..security.pki import (
     issue_client,
     issue_server,
 )
-from ..security.policy import PERSON_ROLES
 from ..store.credentials import CredentialStore
 from ..store.db import Database
-from .common import add_json_flag, fail, print_json
+from .common import add_json_flag, add_person_arguments, fail, print_json
 from .watchlist import actor_of, with_database
 
 
@@ -99,15 +98,7 @@ def register(subparsers: Any) -> None:
         description="A person's own certificate, carrying their roles. For a shared workstation "
         "use issue-console and `lanescreen users add` tokens instead.",
     )
-    user.add_argument("name", help="the person's name, as the audit trail shows it")
-    user.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        choices=sorted(PERSON_ROLES),
-        dest="roles",
-        help="a role the person holds (repeat for several)",
-    )
+    add_person_arguments(user)
     user.set_defaults(handler=run_issue_user)
 
     console = actions.add_parser(

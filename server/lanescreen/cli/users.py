@@ -17,10 +17,9 @@ from ..config import Config
 from ..domain.watchlists import EntryError, parse_timestamp
 from ..security.identity import new_token, token_digest
 from ..security.pki import USER, PkiError, check_name
-from ..security.policy import PERSON_ROLES
 from ..store.credentials import CredentialStore
 from ..store.db import Database
-from .common import add_json_flag, fail, print_json
+from .common import add_json_flag, add_person_arguments, fail, print_json
 from .pki import credential_json, print_credentials
 from .watchlist import actor_of, with_database
 
@@ -70,15 +69,7 @@ def register(subparsers: Any) -> None:
         description="Issue a bearer token with the given roles. It is printed once and stored "
         "only as a hash: hand it over now.",
     )
-    add.add_argument("name", help="the person's name, as the audit trail shows it")
-    add.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        choices=sorted(PERSON_ROLES),
-        dest="roles",
-        help="a role the person holds (repeat for several)",
-    )
+    add_person_arguments(add)
     add.add_argument(
         "--expires",
         default=DEFAULT_EXPIRY,
