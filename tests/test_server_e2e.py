@@ -432,9 +432,10 @@ def test_lane_simulator_streams_a_folder_and_a_video_and_prints_json_lines(
         writer.write(cv2.resize(cv2.imread(str(EU / photo)), (1280, 720)))
     writer.release()
     assert main(["lane", str(video), *dev]) == 0
-    out = capsys.readouterr().out.splitlines()
+    *out, totals = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[0].startswith("lane-000001:")
     assert all(("HIT" in line or "CLEAR" in line or "REVIEW" in line) for line in out)
+    assert totals.startswith("totals: ")  # a line of its own, after the decisions
 
 
 def test_lane_simulator_names_a_missing_source_or_server(
