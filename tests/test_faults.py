@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,12 +16,15 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 import grpc
 import pytest
 from lanescreen.api.auth import ACTOR_METADATA_KEY
 from lanescreen.api.server import LanescreenServer
+from lanescreen.cli.main import main
 from lanescreen.config import (
     Config,
     FaceConfig,
@@ -29,9 +33,11 @@ from lanescreen.config import (
     StorageConfig,
     VisionConfig,
 )
+from lanescreen.domain.decisions import Outcome, StageTiming
 from lanescreen.store.db import Database, open_configured
 from lanescreen.store.decisions import DecisionStore, HitFilter
-from lanescreen.store.outbox import DecisionOutbox, DurableSink
+from lanescreen.store.journal import DecisionJournal, JournalSink, Shipper
+from lanescreen.store.models import TrailRow
 from lanescreen.v1 import (
     common_pb2,
     screening_pb2,
@@ -39,6 +45,8 @@ from lanescreen.v1 import (
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from tests.store_fixtures import PostgresServer, _Cluster, make_decision
 from tests.support import EVAL_PLATES, REPO, plate_labels
@@ -94,33 +102,67 @@ def stored_ids(db: Database) -> set[str]:
     return {d.decision_id for d in DecisionStore(db).iter_hits(HitFilter())}
 
 
-def test_sink_keeps_decisions_in_the_outbox_and_drains_them(
+def test_decisions_are_journaled_answered_and_shipped_once(
     tmp_path: Path, own_postgres: tuple[_Cluster, PostgresServer]
 ) -> None:
     cluster, server = own_postgres
     db = Database.open(f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{server.database}")
-    outbox = DecisionOutbox(tmp_path / "outbox.db")
-    sink = DurableSink(DecisionStore(db), outbox, retry_s=0.2)
+    journal = DecisionJournal(tmp_path / "journal.db")
+    sink = JournalSink(DecisionStore(db), journal, retry_s=0.2)  # not started: shipped by hand
     try:
         first = make_decision()
         sink.record(first, None)
+        # Not answered yet: the shipper waits for the answer rather than store early times.
+        assert sink.shipper.ship() == 0 and sink.waiting == 1
+        answered = replace(first, total_ms=41.5, timings=(*first.timings, StageTiming("log", 2.0)))
+        sink.settle(answered)
+        assert sink.shipper.ship() == 1 and sink.waiting == 0
         cluster.halt()
         during = [make_decision() for _ in range(3)]
         for decision in during:
             sink.record(decision, None)
-        assert sink.waiting == 3 and len(outbox) == 3
-        # The outbox file alone holds them: a new process reading it sees all three.
-        assert [d.decision_id for _, d, _ in DecisionOutbox(outbox.path).oldest(10)] == [
-            d.decision_id for d in during
-        ]
+            sink.settle(replace(decision, total_ms=99.0))
+        with pytest.raises(SQLAlchemyError):
+            sink.shipper.ship()
+        assert sink.waiting == 3
+        # The journal file alone holds them and their answers: a new process sees all three.
+        again = DecisionJournal(journal.path)
+        assert [e.decision.decision_id for e in again.oldest(10)] == [d.decision_id for d in during]
+        assert all(again.answer(d.decision_id).total_ms == 99.0 for d in during)  # type: ignore[union-attr]
         cluster.resume(server)
-        assert sink.drain() == 3 and sink.waiting == 0 and len(outbox) == 0
-        assert stored_ids(db) == {first.decision_id, *(d.decision_id for d in during)}
+        # Shipped twice over (two shippers of one file, or a crash before the removal): once.
+        assert Shipper(DecisionStore(db), again).ship() == 3
+        assert Shipper(DecisionStore(db), journal).ship() == 0 and sink.waiting == 0
+        stored = {d.decision_id: d for d in DecisionStore(db).iter_hits(HitFilter())}
+        assert set(stored) == {first.decision_id, *(d.decision_id for d in during)}
+        assert stored[first.decision_id].total_ms == 41.5
+        assert [t.stage for t in stored[first.decision_id].timings][-1] == "log"
+        assert all(stored[d.decision_id].total_ms == 99.0 for d in during)
         with db.read() as session:
             assert db.trail.verify(session).ok
     finally:
-        outbox.close()
+        journal.close()
         db.close()
+
+
+def test_a_decision_never_answered_is_stored_so(tmp_path: Path, database: Database) -> None:
+    journal = DecisionJournal(tmp_path / "journal.db")
+    lost = make_decision()
+    journal.put(lost, None)  # the node died before the answer left
+    assert Shipper(DecisionStore(database), journal).ship() == 0  # it may still come
+    assert Shipper(DecisionStore(database), journal).ship(final=True) == 1
+    [stored] = DecisionStore(database).iter_hits(HitFilter())
+    assert stored.decision_id == lost.decision_id and stored.answered is False
+    assert stored.to_json()["answered"] is False
+
+
+def test_a_clear_shipped_twice_is_stored_once(tmp_path: Path, database: Database) -> None:
+    clear = make_decision(Outcome.CLEAR)
+    for path in ("a.db", "b.db"):  # the same decision in two journals (a copy of a dead node's)
+        journal = DecisionJournal(tmp_path / path)
+        journal.put(clear, None)
+        assert Shipper(DecisionStore(database), journal).ship(final=True) == 1
+    assert DecisionStore(database).count_clear_reads() == 1
 
 
 def test_database_stopped_mid_stream_loses_no_hit(
@@ -188,7 +230,12 @@ def serve(
 
 
 def start_serving(
-    model_dir: Path, data: Path, port: int, started: list[subprocess.Popen[str]]
+    model_dir: Path,
+    data: Path,
+    port: int,
+    started: list[subprocess.Popen[str]],
+    *,
+    faces: bool = False,
 ) -> grpc.Channel:
     env = {
         **os.environ,
@@ -196,7 +243,7 @@ def start_serving(
         "LANESCREEN_DATA_DIR": str(data),
         "LANESCREEN_MODEL_DIR": str(model_dir),
         "LANESCREEN_AUTO_FETCH": "false",
-        "LANESCREEN_FACE_ENABLED": "false",
+        "LANESCREEN_FACE_ENABLED": str(faces).lower(),
         "LANESCREEN_LISTEN": f"127.0.0.1:{port}",
     }
     env.pop("LANESCREEN_DATABASE_URL", None)
@@ -254,21 +301,79 @@ def test_sigkill_mid_stream_loses_no_acknowledged_hit(
     channel.close()
     assert len(acknowledged) >= 5
 
-    channel = start_serving(model_dir, data, port, started)  # the same data directory
-    channel.close()
-    started[1].send_signal(signal.SIGTERM)
-    started[1].wait(timeout=60)
+    # The dead node's journal, copied off its disk, shipped by the command...
+    copy = data.parent / "copied"
+    copy.mkdir()
+    for part in data.glob("journal.db*"):
+        shutil.copy2(part, copy / part.name)
+    environment = {
+        "LANESCREEN_DATA_DIR": str(data),
+        "LANESCREEN_CONFIG": str(data.parent / "lanescreen.toml"),
+    }
     from lanescreen.config import load_config
 
-    config = load_config(
-        env={
-            "LANESCREEN_DATA_DIR": str(data),
-            "LANESCREEN_CONFIG": str(data.parent / "lanescreen.toml"),
-        }
-    )
+    config = load_config(env=environment)
+    with mock.patch.dict(os.environ, environment):
+        assert main(["journal", "ship", "--from", str(copy / "journal.db")]) == 0
+    # ...and the same journal shipped again by the node itself once it is back: nothing twice.
+    channel = start_serving(model_dir, data, port, started)  # the same data directory
+    channel.close()
+    deadline = time.monotonic() + 30
+    while DecisionJournal(config.storage.resolved_journal_file()).backlog().decisions:
+        assert time.monotonic() < deadline, "the restarted node did not ship its journal"
+        time.sleep(0.2)
+    started[1].send_signal(signal.SIGTERM)
+    started[1].wait(timeout=60)
     with open_configured(config.storage) as db:
         assert set(acknowledged) <= stored_ids(db)
         with db.read() as session:
             check = db.trail.verify(session)
+            hits = list(
+                session.scalars(select(TrailRow.target).where(TrailRow.action == "decision.hit"))
+            )
         assert check.ok, check.problem
+        assert len(hits) == len(set(hits))  # each decision chained once
         assert DecisionStore(db).verify_against_trail().ok
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_face_workers_exit_when_their_server_is_killed(
+    model_dir: Path, serve: tuple[Path, int, list[subprocess.Popen[str]]]
+) -> None:
+    data, port, started = serve
+    channel = start_serving(model_dir, data, port, started, faces=True)
+    channel.close()
+    workers = _descendants(started[0].pid)
+    assert len(workers) >= 2, workers  # the forkserver and its face workers
+    started[0].send_signal(signal.SIGKILL)
+    started[0].wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)]

@@ -405,8 +405,10 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
 
 
 def test_clear_reads_are_kept_minimally_and_purged(client: Client) -> None:
+    assert client.server.sink.caught_up()
     before = client.server.decisions.count_clear_reads()
     client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
+    assert client.server.sink.caught_up()  # answered from the journal, shipped just after
     assert client.server.decisions.count_clear_reads() == before + 1
     storage = replace(client.server.config.storage, clear_retention_hours=0)
     purged = Retention(client.server.database, storage).purge()

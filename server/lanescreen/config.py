@@ -49,6 +49,11 @@ class ServerConfig:
     is refused with RESOURCE_EXHAUSTED and the stream goes on. 0 turns the limit off."""
     max_lane_burst: float = 60.0
     """Frames a lane may send at once before the average applies."""
+    max_lane_megapixels_per_s: float = 100.0
+    """Pixels a second, in millions, one lane may have decoded (all its cameras together; 1080p at
+    30 fps is 62); bursts of two of the largest frames. Above it a frame is refused with
+    RESOURCE_EXHAUSTED before it queues, so one lane's large or crafted images cannot take the
+    other lanes' workers. 0 turns the limit off."""
     recognition_threads: int = 2
     """Threads running detection and reading; one per core is the sensible default."""
     tls_cert_file: Path | None = None
@@ -90,6 +95,13 @@ class StorageConfig:
     """Longest side of the downscaled frame kept as evidence with a HIT or REVIEW."""
     evidence_jpeg_quality: int = 85
     """JPEG quality of stored evidence images."""
+    journal_file: Path | None = None
+    """This node's journal of decisions (SQLite, on a local disk): every decision is durable
+    there before its lane is answered, and shipped to the database after; empty means
+    ``<data_dir>/journal.db``. Node-local: never shared between nodes."""
+    journal_max_mb: int = 2048
+    """Above this much waiting in the journal (the database has been away long), new decisions
+    are journaled without their evidence images; the records themselves are always kept."""
     trail_key_file: Path | None = None
     """Key of the tamper-evident audit trail's hashes, kept outside the database (created on
     first use, owner-only); empty means ``<data_dir>/trail.key``. Every server and tool writing
@@ -97,6 +109,9 @@ class StorageConfig:
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'lanescreen.db'}"
+
+    def resolved_journal_file(self) -> Path:
+        return self.journal_file or self.data_dir / "journal.db"
 
     def resolved_trail_key_file(self) -> Path:
         return self.trail_key_file or self.data_dir / "trail.key"

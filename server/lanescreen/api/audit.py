@@ -3,7 +3,7 @@ and disposed of (the officer queue)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 
@@ -38,14 +38,23 @@ def disposition_to_pb(d: Disposition) -> audit_pb2.DispositionRecord:
 
 
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
-    def __init__(self, decisions: DecisionStore, dispositions: DispositionStore) -> None:
+    def __init__(
+        self,
+        decisions: DecisionStore,
+        dispositions: DispositionStore,
+        caught_up: Callable[[], object] = lambda: None,
+    ) -> None:
         self._decisions = decisions
         self._dispositions = dispositions
+        self._caught_up = caught_up
+        """Called before the hit log is read: waits (bounded) until this node's journal has
+        shipped every decision answered so far, so an officer here sees them all."""
 
     @domain_errors_to_status
     def ListHits(
         self, request: audit_pb2.ListHitsRequest, context: grpc.ServicerContext
     ) -> audit_pb2.ListHitsResponse:
+        self._caught_up()
         hit_filter = filter_from_pb(request.filter)
         hits, token = self._decisions.list_hits(
             hit_filter, page_size=request.page_size or 100, page_token=request.page_token
@@ -73,6 +82,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
                 "reason: say why the hit log is exported (it is kept in the audit trail)",
             )
         hit_filter = filter_from_pb(request.filter)
+        self._caught_up()
         self._decisions.record_access(
             "audit.export", actor_of(context), hit_filter, {"format": fmt, "reason": reason}
         )
@@ -89,6 +99,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     def GetEvidence(
         self, request: audit_pb2.GetEvidenceRequest, context: grpc.ServicerContext
     ) -> audit_pb2.Evidence:
+        self._caught_up()
         evidence = self._decisions.get_evidence(request.decision_id)
         self._decisions.record_access(
             "audit.evidence", actor_of(context), HitFilter(), {"decision_id": request.decision_id}
@@ -104,6 +115,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     def DisposeHit(
         self, request: audit_pb2.DisposeHitRequest, context: grpc.ServicerContext
     ) -> audit_pb2.DispositionRecord:
+        self._caught_up()
         disposition = self._dispositions.dispose(
             request.decision_id, request.verdict, request.code, request.note, actor_of(context)
         )
@@ -113,6 +125,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     def GetDispositionStats(
         self, request: audit_pb2.HitFilter, context: grpc.ServicerContext
     ) -> audit_pb2.DispositionStats:
+        self._caught_up()
         stats = self._dispositions.stats(filter_from_pb(request))
         reply = audit_pb2.DispositionStats()
         for outcome, counts in sorted(stats.by_outcome.items()):

@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -26,7 +27,7 @@ from ..store.db import open_configured
 from ..store.decisions import DecisionStore
 from ..store.dispositions import DispositionStore
 from ..store.faces import FaceStore
-from ..store.outbox import DecisionOutbox, DurableSink
+from ..store.journal import DecisionJournal, JournalSink
 from ..store.retention import Retention
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
@@ -134,8 +135,10 @@ class LanescreenServer:
                 max_pixels=config.server.max_frame_pixels,
             )
         self.retention = Retention(self.database, config.storage)
-        self.sink = DurableSink(
-            self.decisions, DecisionOutbox(config.storage.data_dir / "outbox.db")
+        self.sink = JournalSink(
+            self.decisions,
+            DecisionJournal(_journal_file(config)),
+            max_bytes=config.storage.journal_max_mb * 2**20,
         )
         self.screener = Screener(
             config,
@@ -167,7 +170,8 @@ class LanescreenServer:
             WatchlistServicer(self.watchlists, self.cache, self.faces, enroller), self._grpc
         )
         audit_pb2_grpc.add_AuditServiceServicer_to_server(
-            AuditServicer(self.decisions, DispositionStore(self.database)), self._grpc
+            AuditServicer(self.decisions, DispositionStore(self.database), self.sink.caught_up),
+            self._grpc,
         )
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._grpc)
@@ -223,7 +227,7 @@ class LanescreenServer:
         self._stopping.set()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
-        self.sink.stop()
+        self.sink.stop(timeout_s=grace)
         self.screener.close()
         if self.face_pool is not None:
             self.face_pool.close()
@@ -251,3 +255,13 @@ class LanescreenServer:
             except Exception:
                 log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
             self._stopping.wait(PURGE_INTERVAL_S)
+
+
+def _journal_file(config: Config) -> Path:
+    """This node's journal; lanescreen 0.1's outbox file becomes it where there is no other."""
+    storage = config.storage
+    journal = storage.resolved_journal_file()
+    legacy = storage.data_dir / "outbox.db"
+    if storage.journal_file is None and legacy.exists() and not journal.exists():
+        return legacy
+    return journal

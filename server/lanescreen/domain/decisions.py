@@ -196,9 +196,13 @@ class Decision:
     faces: tuple[FaceRead, ...] = ()
     frame_ids: tuple[str, ...] = ()
     """Every frame of the passage this decision combines, in arrival order."""
+    answered: bool = True
+    """False when the node stopped after making the decision durable and before answering it:
+    its times are those known then, and the lane may never have had it."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: the stored form and the JSON Lines export form."""
+        unanswered = {} if self.answered else {"answered": False}
         return {
             "decision_id": self.decision_id,
             "lane_id": self.lane_id,
@@ -219,6 +223,7 @@ class Decision:
             "total_ms": round(self.total_ms, 3),
             "captured_at": self.captured_at.isoformat(),
             "decided_at": self.decided_at.isoformat(),
+            **unanswered,
         }
 
     @classmethod
@@ -244,6 +249,7 @@ class Decision:
             total_ms=float(data["total_ms"]),
             captured_at=datetime.fromisoformat(data["captured_at"]),
             decided_at=datetime.fromisoformat(data["decided_at"]),
+            answered=bool(data.get("answered", True)),
         )
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
-from ..vision.image import FrameError, decode_frame, encode_jpeg
+from ..vision.image import FrameError, FrameHeader, check_frame, decode_checked, encode_jpeg
 from ..vision.pipeline import PlatePipeline
 from ..vision.types import Box, Image, PlateDetection
 from .decisions import (
@@ -53,6 +53,36 @@ log = logging.getLogger(__name__)
 
 MAX_RESERVE_SHARE = 0.4
 """At most this share of a budget is kept back from recognition for the work after it."""
+MAX_RAW_EVIDENCE_BYTES = 4 * 1024 * 1024
+"""A frame whose recognition overran is kept as evidence as it was sent only up to this size."""
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """One frame's time: when it came in, its budget, and when recognition must stop so that
+    matching, evidence and logging still fit."""
+
+    received_at: float
+    budget_ms: int
+    recognition_end: float
+
+    @classmethod
+    def start(
+        cls, received_at: float, budget_ms: int, caller_deadline: float | None, reserve_ms: float
+    ) -> _Deadline:
+        end = received_at + budget_ms / 1000
+        if caller_deadline is not None:
+            end = min(end, caller_deadline)
+        budget = max(0, round((end - received_at) * 1000))
+        reserve = min(reserve_ms, budget * MAX_RESERVE_SHARE)
+        return cls(received_at, budget, end - reserve / 1000)
+
+    def elapsed_ms(self, now: float | None = None) -> float:
+        return ((time.perf_counter() if now is None else now) - self.received_at) * 1000
+
+    @staticmethod
+    def left_s(until: float) -> float:
+        return max(0.0, until - time.perf_counter())
 
 
 class _TailEstimate:
@@ -97,9 +127,15 @@ class FrameInput:
 
 
 class DecisionSink(Protocol):
-    """Where decisions go: the hit log. Must be durable when ``record`` returns."""
+    """Where decisions go: the hit log. Must be durable when ``record`` returns, and must not
+    wait on anything another process can hold (a node's own journal, not the database)."""
 
     def record(self, decision: Decision, evidence: Evidence | None) -> None: ...
+
+    def settle(self, decision: Decision) -> None:
+        """The recorded decision as it was answered (its logging and total time settled): what
+        is to be stored. Called once per ``record``, right after it."""
+        ...
 
 
 @dataclass
@@ -150,7 +186,12 @@ class Screener:
             config.faces.passage_window_s, config.vision.min_read_confidence
         )
         self._tail = _TailEstimate()
-        self._limits = LaneRateLimiter(config.server.max_lane_fps, config.server.max_lane_burst)
+        limits = config.server
+        self._limits = LaneRateLimiter(limits.max_lane_fps, limits.max_lane_burst)
+        megapixels = limits.max_lane_megapixels_per_s
+        self._pixels = LaneRateLimiter(
+            megapixels, 2 * limits.max_frame_pixels / 1e6, unit="megapixels"
+        )
         self._pool = ThreadPoolExecutor(
             max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
         )
@@ -198,52 +239,76 @@ class Screener:
 
         ``deadline`` (perf-counter seconds) is the caller's own limit, e.g. a gRPC deadline; the
         decision leaves before the earlier of it and the lane budget. Raises NotFoundError for an
-        unknown lane, RateLimitedError for a lane over its frame rate, ``vision.image.FrameError``
-        for a bad image and UnsupportedCameraError.
+        unknown lane, RateLimitedError for a lane over its frame or pixel rate,
+        ``vision.image.FrameError`` for a bad image and UnsupportedCameraError; all of them
+        before the frame queues for a worker.
         """
+        lane, frame, header = self._admit(frame)
+        clock = _Deadline.start(received_at, lane.budget_ms, deadline, self._tail.reserve_ms())
+        recognition, verdict, timings = self._recognise_within(frame, header, clock)
+        tail_start = time.perf_counter()
+        passage, verdict = self._conclude(lane, frame, recognition, verdict)
+        timings.append(StageTiming("match", (time.perf_counter() - tail_start) * 1000))
+        evidence = None
+        if verdict.outcome is not Outcome.CLEAR:
+            evidence_start = time.perf_counter()
+            evidence = self._evidence(recognition, frame, passage, verdict.outcome)
+            timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
+        decision = self._decision(lane, frame, passage, verdict, timings, clock)
+        return self._record(decision, evidence, clock, tail_start)
+
+    def _admit(self, frame: FrameInput) -> tuple[LaneConfig, FrameInput, FrameHeader]:
+        """What is checked as the frame comes off the stream, before it may queue: the lane, its
+        frame and pixel rates, the camera, and the image's bytes and header (never decoded)."""
         lane = self.lane(frame.lane_id)
-        self._limits.take(lane.id)
-        if not frame.plate_region and lane.region:
-            frame = replace(frame, plate_region=lane.region)
         if frame.camera is CameraRole.DRIVER and self._faces is None:
             raise UnsupportedCameraError(
                 "driver-camera frames need face screening, which is off on this server "
                 "(faces.face_enabled = false)"
             )
-        budget_end = received_at + lane.budget_ms / 1000
-        if deadline is not None:
-            budget_end = min(budget_end, deadline)
-        budget_ms = max(0, round((budget_end - received_at) * 1000))
-        reserve_ms = min(self._tail.reserve_ms(), budget_ms * MAX_RESERVE_SHARE)
-        recognition, verdict, timings = self._recognise_within(
-            frame, received_at, budget_end - reserve_ms / 1000, budget_ms
+        limits = self._config.server
+        header = check_frame(
+            frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
         )
-        tail_start = time.perf_counter()
-        passage: PassageView | None = None
-        if recognition is not None:
-            passage = self._passages.add(
-                lane.id,
-                frame.passage_id,
-                frame.frame_id,
-                reads=None if recognition.faces is not None else recognition.reads,
-                faces=recognition.faces,
-            )
-        if verdict is None:
-            assert passage is not None
-            verdict = self._decide(lane, passage)
-        timings.append(StageTiming("match", (time.perf_counter() - tail_start) * 1000))
+        self._limits.take(lane.id)
+        self._pixels.take(lane.id, header.pixels / 1e6)
+        if not frame.plate_region and lane.region:
+            frame = replace(frame, plate_region=lane.region)
+        return lane, frame, header
 
-        evidence: Evidence | None = None
-        if verdict.outcome is not Outcome.CLEAR:
-            evidence_start = time.perf_counter()
-            keep_faces = (
-                verdict.outcome is Outcome.HIT or self._config.storage.keep_review_face_images
-            )
-            evidence = self._evidence(recognition, frame, passage, keep_faces=keep_faces)
-            timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
+    def _conclude(
+        self,
+        lane: LaneConfig,
+        frame: FrameInput,
+        recognition: _Recognition | None,
+        verdict: Verdict | None,
+    ) -> tuple[PassageView | None, Verdict]:
+        """The frame joins its passage, which is decided (unless recognition already gave the
+        verdict: it overran or failed)."""
+        if recognition is None:
+            assert verdict is not None
+            return None, verdict
+        passage = self._passages.add(
+            lane.id,
+            frame.passage_id,
+            frame.frame_id,
+            reads=None if recognition.faces is not None else recognition.reads,
+            faces=recognition.faces,
+        )
+        return passage, verdict or self._decide(lane, passage)
 
+    def _decision(
+        self,
+        lane: LaneConfig,
+        frame: FrameInput,
+        passage: PassageView | None,
+        verdict: Verdict,
+        timings: list[StageTiming],
+        clock: _Deadline,
+    ) -> Decision:
         now = datetime.now(UTC)
-        decision = Decision(
+        total_ms = clock.elapsed_ms()
+        return Decision(
             decision_id=str(uuid.uuid4()),
             lane_id=lane.id,
             frame_id=frame.frame_id,
@@ -255,42 +320,52 @@ class Screener:
             frame_ids=passage.frame_ids if passage else (frame.frame_id,),
             matches=tuple(verdict.matches),
             timings=tuple(timings),
-            budget_ms=budget_ms,
-            budget_met=True,  # settled below, once logging has been timed
-            total_ms=0.0,
+            budget_ms=clock.budget_ms,
+            budget_met=total_ms <= clock.budget_ms,
+            total_ms=total_ms,
             captured_at=frame.captured_at or now,
             decided_at=now,
             passage_id=passage.id if passage else frame.passage_id,
         )
+
+    def _record(
+        self, decision: Decision, evidence: Evidence | None, clock: _Deadline, tail_start: float
+    ) -> Decision:
+        """Make the decision durable on this node, then settle its times: the answer, and what
+        is stored, are the decision with its logging time and the total the lane sees."""
         log_start = time.perf_counter()
         self._sink.record(decision, evidence)
         finished = time.perf_counter()
         self._tail.observe((finished - tail_start) * 1000)
-        total_ms = (finished - received_at) * 1000
-        return replace(
+        total_ms = clock.elapsed_ms(finished)
+        answered = replace(
             decision,
             timings=(*decision.timings, StageTiming("log", (finished - log_start) * 1000)),
             total_ms=total_ms,
-            budget_met=total_ms <= budget_ms,
+            budget_met=total_ms <= clock.budget_ms,
         )
+        self._sink.settle(answered)
+        return answered
 
     def _recognise_within(
-        self, frame: FrameInput, received_at: float, end: float, budget_ms: int
+        self, frame: FrameInput, header: FrameHeader, clock: _Deadline
     ) -> tuple[_Recognition | None, Verdict | None, list[StageTiming]]:
-        """Run recognition on a worker until ``end``; a verdict comes back only if it overran or failed.
-
-        Bad images raise FrameError (the caller answers with a status, not a decision).
-        """
-        progress = _Progress(started=received_at)
+        """Run recognition on a worker until the clock's recognition end; a verdict comes back
+        only if it overran or failed. A frame that cannot be decoded raises FrameError (the
+        caller answers with a status, not a decision)."""
+        progress = _Progress(started=clock.received_at)
         recognise = self._recognise_faces if frame.camera is CameraRole.DRIVER else self._recognise
-        future: Future[_Recognition] = self._pool.submit(recognise, frame, progress, end)
+        future: Future[_Recognition] = self._pool.submit(
+            recognise, frame, header, progress, clock.recognition_end
+        )
         try:
-            recognition = future.result(timeout=max(0.0, end - time.perf_counter()))
+            recognition = future.result(timeout=clock.left_s(clock.recognition_end))
         except FutureTimeout:
             progress.abandoned.set()
+            future.cancel()  # still queued: never starts, decode included
             stage = progress.stage
             detail = (
-                f"recognition did not finish within the lane's {budget_ms} ms budget "
+                f"recognition did not finish within the lane's {clock.budget_ms} ms budget "
                 f"(still in stage {stage!r})"
             )
             verdict = Verdict(Outcome.REVIEW, [Reason(ReasonCode.BUDGET_EXCEEDED, detail, stage)])
@@ -363,19 +438,21 @@ class Screener:
         recognition: _Recognition | None,
         frame: FrameInput,
         passage: PassageView | None,
-        *,
-        keep_faces: bool,
+        outcome: Outcome,
     ) -> Evidence:
         """The images kept with a HIT or REVIEW: the plate crop, the frame downscaled and the
-        passage's best face. Without ``keep_faces`` (the policy for non-hits) nothing showing a
-        face is kept: no face chip, and no frame from a driver camera."""
+        passage's best face. Only a HIT (or ``keep_review_face_images``) keeps anything showing
+        a face: a face chip, or a frame from a driver camera."""
+        storage = self._config.storage
+        keep_faces = outcome is Outcome.HIT or storage.keep_review_face_images
         face_frame = frame.camera is CameraRole.DRIVER
         if recognition is None:
             # Recognition overran or failed: keep the frame as sent (already a JPEG or PNG)
-            # rather than spend the remaining budget decoding it again.
+            # rather than spend the remaining budget decoding it again, when it is small enough.
             sent = frame.image if keep_faces or not face_frame else b""
+            if len(sent) > MAX_RAW_EVIDENCE_BYTES:
+                sent = b""
             return Evidence(plate_crop_jpeg=None, frame_jpeg=sent or None)
-        storage = self._config.storage
         quality = storage.evidence_jpeg_quality
         faces = sorted(
             passage.faces if passage and keep_faces else (),
@@ -395,14 +472,15 @@ class Screener:
             face_chip_jpeg=encode_jpeg(faces[0].chip, quality=quality) if faces else None,
         )
 
-    def _recognise_faces(self, frame: FrameInput, progress: _Progress, end: float) -> _Recognition:
+    def _recognise_faces(
+        self, frame: FrameInput, header: FrameHeader, progress: _Progress, end: float
+    ) -> _Recognition:
         """Runs on a worker thread: decode here, analyse in a face worker process until ``end``."""
         assert self._faces is not None
+        if progress.abandoned.is_set():
+            raise _Abandoned
         progress.enter("decode")
-        limits = self._config.server
-        image = decode_frame(
-            frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
-        )
+        image = decode_checked(frame.image, header)
         if progress.abandoned.is_set():
             raise _Abandoned
         progress.enter("faces")
@@ -417,7 +495,9 @@ class Screener:
         faces = [sighting(o, embedder, frame.frame_id) for o in observations]
         return _Recognition(image=image, reads=[], crops=[], faces=faces)
 
-    def _recognise(self, frame: FrameInput, progress: _Progress, end: float) -> _Recognition:
+    def _recognise(
+        self, frame: FrameInput, header: FrameHeader, progress: _Progress, end: float
+    ) -> _Recognition:
         """Runs on a worker thread; gives up at the next stage boundary once abandoned."""
 
         def enter(stage: str) -> None:
@@ -426,10 +506,7 @@ class Screener:
             progress.enter(stage)
 
         enter("decode")
-        limits = self._config.server
-        image = decode_frame(
-            frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
-        )
+        image = decode_checked(frame.image, header)
         enter("detect")
         detections = self._detect(image, frame.region_hint)
         enter("rectify")

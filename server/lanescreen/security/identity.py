@@ -35,6 +35,8 @@ TOKEN_PREFIX = "lst_"
 ANONYMOUS = "anonymous"
 REVOCATION_REFRESH_S = 2.0
 """How stale the server's copy of the revoked certificates may be."""
+REFRESH_WAIT_S = 0.02
+"""How long the call that finds the copy stale waits for the re-read before going on with it."""
 
 
 @dataclass(frozen=True)
@@ -155,21 +157,45 @@ class Authenticator:
         self._lock = threading.Lock()
         self._revoked: frozenset[str] | None = None
         self._loaded_at = 0.0
+        self._refreshing: threading.Event | None = None
 
     def revoked(self) -> frozenset[str]:
-        """Fingerprints of revoked certificates, re-read at most every ``refresh_s``. If the store
-        cannot answer, the last list is used (screening goes on) and the failure is logged."""
+        """Fingerprints of revoked certificates, re-read when older than ``refresh_s``.
+
+        The re-read runs on its own thread and is waited for at most :data:`REFRESH_WAIT_S`:
+        a fast store gives the new list at once, a slow or hung one costs one caller that long
+        and everyone else nothing (they get the last list until the re-read returns). If the
+        store cannot answer, the last list stays in use and the failure is logged.
+        """
         with self._lock:
-            now = self._clock()
-            if self._revoked is None or now - self._loaded_at >= self._refresh_s:
-                try:
-                    self._revoked = self._credentials.revoked_fingerprints()
-                    self._loaded_at = now
-                except Exception:
-                    if self._revoked is None:
-                        raise
-                    log.exception("cannot re-read revoked certificates; using the last list")
+            if self._revoked is None:
+                self._revoked = self._credentials.revoked_fingerprints()
+                self._loaded_at = self._clock()
+                return self._revoked
+            stale = self._clock() - self._loaded_at >= self._refresh_s
+            done = None
+            if stale and self._refreshing is None:
+                done = self._refreshing = threading.Event()
+                threading.Thread(
+                    target=self._refresh, args=(done,), name="revocations", daemon=True
+                ).start()
+        if done is not None:
+            done.wait(REFRESH_WAIT_S)
+        with self._lock:
             return self._revoked
+
+    def _refresh(self, done: threading.Event) -> None:
+        try:
+            revoked: frozenset[str] | None = self._credentials.revoked_fingerprints()
+        except Exception:
+            log.exception("cannot re-read revoked certificates; using the last list")
+            revoked = None
+        with self._lock:
+            if revoked is not None:
+                self._revoked = revoked
+            self._loaded_at = self._clock()
+            self._refreshing = None
+        done.set()
 
     def authenticate(self, peer_pem: bytes | None, token: str | None) -> Admission:
         if not peer_pem:

@@ -31,6 +31,35 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_ID = 0x6C616E65  # "lane": the PostgreSQL advisory lock held while migrating.
 _SQLITE_BEGIN_OPTION = "lanescreen_sqlite_begin"
 CONNECT_TIMEOUT_S = 3
+STATEMENT_TIMEOUT_MS = 30_000
+"""No statement of lanescreen's runs longer on PostgreSQL (migrations lift it for themselves)."""
+LOCK_TIMEOUT_MS = 5_000
+"""No statement waits longer for a lock another session holds."""
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+
+
+def postgres_connect_args(url: URL) -> dict[str, Any]:
+    """libpq settings bounding every wait on a PostgreSQL server: connecting, each statement,
+    each lock, and a dead peer (TCP keepalives, and unacknowledged data). The answer path never
+    waits on the database at all (the node's journal); these keep the shipper, the officers'
+    calls and the tools from hanging on a server that stopped answering. Options given in the
+    URL (``?options=...``) are kept, after these, so they win."""
+    options = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    )
+    given = url.query.get("options")
+    if given:
+        options += " " + (given if isinstance(given, str) else " ".join(given))
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+        "options": options,
+    }
 
 
 class StoreError(RuntimeError):
@@ -96,6 +125,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # Only shippers, officers' calls and tools write here: a lane's answer never waits
+            # on this file (it is journaled on the node), so waiting 5 s for a lock is fine.
             cursor.execute("PRAGMA busy_timeout=5000")
             _use_wal(cursor)
             # FULL: a decision is on disk when record() returns, even across a power cut;
@@ -196,9 +227,7 @@ class Database:
             except OSError as exc:
                 raise StoreError(f"cannot create the directory for {shown}: {exc}") from exc
         try:
-            # A PostgreSQL server that stops answering costs a lane at most a few seconds once
-            # (the outbox takes over), not the operating system's TCP timeout.
-            connect_args = {} if sqlite else {"connect_timeout": CONNECT_TIMEOUT_S}
+            connect_args = {} if sqlite else postgres_connect_args(parsed)
             engine = create_engine(parsed, pool_pre_ping=not sqlite, connect_args=connect_args)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             hint = (
@@ -245,6 +274,8 @@ class Database:
             try:
                 with connection.begin():
                     if not sqlite:
+                        # A migration may rewrite large tables: no statement timeout for it.
+                        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                         connection.execute(
                             text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
                         )

@@ -119,21 +119,26 @@ class DecisionStore:
         self._db = db
 
     def record(self, decision: Decision, evidence: Evidence | None = None) -> None:
-        """Keep a decision; committed when this returns.
+        """Keep a decision once; committed when this returns. ConflictError if its id is
+        already stored (a journal shipped again after a crash).
 
         HIT and REVIEW go to the hit log with their evidence and matched lists. CLEAR keeps one
         minimal row (lane, first plate text, time) and never its evidence.
         """
         if decision.outcome is Outcome.CLEAR:
             plate = decision.plates[0].text if decision.plates else ""
-            with self._db.write() as session:
-                session.add(
-                    ClearReadRow(
-                        lane_id=_column_text(decision.lane_id),
-                        plate_text=_column_text(plate),
-                        decided_at=decision.decided_at,
+            try:
+                with self._db.write() as session:
+                    session.add(
+                        ClearReadRow(
+                            decision_id=decision.decision_id,
+                            lane_id=_column_text(decision.lane_id),
+                            plate_text=_column_text(plate),
+                            decided_at=decision.decided_at,
+                        )
                     )
-                )
+            except IntegrityError as exc:
+                raise ConflictError(f"CLEAR {decision.decision_id!r} is already recorded") from exc
             return
         row = DecisionRow(
             decision_id=decision.decision_id,

@@ -239,6 +239,8 @@ class ClearReadRow(Base):
     __tablename__ = "clear_reads"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    decision_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Unique, so a decision shipped twice from a node's journal is stored once (null: before 0007)."""
     lane_id: Mapped[str] = mapped_column(Text)
     plate_text: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(index=True)

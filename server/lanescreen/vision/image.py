@@ -189,15 +189,17 @@ def _check_complete(data: bytes, fmt: str) -> None:
         raise CorruptFrame("PNG is truncated: no IEND chunk")
 
 
-def decode_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> Image:
-    """Decode an encoded frame to BGR uint8, refusing empty, oversized, unknown and broken input."""
+def check_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> FrameHeader:
+    """Everything that can be known of a frame without decoding it: refuse empty, oversized,
+    unknown and truncated input, and frames whose header claims more than ``max_pixels``. Cheap
+    enough to run as a frame is taken off the stream, before it queues for a worker."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise CorruptFrame(f"frame must be bytes, got {type(data).__name__}")
-    data = bytes(data)
     if not data:
         raise EmptyFrame("frame is empty (0 bytes)")
     if len(data) > max_bytes:
         raise FrameTooLarge(f"frame is {len(data)} bytes; the limit is {max_bytes}")
+    data = bytes(data)
     header = read_header(data)
     if header.pixels > max_pixels:
         raise FrameTooLarge(
@@ -205,6 +207,11 @@ def decode_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> Image:
             f"the limit is {max_pixels}"
         )
     _check_complete(data, header.format)
+    return header
+
+
+def decode_checked(data: bytes, header: FrameHeader) -> Image:
+    """Decode a frame that :func:`check_frame` let through to BGR uint8."""
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
@@ -213,6 +220,12 @@ def decode_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> Image:
         raise CorruptFrame(f"{header.format.upper()} could not be decoded (damaged image data)")
     result: Image = np.ascontiguousarray(image, dtype=np.uint8)
     return result
+
+
+def decode_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> Image:
+    """Decode an encoded frame to BGR uint8, refusing empty, oversized, unknown and broken input."""
+    header = check_frame(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    return decode_checked(bytes(data), header)
 
 
 def to_bgr(image: Image) -> Image:

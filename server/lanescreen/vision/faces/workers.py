@@ -62,9 +62,28 @@ class InProcessAnalyser:
         return future
 
 
-def _start_worker(faces: FaceConfig, model_dir: Path, ready: Any) -> None:
-    """Pool initialiser: one OpenCV thread (parallelism is the processes), models loaded, warm."""
+SERVER_CHECK_S = 1.0
+"""How often a worker checks that the server that started it still runs."""
+
+
+def _exit_with(server_pid: int) -> None:
+    """A worker's watch on its server: a server killed outright (``kill -9``) cannot stop its
+    workers, and they would live on holding a face model each; so each exits on its own."""
+    while True:
+        time.sleep(SERVER_CHECK_S)
+        try:
+            os.kill(server_pid, 0)
+        except (ProcessLookupError, PermissionError):  # gone (or its pid now someone else's)
+            os._exit(0)
+
+
+def _start_worker(faces: FaceConfig, model_dir: Path, ready: Any, server_pid: int) -> None:
+    """Pool initialiser: one OpenCV thread (parallelism is the processes), models loaded, warm,
+    and a watch that ends the worker when its server is gone."""
     global _pipeline
+    threading.Thread(
+        target=_exit_with, args=(server_pid,), name="server-watch", daemon=True
+    ).start()
     cv2.setNumThreads(1)
     _pipeline = build_face_pipeline(faces, model_dir)
     _pipeline.warm_up()
@@ -125,7 +144,7 @@ class FaceWorkerPool:
             max_workers=self.workers,
             mp_context=self._context,
             initializer=_start_worker,
-            initargs=(self.faces, self.model_dir, ready),
+            initargs=(self.faces, self.model_dir, ready, os.getpid()),
         )
         return _Generation(executor, ready, number)
 
