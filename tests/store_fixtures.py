@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -92,7 +93,7 @@ class PostgresServer:
             conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
-class _Cluster:
+class PostgresCluster:
     """initdb + pg_ctl in a temporary directory, run as ``postgres`` when we are root."""
 
     def __init__(self, bindir: Path, *, durable: bool = False) -> None:
@@ -166,6 +167,26 @@ class _Cluster:
         """Stop the server at once (as a crash or a cut cable would), keeping its data."""
         self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
+    def freeze(self) -> None:
+        """Stop every process of the server (SIGSTOP), as a hung machine or a stalled disk would:
+        connections stay open and nothing answers."""
+        self._signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_all(signal.SIGCONT)
+
+    def _signal_all(self, sig: signal.Signals) -> None:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        pids = [postmaster]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        for pid in pids:
+            os.kill(pid, sig)
+
     def resume(self, server: PostgresServer) -> None:
         """Start a halted server again on its old port."""
         self._pg_ctl_start(server.port)
@@ -186,8 +207,9 @@ class _Cluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def _cluster(*, durable: bool = False) -> _Cluster:
-    """A new cluster (not started), or a skip saying what is missing."""
+def new_cluster(*, durable: bool = False) -> PostgresCluster:
+    """A new cluster (not started), or a skip saying what is missing (pytest's Skipped: the
+    benchmarks catch it too)."""
     bindir = _postgres_bin()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -200,13 +222,13 @@ def _cluster(*, durable: bool = False) -> _Cluster:
             pwd.getpwnam("postgres")
         except KeyError:
             pytest.skip("running as root and there is no 'postgres' user to run the server as")
-    return _Cluster(bindir, durable=durable)
+    return PostgresCluster(bindir, durable=durable)
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the whole session (fsync off: test data need not survive a crash)."""
-    cluster = _cluster()
+    cluster = new_cluster()
     try:
         yield cluster.start()
     finally:
@@ -214,9 +236,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def own_postgres() -> Iterator[tuple[_Cluster, PostgresServer]]:
+def own_postgres() -> Iterator[tuple[PostgresCluster, PostgresServer]]:
     """A durable PostgreSQL server of the test's own, which the test may halt and resume."""
-    cluster = _cluster(durable=True)
+    cluster = new_cluster(durable=True)
     try:
         yield cluster, cluster.start()
     finally:

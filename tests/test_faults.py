@@ -48,7 +48,7 @@ from lanescreen.v1 import (
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from tests.store_fixtures import PostgresServer, _Cluster, make_decision
+from tests.store_fixtures import PostgresCluster, PostgresServer, make_decision
 from tests.support import EVAL_PLATES, REPO, plate_labels
 
 pytestmark = pytest.mark.slow
@@ -103,7 +103,7 @@ def stored_ids(db: Database) -> set[str]:
 
 
 def test_decisions_are_journaled_answered_and_shipped_once(
-    tmp_path: Path, own_postgres: tuple[_Cluster, PostgresServer]
+    tmp_path: Path, own_postgres: tuple[PostgresCluster, PostgresServer]
 ) -> None:
     cluster, server = own_postgres
     db = Database.open(f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{server.database}")
@@ -166,7 +166,7 @@ def test_a_clear_shipped_twice_is_stored_once(tmp_path: Path, database: Database
 
 
 def test_database_stopped_mid_stream_loses_no_hit(
-    model_dir: Path, tmp_path: Path, own_postgres: tuple[_Cluster, PostgresServer]
+    model_dir: Path, tmp_path: Path, own_postgres: tuple[PostgresCluster, PostgresServer]
 ) -> None:
     cluster, pg = own_postgres
     url = f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/{pg.database}"

@@ -1,10 +1,12 @@
-"""Per-lane frame rate limits: a flooding terminal is refused frame by frame, others go on."""
+"""Per-lane frame and decoding limits: a flooding terminal is refused frame by frame, others go on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import grpc
+import numpy as np
 import pytest
 from lanescreen.api.server import LanescreenServer
 from lanescreen.config import (
@@ -17,6 +19,7 @@ from lanescreen.config import (
 )
 from lanescreen.domain.errors import RateLimitedError
 from lanescreen.domain.limits import LaneRateLimiter
+from lanescreen.store.decisions import DecisionStore, HitFilter
 from lanescreen.v1 import common_pb2, screening_pb2, screening_pb2_grpc
 
 from tests.support import EVAL_PLATES
@@ -82,5 +85,59 @@ def test_a_flooding_lane_gets_resource_exhausted_per_frame_and_the_stream_goes_o
                 stub.ScreenFrame(frames[0])
             assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
             assert replies[3].decision.outcome != common_pb2.OUTCOME_UNSPECIFIED
+    finally:
+        server.stop(grace=1)
+
+
+@pytest.mark.slow
+def test_decoding_is_budgeted_per_lane_before_frames_queue(model_dir: Path, tmp_path: Path) -> None:
+    """A lane's large or crafted images are refused as they come off the stream, by what they
+    would cost to decode (PNG 4x JPEG), so they cannot take the other lanes' workers."""
+    config = Config(
+        server=ServerConfig(
+            listen="127.0.0.1:0",
+            insecure_dev=True,
+            max_frame_pixels=10_000_000,  # one frame may cost 20 MP of JPEG to decode
+            max_lane_megapixels_per_s=0.5,
+        ),
+        storage=StorageConfig(data_dir=tmp_path),
+        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
+        faces=FaceConfig(face_enabled=False),
+        lanes=[LaneConfig(id="lane-1", budget_ms=5000), LaneConfig(id="lane-2", budget_ms=5000)],
+    )
+    photo = cv2.imread(str(EVAL_PLATES / "openalpr_eu_dev" / "eu1.jpg"))
+    large = cv2.imencode(".jpg", cv2.resize(photo, (3000, 2000)))[1].tobytes()  # 6 MP: 6
+    bomb = cv2.imencode(".png", np.zeros((2500, 2500, 3), np.uint8))[1].tobytes()  # 6.25 MP: 25
+    server = LanescreenServer(config)
+    port = server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+            frames = [
+                screening_pb2.Frame(lane_id=lane, frame_id=name, image=image)
+                for lane, name, image in [
+                    ("lane-1", "bomb", bomb),
+                    ("lane-1", "large-1", large),
+                    ("lane-1", "large-2", large),
+                    ("lane-1", "large-3", large),
+                    ("lane-1", "large-4", large),
+                    ("lane-2", "other", large),
+                ]
+            ]
+            replies = {r.frame_id: r for r in stub.Screen(iter(frames))}
+        assert len(bomb) < 100_000
+        assert replies["bomb"].error.code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+        assert "costs as much to decode as 25 megapixels of JPEG" in replies["bomb"].error.message
+        assert [replies[f"large-{n}"].WhichOneof("result") for n in (1, 2, 3, 4)] == [
+            "decision",
+            "decision",
+            "decision",
+            "error",
+        ]
+        assert "megapixels a second" in replies["large-4"].error.message
+        assert replies["other"].WhichOneof("result") == "decision"  # another lane's own budget
+        assert server.sink.caught_up()
+        stored = DecisionStore(server.database).list_hits(HitFilter())[0]
+        assert "bomb" not in [d.frame_id for d in stored]  # nothing refused is ever stored
     finally:
         server.stop(grace=1)

@@ -22,12 +22,15 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
+HEAD = "0007"
+"""The newest migration."""
+
 
 def test_migrated_schema_equals_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        assert context.get_current_revision() == "0006"
+        assert context.get_current_revision() == HEAD
 
 
 def test_aware_datetimes_round_trip_as_utc(database: Database) -> None:
@@ -84,7 +87,7 @@ def test_concurrent_openers_of_a_new_database_migrate_once(database_url: str) ->
         t.join()
     assert errors == []
     with Database.open(url) as db, db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0006"
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
 
 
 def _table(
@@ -209,7 +212,7 @@ def test_0006_keeps_listings_active_and_rebuilds_tables_others_refer_to(database
     with Database.open(database_url) as db:
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert context.get_current_revision() == "0006"
+            assert context.get_current_revision() == HEAD
             assert compare_metadata(context, Base.metadata) == []
         entry = WatchlistStore(db).get_entry("e1")
         subject = FaceStore(db).get_subject("s1")

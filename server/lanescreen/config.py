@@ -50,10 +50,12 @@ class ServerConfig:
     max_lane_burst: float = 60.0
     """Frames a lane may send at once before the average applies."""
     max_lane_megapixels_per_s: float = 100.0
-    """Pixels a second, in millions, one lane may have decoded (all its cameras together; 1080p at
-    30 fps is 62); bursts of two of the largest frames. Above it a frame is refused with
-    RESOURCE_EXHAUSTED before it queues, so one lane's large or crafted images cannot take the
-    other lanes' workers. 0 turns the limit off."""
+    """Decoding one lane may ask for a second (all its cameras together), in megapixels of JPEG:
+    PNG counts 4x, WebP 2x, BMP 0.5x, as they decode that much slower (1080p JPEG at 30 fps is
+    62). A frame over it is refused with RESOURCE_EXHAUSTED before it queues, and a frame costing
+    more than two of the largest JPEG frames (``max_frame_pixels``) is refused outright, so one
+    lane's large or crafted images (a blank 40 MP PNG decodes for 0.75 s) cannot take the other
+    lanes' workers. 0 turns the rate off."""
     recognition_threads: int = 2
     """Threads running detection and reading; one per core is the sensible default."""
     tls_cert_file: Path | None = None

@@ -23,7 +23,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
-from ..vision.image import FrameError, FrameHeader, check_frame, decode_checked, encode_jpeg
+from ..vision.image import (
+    FrameError,
+    FrameHeader,
+    FrameTooLarge,
+    check_frame,
+    decode_checked,
+    encode_jpeg,
+)
 from ..vision.pipeline import PlatePipeline
 from ..vision.types import Box, Image, PlateDetection
 from .decisions import (
@@ -270,8 +277,15 @@ class Screener:
         header = check_frame(
             frame.image, max_bytes=limits.max_frame_bytes, max_pixels=limits.max_frame_pixels
         )
+        cost = header.decode_megapixels
+        if cost > self._pixels.burst:
+            raise FrameTooLarge(
+                f"a {header.width}x{header.height} {header.format.upper()} costs as much to "
+                f"decode as {cost:.0f} megapixels of JPEG; one frame may cost at most "
+                f"{self._pixels.burst:.0f} (server.max_frame_pixels twice)"
+            )
         self._limits.take(lane.id)
-        self._pixels.take(lane.id, header.pixels / 1e6)
+        self._pixels.take(lane.id, cost)
         if not frame.plate_region and lane.region:
             frame = replace(frame, plate_region=lane.region)
         return lane, frame, header
