@@ -62,9 +62,10 @@ from lanescreen.v1 import (
 
 sys.path.insert(0, str(ROOT))
 from tests.store_fixtures import new_cluster
+from tests.support import plate_labels
 
 PHOTOS = SHARED / "eval" / "plates" / "openalpr_eu_dev"
-LISTED = ("eu7.jpg", "GRAB8I2")  # read exactly and confidently (tests/test_server_e2e.py)
+LISTED_PHOTO = "eu7.jpg"  # read exactly and confidently (tests/test_server_e2e.py)
 BUDGET_MS = 250
 LATE_SLACK_MS = 20
 SCENARIOS = ("sqlite-import", "pg-import", "pg-freeze", "bombs")
@@ -155,7 +156,8 @@ def _list_the_plate(target: str) -> None:
             watchlist_pb2.CreateWatchlistRequest(name="stolen", kind=common_pb2.LIST_KIND_DENY),
             metadata=officer,
         )
-        entry = watchlist_pb2.PlateEntry(plate=LISTED[1], category="stolen", action="stop")
+        plate = plate_labels("openalpr_eu_dev")[LISTED_PHOTO]
+        entry = watchlist_pb2.PlateEntry(plate=plate, category="stolen", action="stop")
         stub.AddPlateEntry(
             watchlist_pb2.AddPlateEntryRequest(watchlist="stolen", entry=entry), metadata=officer
         )
@@ -214,7 +216,7 @@ def _database(kind: str) -> Iterator[tuple[str, Any]]:
 
 def run_scenario(name: str, args: argparse.Namespace, model_dir: Path) -> dict[str, Any]:
     images = [(p.name, p.read_bytes()) for p in sorted(PHOTOS.glob("*.jpg"))[:12]]
-    images.insert(0, (LISTED[0], (PHOTOS / LISTED[0]).read_bytes()))
+    images.insert(0, (LISTED_PHOTO, (PHOTOS / LISTED_PHOTO).read_bytes()))
     good = [f"lane-{n + 1}" for n in range(args.lanes)]
     bad = ["bomb-1", "bomb-2"] if name == "bombs" else []
     with (

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
-HEAD = "0007"
+HEAD = "0008"
 """The newest migration."""
 
 

@@ -6,8 +6,11 @@ import functools
 import ipaddress
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
+from socket import gethostname
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -29,6 +32,7 @@ from ..store.dispositions import DispositionStore
 from ..store.faces import FaceStore
 from ..store.journal import DecisionJournal, JournalSink
 from ..store.retention import Retention
+from ..store.site import check_client_ca, check_clock
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -90,7 +94,11 @@ def transport_security(config: Config) -> ServerTls | None:
 class LanescreenServer:
     """The running service. ``start()`` binds and returns the port; ``stop()`` drains and closes."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self, config: Config, *, wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        """``wall_clock`` is this node's clock (tests give a skewed one): checked against the
+        database's before anything is served."""
         self.config = config
         self._tls = transport_security(config)  # first: a bad certificate fails fast
         if self._tls is not None and self._tls.created:
@@ -107,6 +115,7 @@ class LanescreenServer:
             ensure_face_models(faces, config.vision, config.model_dir, progress=True)
             calibration = load_calibration(faces)
         self.database = open_configured(config.storage)
+        self._join_site(wall_clock)
         approvals = ApprovalPolicy(config.governance.approval_min_priority)
         self.watchlists = WatchlistStore(self.database, approvals)
         self.faces = FaceStore(self.database, approvals)
@@ -181,6 +190,22 @@ class LanescreenServer:
         self._stopping = threading.Event()
         self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
         self.port = 0
+
+    def _join_site(self, wall_clock: Callable[[], datetime]) -> None:
+        """Refuse to serve beside the site's other nodes with another client CA or a clock
+        that is off (the trail key was checked on opening); the database is closed then."""
+        try:
+            check_clock(self.database, wall_clock)
+            if self._tls is not None:
+                ca_file = (
+                    self.config.server.tls_client_ca_file or SitePaths(self.config.pki_dir).ca_cert
+                )
+                check_client_ca(
+                    self.database, self._tls.client_ca, str(ca_file), f"node {gethostname()}"
+                )
+        except BaseException:
+            self.database.close()
+            raise
 
     def start(self) -> int:
         listen = self.config.server.listen

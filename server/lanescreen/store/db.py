@@ -8,6 +8,7 @@ lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) so two processes never migrat
 from __future__ import annotations
 
 import re
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -171,14 +172,23 @@ def _use_wal(cursor: Any) -> None:
 
 
 def open_configured(storage: StorageConfig) -> Database:
-    """The configured database, with the site's trail key (made on first use)."""
+    """The configured database, with the site's trail key (made on first use), refused when
+    the key is not the one the site's records are signed with."""
+    from .site import check_trail_key
     from .trail import TrailKeyError, load_or_create_key
 
+    key_file = storage.resolved_trail_key_file()
     try:
-        key = load_or_create_key(storage.resolved_trail_key_file())
+        key = load_or_create_key(key_file)
     except TrailKeyError as exc:
         raise StoreError(str(exc)) from exc
-    return Database.open(storage.resolved_database_url(), trail_key=key)
+    database = Database.open(storage.resolved_database_url(), trail_key=key)
+    try:
+        check_trail_key(database, str(key_file), actor=f"node {socket.gethostname()}")
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 class Database:

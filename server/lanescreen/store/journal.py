@@ -57,6 +57,8 @@ _LEGACY = """INSERT INTO entries (decision_id, decision, plate_crop_jpeg, frame_
     face_chip_jpeg, journaled_at)
     SELECT json_extract(decision, '$.decision_id'), decision, plate_crop_jpeg, frame_jpeg,
     face_chip_jpeg, 0 FROM outbox ORDER BY id"""
+MAX_BACKOFF_S = 30.0
+"""The longest the shipper waits between tries while the database fails."""
 ANSWER_GRACE_S = 5.0
 """How long the shipper waits for a journaled decision's answer before storing it unanswered
 (the node stopped between journaling and answering)."""
@@ -307,7 +309,6 @@ class JournalSink:
         self._max_bytes = max_bytes
         self._retry_s = retry_s
         self._clock = clock
-        self._down = False
         self._warned_full = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -365,25 +366,32 @@ class JournalSink:
             )
 
     def _ship_loop(self) -> None:
+        """Ship whenever woken (an answer) or every second; after a failure, back off from
+        ``retry_s`` doubling up to :data:`MAX_BACKOFF_S` until the database takes decisions."""
+        failures = 0
         while True:
-            self._wake.wait(timeout=self._retry_s if self._down else 1.0)
+            delay = min(self._retry_s * 2 ** max(0, failures - 1), MAX_BACKOFF_S)
+            if failures:
+                self._stop.wait(delay)  # woken answers wait too: the database is not back
+            else:
+                self._wake.wait(timeout=1.0)
             self._wake.clear()
             try:
                 moved = self.shipper.ship()
             except SQLAlchemyError as exc:
-                if not self._down:
+                if not failures:
                     log.error(
-                        "database unreachable (%s); decisions wait in the journal %s",
+                        "the database does not take decisions (%s); they wait in the journal %s",
                         " ".join(str(getattr(exc, "orig", exc)).split())[:300],
                         self.journal.path,
                     )
-                self._down = True
+                failures += 1
             except Exception:
                 log.exception("shipping the journal failed; retrying")
-                self._down = True
+                failures += 1
             else:
-                if self._down and moved:
+                if failures:
                     log.info("database back: %d decisions shipped, %d wait", moved, self.waiting)
-                self._down = self._down and self.waiting > 0
+                failures = 0
             if self._stop.is_set():
                 return

@@ -300,3 +300,16 @@ class CredentialRow(Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None] = mapped_column(index=True)
     revoked_by: Mapped[str | None] = mapped_column(ACTOR)
+
+
+class SiteSettingRow(Base):
+    """What every node of a site must agree on, recorded by the first node to open the
+    database: the trail key's check value and the client CA's fingerprint. A node whose own
+    differ refuses to start instead of writing records nobody can verify."""
+
+    __tablename__ = "site_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(ACTOR)
+    set_at: Mapped[datetime]

@@ -126,6 +126,15 @@ class AuditTrail:
         self.keyed = key is not None
         self._key = key
 
+    def key_check(self) -> str:
+        """A value that tells the key apart from any other without revealing it."""
+        return self._hash(GENESIS, b"lanescreen trail key check")
+
+    def signed(self, row: TrailRow) -> bool:
+        """Whether this trail's key made ``row``'s hash."""
+        event = TrailEvent(row.action, row.actor, row.target, row.detail)
+        return row.hash == self._hash(row.prev_hash, canonical(row.seq, row.at, event))
+
     def _hash(self, prev_hash: str, body: bytes) -> str:
         message = prev_hash.encode("ascii") + b"\n" + body
         if self._key is None:
