@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_stalls.py [--scenario NAME ...] [--rows 100000] [--lanes 4]
                                            [--fps 5] [--freeze-s 20] [--json]
 
-Starts the real server in this process (insecure dev, on loopback; SQLite in a temp dir, or a
-PostgreSQL server started here from the Debian binaries), lists one plate so HITs (with evidence
-and logging) are in the mix, and streams real photos from ``--lanes`` lanes at ``--fps`` each
-while something else happens:
+Starts ``lanescreen serve`` in its own process, as a node runs (insecure dev, on loopback; SQLite
+in a temp dir, or a PostgreSQL server started here from the Debian binaries), lists one plate so
+HITs (with evidence and logging) are in the mix, and streams real photos from ``--lanes`` lanes at
+``--fps`` each, from this process, while something else happens:
 
 - ``sqlite-import`` / ``pg-import``: ``lanescreen watchlist import`` of ``--rows`` rows, in
   another process, into the database the server uses;
@@ -26,6 +26,8 @@ import argparse
 import csv
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,17 +43,8 @@ import cv2
 import grpc
 import numpy as np
 from benchutil import ROOT, SHARED
-from lanescreen.api.server import LanescreenServer
-from lanescreen.config import (
-    Config,
-    FaceConfig,
-    LaneConfig,
-    ServerConfig,
-    StorageConfig,
-    VisionConfig,
-)
-from lanescreen.domain.decisions import Outcome
-from lanescreen.store.decisions import DecisionStore, HitFilter
+from lanescreen.store.db import Database
+from lanescreen.store.models import DecisionRow
 from lanescreen.v1 import (
     common_pb2,
     screening_pb2,
@@ -59,6 +52,7 @@ from lanescreen.v1 import (
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
+from sqlalchemy import select
 
 sys.path.insert(0, str(ROOT))
 from tests.store_fixtures import new_cluster
@@ -138,14 +132,61 @@ def _stream(
             go.release()
 
 
-def _config(data: Path, url: str, lanes: list[str], model_dir: Path) -> Config:
-    return Config(
-        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
-        storage=StorageConfig(data_dir=data, database_url=url),
-        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
-        faces=FaceConfig(face_enabled=False),
-        lanes=[LaneConfig(id=lane, budget_ms=BUDGET_MS) for lane in lanes],
+def _write_config(data: Path, url: str, lanes: list[str], model_dir: Path, port: int) -> Path:
+    """The node's configuration file, which the server and the import both read."""
+    path = data / "lanescreen.toml"
+    lane_tables = "".join(f'[[lanes]]\nid = "{lane}"\nbudget_ms = {BUDGET_MS}\n' for lane in lanes)
+    path.write_text(
+        f'[server]\nlisten = "127.0.0.1:{port}"\n'
+        f'[storage]\ndata_dir = "{data}"\ndatabase_url = "{url}"\n'
+        f'[vision]\nmodel_dir = "{model_dir}"\nauto_fetch = false\n'
+        f"[faces]\nface_enabled = false\n{lane_tables}",
+        encoding="utf-8",
     )
+    return path
+
+
+@contextmanager
+def _serving(config_file: Path, port: int) -> Iterator[str]:
+    """``lanescreen serve`` in its own process, as a node runs: the lanes here are its clients."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lanescreen.cli.main", "--config", str(config_file), "serve",
+         "--insecure-dev", "--log-level", "WARNING"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    target = f"127.0.0.1:{port}"
+    try:
+        with grpc.insecure_channel(target) as channel:
+            grpc.channel_ready_future(channel).result(timeout=120)
+        yield target
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stored(url: str, wanted: set[str], timeout_s: float = 180.0) -> set[str]:
+    """The acknowledged HITs found in the database once the node's journal has shipped them."""
+    deadline = time.monotonic() + timeout_s
+    with Database.open(url, migrate=False) as db:
+        while True:
+            with db.read() as session:
+                found = set(
+                    session.scalars(
+                        select(DecisionRow.decision_id).where(DecisionRow.outcome == "HIT")
+                    )
+                )
+            if wanted <= found or time.monotonic() > deadline:
+                return wanted & found
+            time.sleep(0.5)
 
 
 def _list_the_plate(target: str) -> None:
@@ -191,15 +232,6 @@ def _importer(config_file: Path, csv_file: Path) -> Callable[[], float]:
     return run
 
 
-def _write_config(data: Path, config: Config) -> Path:
-    path = data / "lanescreen.toml"
-    path.write_text(
-        f'[storage]\ndata_dir = "{data}"\ndatabase_url = "{config.storage.database_url}"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
 @contextmanager
 def _database(kind: str) -> Iterator[tuple[str, Any]]:
     """(URL, cluster or None): SQLite in the data dir (URL empty), or a PostgreSQL server."""
@@ -219,21 +251,16 @@ def run_scenario(name: str, args: argparse.Namespace, model_dir: Path) -> dict[s
     images.insert(0, (LISTED_PHOTO, (PHOTOS / LISTED_PHOTO).read_bytes()))
     good = [f"lane-{n + 1}" for n in range(args.lanes)]
     bad = ["bomb-1", "bomb-2"] if name == "bombs" else []
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        _database("sqlite" if name.startswith("sqlite") or name == "bombs" else "pg") as (
-            url,
-            cluster,
-        ),
-    ):
+    backend = "pg" if name.startswith("pg") else "sqlite"
+    with tempfile.TemporaryDirectory() as tmp, _database(backend) as (url, cluster):
         data = Path(tmp)
-        config = _config(data, url, good + bad, model_dir)
-        server = LanescreenServer(config)
-        target = f"127.0.0.1:{server.start()}"
+        url = url or f"sqlite:///{data / 'lanescreen.db'}"
+        port = _free_port()
+        config_file = _write_config(data, url, good + bad, model_dir, port)
+        logs = {lane: LaneLog() for lane in good + bad}
         result: dict[str, Any] = {"scenario": name}
-        try:
+        with _serving(config_file, port) as target:
             _list_the_plate(target)
-            logs = {lane: LaneLog() for lane in good + bad}
             stop = threading.Event()
             bad_images = _bad_frames() if bad else []
             threads = [
@@ -249,19 +276,13 @@ def run_scenario(name: str, args: argparse.Namespace, model_dir: Path) -> dict[s
             ]
             for thread in threads:
                 thread.start()
-            result.update(_disturb(name, args, data, config, cluster))
+            result.update(_disturb(name, args, data, config_file, cluster))
             stop.set()
             for thread in threads:
                 thread.join(timeout=60)
-            shipped = server.sink.caught_up(timeout_s=120)
-            stored = {
-                d.decision_id
-                for d in DecisionStore(server.database).iter_hits(HitFilter(outcome=Outcome.HIT))
-            }
-        finally:
-            server.stop(grace=1)
+            acked = [h for lane in good for h in logs[lane].hits]
+            stored = _stored(url, set(acked))
     trips = [ms for lane in good for ms in logs[lane].round_trips_ms]
-    acked = [h for lane in good for h in logs[lane].hits]
     result.update(
         answers=len(trips),
         late=sum(logs[lane].late for lane in good),
@@ -269,8 +290,7 @@ def run_scenario(name: str, args: argparse.Namespace, model_dir: Path) -> dict[s
         rtt_p99_ms=round(float(np.percentile(trips, 99)), 1) if trips else 0.0,
         rtt_max_ms=round(max(trips), 1) if trips else 0.0,
         hits_acknowledged=len(acked),
-        hits_stored=len(set(acked) & stored),
-        journal_shipped=shipped,
+        hits_stored=len(stored),
         outcomes=_sum(logs[lane].outcomes for lane in good),
         good_lane_errors=_sum(logs[lane].errors for lane in good),
         bad_lane_errors=_sum(logs[lane].errors for lane in bad),
@@ -294,12 +314,12 @@ def _bad_frames() -> list[tuple[str, bytes]]:
 
 
 def _disturb(
-    name: str, args: argparse.Namespace, data: Path, config: Config, cluster: Any
+    name: str, args: argparse.Namespace, data: Path, config_file: Path, cluster: Any
 ) -> dict[str, Any]:
     """Do what the scenario does to the database or the server while the lanes stream."""
     time.sleep(2.0)
     if name.endswith("import"):
-        seconds = _importer(_write_config(data, config), _import_file(data, args.rows))()
+        seconds = _importer(config_file, _import_file(data, args.rows))()
         time.sleep(1.0)
         return {"disturbance": f"import of {args.rows} rows", "disturbance_s": round(seconds, 1)}
     if name == "pg-freeze":

@@ -4,6 +4,7 @@ up with every acknowledged HIT exactly once, and the audit trail verifies."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ from lanescreen.v1 import (
 )
 from sqlalchemy import delete, func, select
 
-from tests.store_fixtures import PostgresServer
+from tests.store_fixtures import PostgresCluster, PostgresServer
 from tests.support import EU_PHOTOS, plate_labels
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -92,8 +93,6 @@ def test_three_nodes_stream_hits_at_once_and_each_is_stored_once(
         )
         entry = watchlist_pb2.PlateEntry(plate=plate_labels("openalpr_eu_dev")[LISTED])
         lists.AddPlateEntry(watchlist_pb2.AddPlateEntryRequest(watchlist="stolen", entry=entry))
-    for node in site[1:]:  # the other nodes see the list within their poll
-        node.cache.reload()
     acknowledged: list[str] = []
     lanes = [
         threading.Thread(target=_stream, args=(node.port, f"lane-{n}", acknowledged))
@@ -164,3 +163,73 @@ def test_a_site_whose_trail_predates_the_check_is_judged_by_its_newest_record(
         open_configured(other)
     with open_configured(storage) as db, db.read() as session:
         assert session.get(SiteSettingRow, "trail_key_check") is not None
+
+
+def _screen(node: LanescreenServer, lane: str) -> screening_pb2.Decision:
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        frame = screening_pb2.Frame(lane_id=lane, image=(EU_PHOTOS / LISTED).read_bytes())
+        decision: screening_pb2.Decision = screening_pb2_grpc.ScreeningServiceStub(
+            channel
+        ).ScreenFrame(frame, timeout=30)
+        return decision
+
+
+def test_an_edit_through_one_node_decides_the_very_next_frame_on_another(
+    site: list[LanescreenServer],
+) -> None:
+    editor, other = site[0], site[1]
+    assert _screen(other, "lane-1").outcome == common_pb2.OUTCOME_CLEAR
+    plate = plate_labels("openalpr_eu_dev")[LISTED]
+    with grpc.insecure_channel(f"127.0.0.1:{editor.port}") as channel:
+        lists = watchlist_pb2_grpc.WatchlistServiceStub(channel)
+        lists.CreateWatchlist(
+            watchlist_pb2.CreateWatchlistRequest(name="wanted", kind=common_pb2.LIST_KIND_DENY)
+        )
+        for _ in range(3):  # added, then removed, then added again: each seen at once
+            added = lists.AddPlateEntry(
+                watchlist_pb2.AddPlateEntryRequest(
+                    watchlist="wanted", entry=watchlist_pb2.PlateEntry(plate=plate)
+                )
+            )
+            assert _screen(other, "lane-1").outcome == common_pb2.OUTCOME_HIT
+            lists.RemovePlateEntry(
+                watchlist_pb2.RemovePlateEntryRequest(entry_id=added.id, reason="found")
+            )
+            assert _screen(other, "lane-1").outcome == common_pb2.OUTCOME_CLEAR
+
+
+def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(
+    model_dir: Path, tmp_path: Path, own_postgres: tuple[PostgresCluster, PostgresServer]
+) -> None:
+    cluster, pg = own_postgres
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/{pg.database}"
+    config = _node_config(tmp_path, "n", url, model_dir, tmp_path / "site.key")
+    config = replace(config, lanes=[LaneConfig(id="lane-1", budget_ms=5000)])
+    node = LanescreenServer(config)
+    node.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+            lists = watchlist_pb2_grpc.WatchlistServiceStub(channel)
+            lists.CreateWatchlist(
+                watchlist_pb2.CreateWatchlistRequest(name="stolen", kind=common_pb2.LIST_KIND_DENY)
+            )
+            entry = watchlist_pb2.PlateEntry(plate=plate_labels("openalpr_eu_dev")[LISTED])
+            lists.AddPlateEntry(watchlist_pb2.AddPlateEntryRequest(watchlist="stolen", entry=entry))
+        assert _screen(node, "lane-1").outcome == common_pb2.OUTCOME_HIT
+        cluster.freeze()  # the database host hangs: nothing can be confirmed
+        try:
+            time.sleep(1.5)
+            stale = _screen(node, "lane-1")
+        finally:
+            cluster.thaw()
+        assert stale.outcome == common_pb2.OUTCOME_REVIEW
+        assert [r.code for r in stale.reasons][:2] == ["watchlist_stale", "deny_list_match"]
+        assert "on the lists as they were, HIT" in stale.reasons[0].detail
+        assert len(stale.matches) == 1  # what the old lists gave is there for the officer
+        deadline = time.monotonic() + 30
+        while node.cache.staleness_s() > 0.5:
+            assert time.monotonic() < deadline, "the node did not confirm its lists again"
+            time.sleep(0.1)
+        assert _screen(node, "lane-1").outcome == common_pb2.OUTCOME_HIT
+    finally:
+        node.stop(grace=1)

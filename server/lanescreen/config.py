@@ -56,6 +56,10 @@ class ServerConfig:
     more than two of the largest JPEG frames (``max_frame_pixels``) is refused outright, so one
     lane's large or crafted images (a blank 40 MP PNG decodes for 0.75 s) cannot take the other
     lanes' workers. 0 turns the rate off."""
+    max_watchlist_staleness_ms: int = 1000
+    """A frame is never decided on watchlists this node last confirmed longer ago: it is a
+    REVIEW ``watchlist_stale`` instead (the database does not answer). Edits reach the node
+    within ~0.25 s (PostgreSQL: milliseconds, by ``NOTIFY``)."""
     recognition_threads: int = 2
     """Threads running detection and reading; one per core is the sensible default."""
     tls_cert_file: Path | None = None

@@ -31,6 +31,7 @@ from ..store.decisions import DecisionStore
 from ..store.dispositions import DispositionStore
 from ..store.faces import FaceStore
 from ..store.journal import DecisionJournal, JournalSink
+from ..store.notify import EditListener
 from ..store.retention import Retention
 from ..store.site import check_client_ca, check_clock
 from ..store.watchlists import WatchlistStore
@@ -125,6 +126,8 @@ class LanescreenServer:
             faces=self.faces if faces.face_enabled else None,
             embedder=faces.face_embedder,
         )
+        postgres = self.database.engine.dialect.name == "postgresql"
+        self._edits = EditListener(self.database.engine, self.cache.wake) if postgres else None
         self.face_pool: FaceWorkerPool | None = None
         face_screening: FaceScreening | None = None
         enroller: Enroller | None = None
@@ -234,6 +237,9 @@ class LanescreenServer:
             raise OSError(f"cannot listen on {listen}: address in use or not local")
         self._grpc.start()
         self.sink.start()
+        self.cache.start()
+        if self._edits is not None:
+            self._edits.start()
         for name in ("", *SERVICE_NAMES):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._purger.start()
@@ -253,6 +259,9 @@ class LanescreenServer:
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self.sink.stop(timeout_s=grace)
+        self.cache.stop()
+        if self._edits is not None:
+            self._edits.stop()
         self.screener.close()
         if self.face_pool is not None:
             self.face_pool.close()

@@ -141,7 +141,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         wl = self._store.create_watchlist(
             name, KIND_FROM_PB[request.kind], request.description, actor_of(context)
         )
-        self._cache.reload()
+        self._cache.refresh()
         return watchlist_to_pb(wl)
 
     @domain_errors_to_status
@@ -164,7 +164,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
     ) -> watchlist_pb2.PlateEntry:
         fields = validate_entry(entry_fields_raw(request.entry), now=datetime.now(UTC))
         entry = self._store.add_entry(request.watchlist, fields, actor_of(context))
-        self._cache.reload()
+        self._cache.refresh()
         return entry_to_pb(entry)
 
     @domain_errors_to_status
@@ -184,7 +184,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         # Setting expires_at in the past is allowed here: it is how an officer ends an entry now.
         fields = validate_entry(merged)
         entry = self._store.update_entry(current.id, fields, actor_of(context))
-        self._cache.reload()
+        self._cache.refresh()
         return entry_to_pb(entry)
 
     @domain_errors_to_status
@@ -196,7 +196,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         version = self._store.remove_entry(
             request.entry_id, actor_of(context), request.reason.strip()
         )
-        self._cache.reload()
+        self._cache.refresh()
         return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
 
     @domain_errors_to_status
@@ -231,7 +231,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
                 [row.fields for row in good if row.fields is not None],
                 actor_of(context),
             )
-            self._cache.reload()
+            self._cache.refresh()
         id_by_line = dict(zip((row.line for row in good), ids, strict=False))
         policy = self._store.policy
         results = [
@@ -262,7 +262,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         results = self._assess(list(request.photos))
         templates = [r.template for r in results if r.template is not None]
         subject = self._faces.enrol(watchlist.id, fields, templates, actor_of(context))
-        self._cache.reload()
+        self._cache.refresh()
         return watchlist_pb2.EnrolSubjectResponse(
             subject=subject_to_pb(subject),
             photos=[photo_result_to_pb(r) for r in results],
@@ -277,7 +277,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         results = self._assess(list(request.photos))
         templates = [r.template for r in results if r.template is not None]
         subject = self._faces.add_templates(current.id, templates, actor_of(context))
-        self._cache.reload()
+        self._cache.refresh()
         return watchlist_pb2.EnrolSubjectResponse(
             subject=subject_to_pb(subject),
             photos=[photo_result_to_pb(r) for r in results],
@@ -300,7 +300,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         )
         fields = validate_subject(merged)
         subject = self._faces.update_subject(current.id, fields, actor_of(context))
-        self._cache.reload()
+        self._cache.refresh()
         return subject_to_pb(subject)
 
     @domain_errors_to_status
@@ -312,7 +312,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         version = self._faces.remove_subject(
             request.subject_id, actor_of(context), request.reason.strip()
         )
-        self._cache.reload()
+        self._cache.refresh()
         return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
 
     @domain_errors_to_status
@@ -336,7 +336,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.ApprovePlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
         entry = self._store.approve_entry(request.entry_id, actor_of(context), request.note)
-        self._cache.reload()
+        self._cache.refresh()
         return entry_to_pb(entry)
 
     @domain_errors_to_status
@@ -344,7 +344,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.RejectPlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
         entry = self._store.reject_entry(request.entry_id, actor_of(context), request.note)
-        self._cache.reload()
+        self._cache.refresh()
         return entry_to_pb(entry)
 
     @domain_errors_to_status
@@ -352,7 +352,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.ApproveSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
         subject = self._faces.approve_subject(request.subject_id, actor_of(context), request.note)
-        self._cache.reload()
+        self._cache.refresh()
         return subject_to_pb(subject)
 
     @domain_errors_to_status
@@ -360,5 +360,5 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self, request: watchlist_pb2.RejectSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
         subject = self._faces.reject_subject(request.subject_id, actor_of(context), request.note)
-        self._cache.reload()
+        self._cache.refresh()
         return subject_to_pb(subject)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -38,6 +39,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+GIL_SWITCH_S = 0.001
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,6 +50,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         config.server.listen = args.listen
     if args.insecure_dev:
         config.server.insecure_dev = True
+    # The process is the server's now: a thread answering a lane waits at most 1 ms for the
+    # interpreter, not Python's default 5, whenever a background thread holds it.
+    sys.setswitchinterval(GIL_SWITCH_S)
     from ..api.server import LanescreenServer
     from ..config import ConfigError
     from ..domain.face_matching import CalibrationError

@@ -48,6 +48,7 @@ class ReasonCode(StrEnum):
     POOR_FACE_QUALITY = "poor_face_quality"
     PLATE_AND_FACE_AGREE = "plate_and_face_agree"
     FACE_CONTRADICTS_DRIVER = "face_contradicts_enrolled_driver"
+    WATCHLIST_STALE = "watchlist_stale"
     CLEAR = "clear"
 
 
@@ -342,6 +343,8 @@ class LanePolicy:
     face_allow_lists: bool = False
     """Some allow list of the lane holds face subjects: a face on none of them is a stranger."""
     review_when_no_face: bool = True
+    max_watchlist_age_s: float = 1.0
+    """Watchlists last confirmed longer ago than this decide nothing on their own."""
 
 
 @dataclass(frozen=True)
@@ -377,6 +380,8 @@ class Findings:
     """Best score of a usable face against any listed subject searched (for CLEAR's reason)."""
     face_threshold: float = 0.0
     drivers: list[DriverCheck] = field(default_factory=list)
+    watchlist_age_s: float = 0.0
+    """How long ago the watchlists matched against were last confirmed to be the site's."""
 
 
 @dataclass
@@ -467,6 +472,23 @@ def _face_doubts(findings: Findings, policy: LanePolicy) -> list[Reason]:
 
 
 def decide(findings: Findings, policy: LanePolicy) -> Verdict:
+    """Apply the lane's rules to what a frame or passage showed (:func:`_verdict`), on
+    watchlists confirmed recently enough: otherwise a listing or a removal made since could be
+    missing, and the frame is a REVIEW ``watchlist_stale`` showing what the old lists gave."""
+    verdict = _verdict(findings, policy)
+    age, limit = findings.watchlist_age_s, policy.max_watchlist_age_s
+    if age <= limit:
+        return verdict
+    detail = (
+        f"the watchlists here were last confirmed {age * 1000:.0f} ms ago (at most "
+        f"{limit * 1000:.0f} ms allowed): the database does not answer, so a listing or removal "
+        f"made since may be missing; on the lists as they were, {verdict.outcome.value}"
+    )
+    stale = Reason(ReasonCode.WATCHLIST_STALE, detail)
+    return Verdict(Outcome.REVIEW, [stale, *verdict.reasons], verdict.matches)
+
+
+def _verdict(findings: Findings, policy: LanePolicy) -> Verdict:
     """Apply the lane's rules to what a frame or passage showed.
 
     A face on a deny list is a HIT on its own. A listed plate is a HIT, confirmed when the face

@@ -8,7 +8,7 @@ match once OCR-confusable characters are folded together, and with one character
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -78,31 +78,77 @@ def _deletions(text: str) -> set[str]:
 
 
 class PlateIndex:
-    """An immutable snapshot of the active entries of some watchlists, ready to match.
+    """The active entries of some watchlists, ready to match, kept up to date in place.
 
-    Entries awaiting approval or rejected are left out: a status changes only with a list
-    version, so a new index follows it (expiry is checked per match, to the second).
+    Entries awaiting approval or rejected are left out (expiry is checked per match, to the
+    second). :meth:`apply` changes it while lanes match against it: every bucket is replaced,
+    never changed, so a match running meanwhile sees each bucket whole, before or after.
     """
 
     def __init__(self, watchlists: Iterable[Watchlist], entries: Iterable[PlateEntry]) -> None:
         self.watchlists = {wl.id: wl for wl in watchlists}
-        self._exact: dict[str, list[PlateEntry]] = defaultdict(list)
-        self._folded: dict[str, list[PlateEntry]] = defaultdict(list)
-        self._folded_deletions: dict[str, list[PlateEntry]] = defaultdict(list)
-        self.size = 0
+        self._by_id: dict[str, PlateEntry] = {}
+        exact: dict[str, list[PlateEntry]] = defaultdict(list)
+        folded: dict[str, list[PlateEntry]] = defaultdict(list)
+        deletions: dict[str, list[PlateEntry]] = defaultdict(list)
         for entry in entries:
-            if (
-                entry.watchlist_id not in self.watchlists
-                or entry.approval.status is not ApprovalStatus.ACTIVE
-            ):
-                continue
-            self.size += 1
-            self._exact[entry.normalized_plate].append(entry)
-            if entry.fields.match_mode is MatchMode.LENIENT:
-                folded = canonical(entry.normalized_plate)
-                self._folded[folded].append(entry)
-                for deleted in _deletions(folded):
-                    self._folded_deletions[deleted].append(entry)
+            if self._indexable(entry):
+                self._by_id[entry.id] = entry
+                for bucket, key in self._keys(entry):
+                    (exact, folded, deletions)[bucket][key].append(entry)
+        self._exact = dict(exact)
+        self._folded = dict(folded)
+        self._folded_deletions = dict(deletions)
+
+    @property
+    def size(self) -> int:
+        return len(self._by_id)
+
+    def _indexable(self, entry: PlateEntry) -> bool:
+        return (
+            entry.watchlist_id in self.watchlists and entry.approval.status is ApprovalStatus.ACTIVE
+        )
+
+    @staticmethod
+    def _keys(entry: PlateEntry) -> Iterator[tuple[int, str]]:
+        """(bucket, key) pairs the entry is found under: 0 exact, 1 folded, 2 folded deletions."""
+        yield 0, entry.normalized_plate
+        if entry.fields.match_mode is MatchMode.LENIENT:
+            folded = canonical(entry.normalized_plate)
+            yield 1, folded
+            for deleted in _deletions(folded):
+                yield 2, deleted
+
+    def apply(
+        self, watchlists: Iterable[Watchlist], changed: Iterable[PlateEntry], removed: Iterable[str]
+    ) -> None:
+        """Bring the index to the lists as they are now: ``changed`` entries (in any state)
+        replace their earlier selves, ``removed`` ones go. Costs what changed, not the lists'
+        size. Callers apply one change at a time (the cache's refresh is serialised)."""
+        self.watchlists = {wl.id: wl for wl in watchlists}
+        changed = list(changed)
+        for entry_id in {*removed, *(e.id for e in changed)}:
+            old = self._by_id.pop(entry_id, None)
+            if old is not None:
+                for bucket, key in self._keys(old):
+                    self._replace(
+                        bucket, key, [e for e in self._bucket(bucket, key) if e.id != entry_id]
+                    )
+        for entry in changed:
+            if self._indexable(entry):
+                self._by_id[entry.id] = entry
+                for bucket, key in self._keys(entry):
+                    self._replace(bucket, key, [*self._bucket(bucket, key), entry])
+
+    def _bucket(self, bucket: int, key: str) -> list[PlateEntry]:
+        return (self._exact, self._folded, self._folded_deletions)[bucket].get(key, [])
+
+    def _replace(self, bucket: int, key: str, entries: list[PlateEntry]) -> None:
+        table = (self._exact, self._folded, self._folded_deletions)[bucket]
+        if entries:
+            table[key] = entries
+        else:
+            table.pop(key, None)
 
     def match(
         self,

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
+from ..priority import lower_thread_priority
 from ..vision.image import (
     FrameError,
     FrameHeader,
@@ -60,6 +61,9 @@ log = logging.getLogger(__name__)
 
 MAX_RESERVE_SHARE = 0.4
 """At most this share of a budget is kept back from recognition for the work after it."""
+HEAVY_DECODE_MEGAPIXELS = 12.0
+"""A frame costing more than this to decode (in megapixels of JPEG: a 12 MP JPEG, a 3 MP PNG)
+is recognised on the heavy worker. Lane cameras send 1080p to 4K (2-8.3 MP) JPEGs."""
 MAX_RAW_EVIDENCE_BYTES = 4 * 1024 * 1024
 """A frame whose recognition overran is kept as evidence as it was sent only up to this size."""
 
@@ -202,9 +206,15 @@ class Screener:
         self._pool = ThreadPoolExecutor(
             max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
         )
+        self._heavy_pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="recognition-heavy", initializer=lower_thread_priority
+        )
+        """Frames costing more than :data:`HEAVY_DECODE_MEGAPIXELS` to decode run here, one at a
+        time and at a lower CPU priority, so they can never hold the lanes' own workers."""
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._heavy_pool.shutdown(wait=False, cancel_futures=True)
 
     def lane(self, lane_id: str) -> LaneConfig:
         lane = self._config.lane(lane_id)
@@ -369,7 +379,8 @@ class Screener:
         caller answers with a status, not a decision)."""
         progress = _Progress(started=clock.received_at)
         recognise = self._recognise_faces if frame.camera is CameraRole.DRIVER else self._recognise
-        future: Future[_Recognition] = self._pool.submit(
+        heavy = header.decode_megapixels > HEAVY_DECODE_MEGAPIXELS
+        future: Future[_Recognition] = (self._heavy_pool if heavy else self._pool).submit(
             recognise, frame, header, progress, clock.recognition_end
         )
         try:
@@ -396,6 +407,7 @@ class Screener:
         return recognition, None, [t for t in progress.timings if t.stage != "done"]
 
     def _decide(self, lane: LaneConfig, passage: PassageView) -> Verdict:
+        age = self._watchlists.staleness_s()  # before the index is read: never younger than it
         index = self._watchlists.index()
         deny_ids = {
             wl.id
@@ -444,8 +456,9 @@ class Screener:
             min_read_confidence=self._config.vision.min_read_confidence,
             face_allow_lists=face_allow_lists,
             review_when_no_face=lane.review_when_no_face,
+            max_watchlist_age_s=self._config.server.max_watchlist_staleness_ms / 1000,
         )
-        return decide(findings, policy)
+        return decide(replace(findings, watchlist_age_s=age), policy)
 
     def _evidence(
         self,

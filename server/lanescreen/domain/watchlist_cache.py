@@ -1,10 +1,13 @@
-"""The in-memory indexes lanes match against, kept in step with the database.
+"""The in-memory indexes lanes match against, kept in step with the database, and how fresh.
 
-Screening never waits on the database to match: it uses the last snapshot of the plate entries
-and, when faces are screened, of the face subjects. When the store's revision moves (polled at
-most once per ``poll_s``), a background thread rebuilds both and swaps them in, so a large list's
-reload (seconds for 100k entries) never stalls a lane. An edit made through this process reloads
-at once, before the edit's reply, so the next frame sees it.
+Screening never waits on the database to match: it uses the indexes held here. A refresher
+thread keeps them current: every ``poll_s`` (and at once when woken: a PostgreSQL ``NOTIFY``
+from an edit on any node, or an edit made through this process) it reads which lists moved past
+the versions it holds and applies just those changes in place (:meth:`PlateIndex.apply`), so
+one edit of a list of a million entries costs milliseconds, never a rebuild. Each successful
+check is the time the indexes were last *confirmed*; :meth:`staleness_s` says how long ago, and
+the screener sends a frame to REVIEW ``watchlist_stale`` rather than decide it on indexes that
+could not be confirmed within the lane's limit (the database did not answer).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from .face_index import FaceIndex
 from .faces import FaceSubject, FaceTemplate
 from .matching import PlateIndex
-from .watchlists import PlateEntry, Watchlist
+from .watchlists import PlateEntry, Watchlist, WatchlistDelta
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,7 @@ log = logging.getLogger(__name__)
 class WatchlistSource(Protocol):
     def snapshot(self) -> tuple[list[Watchlist], list[PlateEntry]]: ...
 
-    def revision(self) -> int: ...
+    def changes_since(self, applied: Mapping[str, int]) -> WatchlistDelta | None: ...
 
 
 class FaceSource(Protocol):
@@ -37,72 +41,128 @@ class WatchlistCache:
         self,
         source: WatchlistSource,
         *,
-        poll_s: float = 1.0,
+        poll_s: float = 0.25,
         faces: FaceSource | None = None,
         embedder: str = "",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._source = source
         self._faces = faces
         self._embedder = embedder
         self._poll_s = poll_s
-        self._lock = threading.Lock()
+        self._clock = clock
+        self._refreshing = threading.Lock()
+        """Held by whoever brings the indexes up to date: one at a time."""
         self._index = PlateIndex([], [])
         self._face_index = FaceIndex([], [], [], embedder)
-        self._revision: int | None = None
-        self._checked_at = 0.0
-        self._refreshing = threading.Lock()
+        self._versions: dict[str, int] = {}
+        self._confirmed_at = clock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failing = False
         self.reload()
 
-    def reload(self) -> PlateIndex:
-        """Rebuild the indexes from the store now."""
-        with self._lock:
-            revision = self._source.revision()
-            watchlists, entries = self._source.snapshot()
-            index = PlateIndex(watchlists, entries)
-            face_index = self._face_index
-            if self._faces is not None:
-                subjects, templates = self._faces.snapshot()
-                face_index = FaceIndex(watchlists, subjects, templates, self._embedder)
-                if face_index.foreign_templates:
-                    log.warning(
-                        "%d face templates were made by another embedder than %s and are not "
-                        "searched; re-enrol those subjects",
-                        face_index.foreign_templates,
-                        self._embedder,
-                    )
-            self._index, self._face_index = index, face_index
-            self._revision = revision
-            self._checked_at = time.monotonic()
-            log.info(
-                "watchlists loaded: %d lists, %d plate entries, %d face subjects",
-                len(watchlists),
-                index.size,
-                face_index.size,
-            )
-            return index
+    # --- what lanes read -------------------------------------------------------------------
 
     def index(self) -> PlateIndex:
-        """The current plate index, at once. Starts a background refresh when the poll is due."""
-        self._maybe_refresh()
+        """The current plate index, at once."""
         return self._index
 
     def face_index(self) -> FaceIndex:
         """The current face index, at once (refreshed with the plate index)."""
-        self._maybe_refresh()
         return self._face_index
 
-    def _maybe_refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at >= self._poll_s and self._refreshing.acquire(blocking=False):
-            self._checked_at = now
-            threading.Thread(target=self._refresh, name="watchlist-refresh", daemon=True).start()
+    def staleness_s(self) -> float:
+        """How long ago the indexes were last confirmed to be the database's."""
+        return max(0.0, self._clock() - self._confirmed_at)
 
-    def _refresh(self) -> None:
-        """Reload if the store moved. An unreachable store keeps the last snapshot serving."""
-        try:
-            if self._source.revision() != self._revision:
-                self.reload()
-        except Exception:
-            log.exception("watchlist refresh failed; matching against the last snapshot")
-        finally:
-            self._refreshing.release()
+    def versions(self) -> dict[str, int]:
+        """Each list's version the indexes hold."""
+        return dict(self._versions)
+
+    # --- keeping up --------------------------------------------------------------------------
+
+    def reload(self) -> PlateIndex:
+        """Rebuild the indexes from the store (at start, and if a list went back in time)."""
+        with self._refreshing:
+            return self._reload()
+
+    def refresh(self) -> bool:
+        """Apply what changed since the versions held; returns whether anything did. Raises
+        what the store raises (the indexes then stay as they were, unconfirmed)."""
+        with self._refreshing:
+            checked = self._clock()
+            delta = self._source.changes_since(self._versions)
+            if delta is None:
+                self._confirmed_at = checked
+                return False
+            if delta.reset:
+                log.warning("a watchlist's version went back (a restored database?): reloading")
+                self._reload()
+                return True
+            self._index.apply(delta.watchlists, delta.entries, delta.removed)
+            self._versions.update(delta.versions)
+            if delta.faces_changed:
+                self._reload_faces(delta.watchlists)
+            self._confirmed_at = checked
+            return True
+
+    def _reload(self) -> PlateIndex:
+        checked = self._clock()
+        watchlists, entries = self._source.snapshot()
+        self._index = PlateIndex(watchlists, entries)
+        self._versions = {wl.id: wl.version for wl in watchlists}
+        self._reload_faces(watchlists)
+        self._confirmed_at = checked
+        log.info(
+            "watchlists loaded: %d lists, %d plate entries, %d face subjects",
+            len(watchlists),
+            self._index.size,
+            self._face_index.size,
+        )
+        return self._index
+
+    def wake(self) -> None:
+        """Check for changes now (an edit was notified, or made through this process)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._refresh_loop, name="watchlists", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _reload_faces(self, watchlists: list[Watchlist]) -> None:
+        if self._faces is None:
+            return
+        subjects, templates = self._faces.snapshot()
+        self._face_index = FaceIndex(watchlists, subjects, templates, self._embedder)
+        if self._face_index.foreign_templates:
+            log.warning(
+                "%d face templates were made by another embedder than %s and are not "
+                "searched; re-enrol those subjects",
+                self._face_index.foreign_templates,
+                self._embedder,
+            )
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self._poll_s)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.refresh()
+            except Exception:
+                if not self._failing:
+                    log.exception("cannot check the watchlists; matching against the last state")
+                self._failing = True
+            else:
+                if self._failing:
+                    log.info("watchlists confirmed again")
+                self._failing = False

@@ -230,3 +230,21 @@ def validate_governance(raw: dict[str, Any], *, now: datetime | None = None) -> 
         "priority": priority,
         "expires_at": expires_at,
     }
+
+
+@dataclass(frozen=True)
+class WatchlistDelta:
+    """What changed in the lists since some versions: enough to update a matcher in place."""
+
+    watchlists: list[Watchlist]
+    """Every list as it is now (entry counts are not filled in)."""
+    versions: dict[str, int]
+    """Each list's version this delta brings the reader to."""
+    entries: list[PlateEntry]
+    """Changed entries still listed, in any approval state."""
+    removed: set[str]
+    """Ids of changed entries that were removed."""
+    faces_changed: bool
+    """Some face subject changed (the face gallery is reloaded whole)."""
+    reset: bool = False
+    """A list went back to an earlier version: reload everything."""

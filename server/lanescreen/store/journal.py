@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.decisions import Decision, Evidence
 from ..domain.errors import ConflictError
+from ..priority import lower_thread_priority
 from .decisions import DecisionStore
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ _LEGACY = """INSERT INTO entries (decision_id, decision, plate_crop_jpeg, frame_
     face_chip_jpeg, journaled_at)
     SELECT json_extract(decision, '$.decision_id'), decision, plate_crop_jpeg, frame_jpeg,
     face_chip_jpeg, 0 FROM outbox ORDER BY id"""
+SHIP_PACE = 1.0
+"""The shipper rests as long as it works: a backlog drains at half speed, beside the lanes."""
 MAX_BACKOFF_S = 30.0
 """The longest the shipper waits between tries while the database fails."""
 ANSWER_GRACE_S = 5.0
@@ -239,12 +242,14 @@ class Shipper:
         with self._lock:
             self._answers[decision.decision_id] = decision
 
-    def ship(self, *, final: bool = False) -> int:
+    def ship(self, *, final: bool = False, pace: float = 0.0) -> int:
         """Move journaled decisions into the database, oldest first; returns how many moved.
 
         Waits (returns) at a decision not yet answered, for up to :data:`ANSWER_GRACE_S`;
         ``final`` (the node that journaled them is gone) stores such decisions unanswered at
-        once. Raises SQLAlchemyError at the first database failure: the rest stay journaled.
+        once. ``pace`` rests that many times as long as each decision took to store, so a
+        backlog drains beside the lanes instead of taking the CPU from them. Raises
+        SQLAlchemyError at the first database failure: the rest stay journaled.
         """
         moved = 0
         while True:
@@ -259,6 +264,7 @@ class Shipper:
                 decision = self._answer_of(entry, final=final)
                 if decision is None:
                     return moved
+                started = time.perf_counter()
                 try:
                     self.store.record(decision, entry.evidence)
                 except ConflictError:
@@ -272,6 +278,8 @@ class Shipper:
                     self._shipped_through = entry.seq
                     self._shipped.notify_all()
                 moved += 1
+                if pace:
+                    time.sleep(pace * (time.perf_counter() - started))
 
     def _answer_of(self, entry: Entry, *, final: bool) -> Decision | None:
         with self._lock:
@@ -368,6 +376,7 @@ class JournalSink:
     def _ship_loop(self) -> None:
         """Ship whenever woken (an answer) or every second; after a failure, back off from
         ``retry_s`` doubling up to :data:`MAX_BACKOFF_S` until the database takes decisions."""
+        lower_thread_priority()
         failures = 0
         while True:
             delay = min(self._retry_s * 2 ** max(0, failures - 1), MAX_BACKOFF_S)
@@ -377,7 +386,7 @@ class JournalSink:
                 self._wake.wait(timeout=1.0)
             self._wake.clear()
             try:
-                moved = self.shipper.ship()
+                moved = self.shipper.ship(pace=SHIP_PACE)
             except SQLAlchemyError as exc:
                 if not failures:
                     log.error(

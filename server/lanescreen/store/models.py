@@ -157,6 +157,7 @@ class ChangeRow(Base):
             name="action",
         ),
         Index("ix_watchlist_changes_watchlist", "watchlist_id", "id"),
+        Index("ix_watchlist_changes_version", "watchlist_id", "version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

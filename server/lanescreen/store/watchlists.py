@@ -14,7 +14,7 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from ..domain.watchlists import (
     MatchMode,
     PlateEntry,
     Watchlist,
+    WatchlistDelta,
     validate_entry,
 )
 from .db import Database, storable
@@ -378,65 +379,59 @@ class WatchlistStore:
         matcher leaves out what may not match)."""
         with self._db.read() as session:
             watchlists = _all_watchlists(session)
-            # Plain tuples, not ORM objects: the server reloads this on every change, and a
-            # 100k-entry list loads in about half the time.
+            # Plain tuples, not ORM objects: a 100k-entry list loads in about half the time.
             rows = session.connection().execute(
                 select(*_SNAPSHOT_COLUMNS)
                 .where(EntryRow.removed_at.is_(None))
                 .order_by(EntryRow.watchlist_id, EntryRow.normalized_plate, EntryRow.id)
             )
-            modes = {mode.value: mode for mode in MatchMode}
-            active = Approval()
-            return watchlists, [
-                PlateEntry(
-                    id=id_,
-                    watchlist_id=watchlist_id,
-                    fields=EntryFields(
-                        plate=plate,
-                        region=region,
-                        match_mode=modes[mode],
-                        category=category,
-                        action=action,
-                        priority=priority,
-                        reason=reason,
-                        legal_basis=basis,
-                        case_number=case_number,
-                        owner=owner,
-                        expires_at=expires,
-                    ),
-                    created_by=created_by,
-                    created_at=created_at,
-                    updated_at=updated_at,
-                    updated_by=updated_by,
-                    # Most entries are active and never reviewed: share one value.
-                    approval=active
-                    if status == "active" and reviewed_by is None
-                    else _approval(status, reviewed_by, reviewed_at, note),
+            return watchlists, [_snapshot_entry(row) for row in rows]
+
+    def changes_since(self, applied: Mapping[str, int]) -> WatchlistDelta | None:
+        """What changed since the lists were at the ``applied`` versions (list id -> version),
+        read in one snapshot; None when no list moved. A list whose version went back (a
+        restored database) makes a delta with ``reset`` set: reload everything then.
+
+        Cheap when nothing changed (one read of the lists' versions), and proportional to
+        what changed otherwise: each list's versions are contiguous, and every change row
+        carries the version it made, so nothing committed can be skipped.
+        """
+        with self._db.read() as session:
+            rows = list(session.scalars(select(WatchlistRow).order_by(WatchlistRow.name)))
+            moved = {r.id: applied.get(r.id, 0) for r in rows if r.version != applied.get(r.id)}
+            if not moved:
+                return None
+            watchlists = [_watchlist(row, 0) for row in rows]
+            versions = {row.id: row.version for row in rows}
+            if any(versions[wl_id] < since for wl_id, since in moved.items()):
+                return WatchlistDelta(watchlists, versions, [], set(), True, reset=True)
+            entry_ids: set[str] = set()
+            faces = False
+            for wl_id, since in moved.items():
+                changed = session.execute(
+                    select(ChangeRow.entry_id, ChangeRow.subject_id).where(
+                        ChangeRow.watchlist_id == wl_id, ChangeRow.version > since
+                    )
                 )
-                for (
-                    id_,
-                    watchlist_id,
-                    plate,
-                    region,
-                    mode,
-                    category,
-                    action,
-                    priority,
-                    reason,
-                    basis,
-                    case_number,
-                    owner,
-                    expires,
-                    created_by,
-                    created_at,
-                    updated_at,
-                    updated_by,
-                    status,
-                    reviewed_by,
-                    reviewed_at,
-                    note,
-                ) in rows
-            ]
+                for entry_id, subject_id in changed:
+                    if entry_id:
+                        entry_ids.add(entry_id)
+                    faces = faces or subject_id is not None
+            entries: list[PlateEntry] = []
+            removed: set[str] = set()
+            ordered = sorted(entry_ids)
+            for start in range(0, len(ordered), _BATCH):
+                found = session.connection().execute(
+                    select(*_SNAPSHOT_COLUMNS, EntryRow.removed_at).where(
+                        EntryRow.id.in_(ordered[start : start + _BATCH])
+                    )
+                )
+                for row in found:
+                    if row[-1] is not None:
+                        removed.add(row[0])
+                    else:
+                        entries.append(_snapshot_entry(row[:-1]))
+            return WatchlistDelta(watchlists, versions, entries, removed, faces)
 
     def revision(self) -> int:
         """A number that grows with every committed edit of any list; cheap enough to poll.
@@ -452,6 +447,43 @@ class WatchlistStore:
 
 
 # --- rows and values -----------------------------------------------------------------------------
+
+
+_ACTIVE = Approval()
+
+
+def _snapshot_entry(row: Any) -> PlateEntry:
+    """A plate entry from a row of :data:`_SNAPSHOT_COLUMNS`."""
+    (
+        id_, watchlist_id, plate, region, mode, category, action, priority, reason, basis,
+        case_number, owner, expires, created_by, created_at, updated_at, updated_by, status,
+        reviewed_by, reviewed_at, note,
+    ) = row  # fmt: skip
+    return PlateEntry(
+        id=id_,
+        watchlist_id=watchlist_id,
+        fields=EntryFields(
+            plate=plate,
+            region=region,
+            match_mode=MatchMode(mode),
+            category=category,
+            action=action,
+            priority=priority,
+            reason=reason,
+            legal_basis=basis,
+            case_number=case_number,
+            owner=owner,
+            expires_at=expires,
+        ),
+        created_by=created_by,
+        created_at=created_at,
+        updated_at=updated_at,
+        updated_by=updated_by,
+        # Most entries are active and never reviewed: share one value.
+        approval=_ACTIVE
+        if status == "active" and reviewed_by is None
+        else _approval(status, reviewed_by, reviewed_at, note),
+    )
 
 
 def _watchlist(row: WatchlistRow, entry_count: int, subject_count: int = 0) -> Watchlist:
@@ -647,8 +679,13 @@ def _live_entry(session: Session, entry_id: str, *, lock: bool = False) -> Entry
     return row
 
 
+WATCHLIST_CHANNEL = "lanescreen_watchlists"
+"""PostgreSQL ``NOTIFY`` channel every list edit signals on commit (payload: the list id)."""
+
+
 def _bump(session: Session, watchlist_id: str) -> int:
-    """Increment the list's version and return it; the row lock orders concurrent edits."""
+    """Increment the list's version and return it; the row lock orders concurrent edits. On
+    PostgreSQL the edit also notifies every node when it commits (nothing if it rolls back)."""
     statement = (
         update(WatchlistRow)
         .where(WatchlistRow.id == watchlist_id)
@@ -656,7 +693,10 @@ def _bump(session: Session, watchlist_id: str) -> int:
         .returning(WatchlistRow.version)
         .execution_options(synchronize_session=False)
     )
-    return int(session.execute(statement).scalar_one())
+    version = int(session.execute(statement).scalar_one())
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(WATCHLIST_CHANNEL, watchlist_id)))
+    return version
 
 
 def _change_values(
