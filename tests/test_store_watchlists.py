@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from lanescreen.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode
+from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode, WatchlistDelta
 from lanescreen.store.db import Database
 from lanescreen.store.models import ChangeRow, EntryRow
 from lanescreen.store.watchlists import WatchlistStore
@@ -241,25 +241,36 @@ def test_snapshot_has_every_list_and_live_entry_including_expired(store: Watchli
     assert {e.id for e in entries} == {live.id, expired.id}
 
 
-def test_revision_moves_on_every_edit_and_only_then(store: WatchlistStore) -> None:
-    seen = [store.revision()]
+def test_every_edit_and_only_an_edit_is_a_change_since_the_versions_held(
+    store: WatchlistStore,
+) -> None:
+    held: dict[str, int] = {}
 
-    def moved() -> bool:
-        seen.append(store.revision())
-        return seen[-1] != seen[-2]
+    def delta() -> WatchlistDelta | None:
+        found = store.changes_since(held)
+        if found is not None:
+            held.update(found.versions)
+        return found
 
     wl = store.create_watchlist("stolen", ListKind.DENY, "", OFFICER)
-    assert moved()
+    created = delta()
+    assert created is not None and [w.name for w in created.watchlists] == ["stolen"]
+    assert created.entries == [] and not created.reset
     entry = store.add_entry(wl.id, stolen(), OFFICER)
-    assert moved()
-    assert not moved()
+    added = delta()
+    assert added is not None and [e.id for e in added.entries] == [entry.id]
+    assert delta() is None  # nothing moved: one cheap read
     store.update_entry(entry.id, replace(entry.fields, priority=10), OFFICER)
-    assert moved()
-    store.import_entries(wl.id, [stolen("XY1")], OFFICER)
-    assert moved()
+    updated = delta()
+    assert updated is not None and [e.fields.priority for e in updated.entries] == [10]
+    [imported] = store.import_entries(wl.id, [stolen("XY1")], OFFICER)[0]
+    assert [e.id for e in delta().entries] == [imported]  # type: ignore[union-attr]
     store.remove_entry(entry.id, OFFICER, "done")
-    assert moved()
-    assert seen == sorted(seen)
+    gone = delta()
+    assert gone is not None and gone.removed == {entry.id} and gone.entries == []
+    # A list whose version went back (a restored database): reload everything.
+    back = store.changes_since({wl.id: held[wl.id] + 5})
+    assert back is not None and back.reset
 
 
 def test_concurrent_edits_each_get_their_own_version(store: WatchlistStore) -> None:

@@ -433,18 +433,6 @@ class WatchlistStore:
                         entries.append(_snapshot_entry(row[:-1]))
             return WatchlistDelta(watchlists, versions, entries, removed, faces)
 
-    def revision(self) -> int:
-        """A number that grows with every committed edit of any list; cheap enough to poll.
-
-        It is the sum of the lists' versions: every edit bumps one version and lists are never
-        deleted, so it only grows, and unlike a journal id it cannot miss a transaction that
-        commits after a later-numbered one.
-        """
-        with self._db.read() as session:
-            return int(
-                session.scalar(select(func.coalesce(func.sum(WatchlistRow.version), 0))) or 0
-            )
-
 
 # --- rows and values -----------------------------------------------------------------------------
 
