@@ -71,6 +71,8 @@ class LaneLog:
     late: int = 0
     hits: list[str] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    reviews: dict[str, int] = field(default_factory=dict)
+    """REVIEWs by their first reason's code."""
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -126,6 +128,9 @@ def _stream(
                 log.outcomes[outcome] = log.outcomes.get(outcome, 0) + 1
                 if outcome == "HIT":
                     log.hits.append(reply.decision.decision_id)
+                elif outcome == "REVIEW":
+                    code = reply.decision.reasons[0].code
+                    log.reviews[code] = log.reviews.get(code, 0) + 1
             if fps > 0:
                 next_at += 1 / fps
                 time.sleep(max(0.0, next_at - time.perf_counter()))
@@ -292,6 +297,7 @@ def run_scenario(name: str, args: argparse.Namespace, model_dir: Path) -> dict[s
         hits_acknowledged=len(acked),
         hits_stored=len(stored),
         outcomes=_sum(logs[lane].outcomes for lane in good),
+        reviews=_sum(logs[lane].reviews for lane in good),
         good_lane_errors=_sum(logs[lane].errors for lane in good),
         bad_lane_errors=_sum(logs[lane].errors for lane in bad),
     )
@@ -359,7 +365,8 @@ def main() -> None:
             f"{result['answers']} answers, late (> budget + {LATE_SLACK_MS} ms) {result['late']}, "
             f"round trip p50 {result['rtt_p50_ms']} / p99 {result['rtt_p99_ms']} / max "
             f"{result['rtt_max_ms']} ms, HITs acknowledged {result['hits_acknowledged']} / stored "
-            f"{result['hits_stored']}; outcomes {result['outcomes']}; refused on good lanes "
+            f"{result['hits_stored']}; outcomes {result['outcomes']}, REVIEWs by reason "
+            f"{result['reviews']}; refused on good lanes "
             f"{result['good_lane_errors']}, on bad lanes {result['bad_lane_errors']}",
             flush=True,
         )

@@ -465,3 +465,18 @@ def test_a_second_server_on_a_port_in_use_is_refused(client: Client) -> None:
     finally:
         second.stop(grace=0)
     assert client.screening.ScreenFrame(frame("eu1.jpg"), timeout=10).decision_id  # still serving
+
+
+def test_a_node_says_what_waits_in_its_journal_and_how_fresh_its_watchlists_are(
+    client: Client,
+) -> None:
+    client.screening.ScreenFrame(frame(UNLISTED_PHOTO))
+    assert client.server.sink.caught_up()
+    status = client.screening.GetNodeStatus(screening_pb2.GetNodeStatusRequest())
+    assert list(status.lanes) == [lane.id for lane in client.server.config.lanes]
+    assert status.journal_decisions == 0 and status.journal_oldest_age_s == 0
+    assert 0 <= status.watchlists_confirmed_age_s < 1.0
+    assert status.max_watchlist_staleness_ms == 1000
+    versions = client.server.cache.versions()
+    assert len(status.watchlist_versions) == len(versions)
+    assert sorted(status.watchlist_versions.values()) == sorted(versions.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 
@@ -50,9 +50,20 @@ def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
 
 
 class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
-    def __init__(self, screener: Screener, refusals: RefusalLog | None = None) -> None:
+    def __init__(
+        self,
+        screener: Screener,
+        refusals: RefusalLog | None = None,
+        node_status: Callable[[], screening_pb2.NodeStatus] = screening_pb2.NodeStatus,
+    ) -> None:
         self._screener = screener
         self._refusals = refusals
+        self._node_status = node_status
+
+    def GetNodeStatus(
+        self, request: screening_pb2.GetNodeStatusRequest, context: grpc.ServicerContext
+    ) -> screening_pb2.NodeStatus:
+        return self._node_status()
 
     def _check_lane(
         self, request: screening_pb2.Frame, context: grpc.ServicerContext

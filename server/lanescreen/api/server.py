@@ -33,7 +33,7 @@ from ..store.faces import FaceStore
 from ..store.journal import DecisionJournal, JournalSink
 from ..store.notify import EditListener
 from ..store.retention import Retention
-from ..store.site import check_client_ca, check_clock
+from ..store.site import MAX_CLOCK_SKEW_S, check_client_ca, check_clock, clock_skew_s
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -116,6 +116,7 @@ class LanescreenServer:
             ensure_face_models(faces, config.vision, config.model_dir, progress=True)
             calibration = load_calibration(faces)
         self.database = open_configured(config.storage)
+        self._wall_clock = wall_clock
         self._join_site(wall_clock)
         approvals = ApprovalPolicy(config.governance.approval_min_priority)
         self.watchlists = WatchlistStore(self.database, approvals)
@@ -176,7 +177,7 @@ class LanescreenServer:
             ],
         )
         screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
-            ScreeningServicer(self.screener, refusals), self._grpc
+            ScreeningServicer(self.screener, refusals, self.node_status), self._grpc
         )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
             WatchlistServicer(self.watchlists, self.cache, self.faces, enroller), self._grpc
@@ -235,9 +236,9 @@ class LanescreenServer:
             self.port = 0
         if self.port == 0:
             raise OSError(f"cannot listen on {listen}: address in use or not local")
+        self.cache.start()  # before any frame: confirmed, not as loaded seconds ago
         self._grpc.start()
         self.sink.start()
-        self.cache.start()
         if self._edits is not None:
             self._edits.start()
         for name in ("", *SERVICE_NAMES):
@@ -267,6 +268,23 @@ class LanescreenServer:
             self.face_pool.close()
         self.database.close()
 
+    def node_status(self) -> screening_pb2.NodeStatus:
+        """This node's journal backlog and watchlist freshness (``GetNodeStatus``)."""
+        backlog = self.sink.backlog()
+        names = {wl.id: wl.name for wl in self.cache.index().watchlists.values()}
+        return screening_pb2.NodeStatus(
+            node=gethostname(),
+            lanes=[lane.id for lane in self.config.lanes],
+            journal_decisions=backlog.decisions,
+            journal_bytes=backlog.bytes,
+            journal_oldest_age_s=backlog.oldest_age_s,
+            watchlists_confirmed_age_s=self.cache.staleness_s(),
+            max_watchlist_staleness_ms=self.config.server.max_watchlist_staleness_ms,
+            watchlist_versions={
+                names.get(wl_id, wl_id): version for wl_id, version in self.cache.versions().items()
+            },
+        )
+
     def purge_expired(self) -> dict[str, int]:
         """Remove what each data class keeps longer than the retention policy allows."""
         removed = self.retention.purge()
@@ -286,6 +304,14 @@ class LanescreenServer:
                 # The server's log is a second place holding the head: a trail cut back and
                 # re-headed behind the service cannot match what was logged here before.
                 log.info("audit trail head: record %d, hash %s", seq, digest)
+                skew = clock_skew_s(self.database, self._wall_clock)
+                if abs(skew) > MAX_CLOCK_SKEW_S:
+                    log.error(
+                        "this node's clock is %+.1f s from the database server's (at most %g s "
+                        "allowed): expiries and record times are off; synchronise the clocks",
+                        skew,
+                        MAX_CLOCK_SKEW_S,
+                    )
             except Exception:
                 log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
             self._stopping.wait(PURGE_INTERVAL_S)

@@ -128,6 +128,9 @@ class WatchlistCache:
         self._wake.set()
 
     def start(self) -> None:
+        """Confirm the indexes now (they may have been loaded long before serving starts:
+        models load in between), then keep them up to date in the background."""
+        self.refresh()
         self._thread = threading.Thread(target=self._refresh_loop, name="watchlists", daemon=True)
         self._thread.start()
 

@@ -43,6 +43,8 @@ POLICY: dict[str, Rule] = {
     # Lane terminals screen, and only for their own lanes (checked per frame by the servicer).
     _SCREENING + "Screen": SCREEN,
     _SCREENING + "ScreenFrame": SCREEN,
+    # A node's own state (journal backlog, watchlist freshness): nothing secret in it.
+    _SCREENING + "GetNodeStatus": ANYONE,
     # Watchlists: officers and supervisors edit; auditors may read what was listed.
     _WATCHLISTS + "GetWatchlist": READ_LISTS,
     _WATCHLISTS + "ListWatchlists": READ_LISTS,

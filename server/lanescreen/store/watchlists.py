@@ -405,32 +405,31 @@ class WatchlistStore:
             versions = {row.id: row.version for row in rows}
             if any(versions[wl_id] < since for wl_id, since in moved.items()):
                 return WatchlistDelta(watchlists, versions, [], set(), True, reset=True)
-            entry_ids: set[str] = set()
-            faces = False
-            for wl_id, since in moved.items():
-                changed = session.execute(
-                    select(ChangeRow.entry_id, ChangeRow.subject_id).where(
-                        ChangeRow.watchlist_id == wl_id, ChangeRow.version > since
-                    )
-                )
-                for entry_id, subject_id in changed:
-                    if entry_id:
-                        entry_ids.add(entry_id)
-                    faces = faces or subject_id is not None
             entries: list[PlateEntry] = []
             removed: set[str] = set()
-            ordered = sorted(entry_ids)
-            for start in range(0, len(ordered), _BATCH):
+            faces = False
+            for wl_id, since in moved.items():
+                changes = ChangeRow.watchlist_id == wl_id, ChangeRow.version > since
+                touched = select(ChangeRow.entry_id).where(
+                    *changes, ChangeRow.entry_id.is_not(None)
+                )
                 found = session.connection().execute(
-                    select(*_SNAPSHOT_COLUMNS, EntryRow.removed_at).where(
-                        EntryRow.id.in_(ordered[start : start + _BATCH])
-                    )
+                    select(*_SNAPSHOT_COLUMNS, EntryRow.removed_at).where(EntryRow.id.in_(touched))
                 )
                 for row in found:
                     if row[-1] is not None:
                         removed.add(row[0])
                     else:
                         entries.append(_snapshot_entry(row[:-1]))
+                faces = (
+                    faces
+                    or session.scalar(
+                        select(ChangeRow.id)
+                        .where(*changes, ChangeRow.subject_id.is_not(None))
+                        .limit(1)
+                    )
+                    is not None
+                )
             return WatchlistDelta(watchlists, versions, entries, removed, faces)
 
 
@@ -438,6 +437,7 @@ class WatchlistStore:
 
 
 _ACTIVE = Approval()
+_MODES = {mode.value: mode for mode in MatchMode}
 
 
 def _snapshot_entry(row: Any) -> PlateEntry:
@@ -453,7 +453,7 @@ def _snapshot_entry(row: Any) -> PlateEntry:
         fields=EntryFields(
             plate=plate,
             region=region,
-            match_mode=MatchMode(mode),
+            match_mode=_MODES[mode],
             category=category,
             action=action,
             priority=priority,

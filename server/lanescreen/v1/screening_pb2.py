@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from lanescreen.v1 import common_pb2 as lanescreen_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlanescreen/v1/screening.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\"\xe8\x01\n\x05\x46rame\x12\x0f\n\x07lane_id\x18\x01 \x01(\t\x12)\n\x06\x63\x61mera\x18\x02 \x01(\x0e\x32\x19.lanescreen.v1.CameraRole\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\t\x12/\n\x0b\x63\x61ptured_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05image\x18\x05 \x01(\x0c\x12\'\n\x0bregion_hint\x18\x06 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12\x14\n\x0cplate_region\x18\x07 \x01(\t\x12\x12\n\npassage_id\x18\x08 \x01(\t\"+\n\nFrameError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x85\x01\n\x0eScreenResponse\x12\x10\n\x08\x66rame_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0b\x32\x17.lanescreen.v1.DecisionH\x00\x12*\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x19.lanescreen.v1.FrameErrorH\x00\x42\x08\n\x06result\"2\n\x0ePlateCandidate\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\"\x9d\x02\n\tPlateRead\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x12\n\nconfidence\x18\x04 \x01(\x02\x12\x18\n\x10\x63har_confidences\x18\x05 \x03(\x02\x12\x31\n\ncandidates\x18\x06 \x03(\x0b\x32\x1d.lanescreen.v1.PlateCandidate\x12\x1f\n\x03\x62ox\x18\x07 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12%\n\x07\x63orners\x18\x08 \x03(\x0b\x32\x14.lanescreen.v1.Point\x12\x17\n\x0f\x64\x65tection_score\x18\t \x01(\x02\x12\x0e\n\x06reader\x18\n \x01(\t\x12\x10\n\x08\x66rame_id\x18\x0b \x01(\t\"\xe6\x01\n\x08\x46\x61\x63\x65Read\x12\x1f\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x02 \x01(\x02\x12\x13\n\x0b\x63\x61mera_type\x18\x03 \x01(\t\x12\x17\n\x0f\x65ye_distance_px\x18\x04 \x01(\x02\x12\x11\n\tsharpness\x18\x05 \x01(\x02\x12\x0f\n\x07yaw_deg\x18\x06 \x01(\x02\x12\x12\n\nquality_ok\x18\x07 \x01(\x08\x12\x16\n\x0equality_detail\x18\x08 \x01(\t\x12\x10\n\x08\x65mbedder\x18\t \x01(\t\x12\x10\n\x08\x66rame_id\x18\n \x01(\t\"\xf6\x02\n\x0eWatchlistMatch\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x14\n\x0cwatchlist_id\x18\x02 \x01(\t\x12\x16\n\x0ewatchlist_name\x18\x03 \x01(\t\x12*\n\tlist_kind\x18\x04 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12\x13\n\x0b\x65ntry_plate\x18\x08 \x01(\t\x12\x11\n\tread_text\x18\t \x01(\t\x12,\n\nmatch_kind\x18\n \x01(\x0e\x32\x18.lanescreen.v1.MatchKind\x12\x10\n\x08\x64istance\x18\x0b \x01(\x05\x12\x0e\n\x06reason\x18\x0c \x01(\t\x12\x14\n\x0csubject_kind\x18\r \x01(\t\x12\x14\n\x0csubject_name\x18\x0e \x01(\t\x12\r\n\x05score\x18\x0f \x01(\x02\x12\x11\n\tthreshold\x18\x10 \x01(\x02\"5\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\"(\n\x0bStageTiming\x12\r\n\x05stage\x18\x01 \x01(\t\x12\n\n\x02ms\x18\x02 \x01(\x01\"\xae\x04\n\x08\x44\x65\x63ision\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07lane_id\x18\x02 \x01(\t\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\t\x12)\n\x06\x63\x61mera\x18\x04 \x01(\x0e\x32\x19.lanescreen.v1.CameraRole\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\x12&\n\x07reasons\x18\x06 \x03(\x0b\x32\x15.lanescreen.v1.Reason\x12(\n\x06plates\x18\x07 \x03(\x0b\x32\x18.lanescreen.v1.PlateRead\x12.\n\x07matches\x18\x08 \x03(\x0b\x32\x1d.lanescreen.v1.WatchlistMatch\x12+\n\x07timings\x18\t \x03(\x0b\x32\x1a.lanescreen.v1.StageTiming\x12\x11\n\tbudget_ms\x18\n \x01(\r\x12\x12\n\nbudget_met\x18\x0b \x01(\x08\x12\x10\n\x08total_ms\x18\x0c \x01(\x01\x12/\n\x0b\x63\x61ptured_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndecided_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\npassage_id\x18\x0f \x01(\t\x12&\n\x05\x66\x61\x63\x65s\x18\x10 \x03(\x0b\x32\x17.lanescreen.v1.FaceRead\x12\x11\n\tframe_ids\x18\x11 \x03(\t2\x93\x01\n\x10ScreeningService\x12\x41\n\x06Screen\x12\x14.lanescreen.v1.Frame\x1a\x1d.lanescreen.v1.ScreenResponse(\x01\x30\x01\x12<\n\x0bScreenFrame\x12\x14.lanescreen.v1.Frame\x1a\x17.lanescreen.v1.DecisionB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dlanescreen/v1/screening.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\"\x16\n\x14GetNodeStatusRequest\"\xc9\x02\n\nNodeStatus\x12\x0c\n\x04node\x18\x01 \x01(\t\x12\r\n\x05lanes\x18\x02 \x03(\t\x12\x19\n\x11journal_decisions\x18\x03 \x01(\x03\x12\x15\n\rjournal_bytes\x18\x04 \x01(\x03\x12\x1c\n\x14journal_oldest_age_s\x18\x05 \x01(\x01\x12\"\n\x1awatchlists_confirmed_age_s\x18\x06 \x01(\x01\x12\"\n\x1amax_watchlist_staleness_ms\x18\x07 \x01(\x05\x12L\n\x12watchlist_versions\x18\x08 \x03(\x0b\x32\x30.lanescreen.v1.NodeStatus.WatchlistVersionsEntry\x1a\x38\n\x16WatchlistVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xe8\x01\n\x05\x46rame\x12\x0f\n\x07lane_id\x18\x01 \x01(\t\x12)\n\x06\x63\x61mera\x18\x02 \x01(\x0e\x32\x19.lanescreen.v1.CameraRole\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\t\x12/\n\x0b\x63\x61ptured_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05image\x18\x05 \x01(\x0c\x12\'\n\x0bregion_hint\x18\x06 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12\x14\n\x0cplate_region\x18\x07 \x01(\t\x12\x12\n\npassage_id\x18\x08 \x01(\t\"+\n\nFrameError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x85\x01\n\x0eScreenResponse\x12\x10\n\x08\x66rame_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0b\x32\x17.lanescreen.v1.DecisionH\x00\x12*\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x19.lanescreen.v1.FrameErrorH\x00\x42\x08\n\x06result\"2\n\x0ePlateCandidate\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\"\x9d\x02\n\tPlateRead\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x12\n\nconfidence\x18\x04 \x01(\x02\x12\x18\n\x10\x63har_confidences\x18\x05 \x03(\x02\x12\x31\n\ncandidates\x18\x06 \x03(\x0b\x32\x1d.lanescreen.v1.PlateCandidate\x12\x1f\n\x03\x62ox\x18\x07 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12%\n\x07\x63orners\x18\x08 \x03(\x0b\x32\x14.lanescreen.v1.Point\x12\x17\n\x0f\x64\x65tection_score\x18\t \x01(\x02\x12\x0e\n\x06reader\x18\n \x01(\t\x12\x10\n\x08\x66rame_id\x18\x0b \x01(\t\"\xe6\x01\n\x08\x46\x61\x63\x65Read\x12\x1f\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x12.lanescreen.v1.Box\x12\x17\n\x0f\x64\x65tection_score\x18\x02 \x01(\x02\x12\x13\n\x0b\x63\x61mera_type\x18\x03 \x01(\t\x12\x17\n\x0f\x65ye_distance_px\x18\x04 \x01(\x02\x12\x11\n\tsharpness\x18\x05 \x01(\x02\x12\x0f\n\x07yaw_deg\x18\x06 \x01(\x02\x12\x12\n\nquality_ok\x18\x07 \x01(\x08\x12\x16\n\x0equality_detail\x18\x08 \x01(\t\x12\x10\n\x08\x65mbedder\x18\t \x01(\t\x12\x10\n\x08\x66rame_id\x18\n \x01(\t\"\xf6\x02\n\x0eWatchlistMatch\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x14\n\x0cwatchlist_id\x18\x02 \x01(\t\x12\x16\n\x0ewatchlist_name\x18\x03 \x01(\t\x12*\n\tlist_kind\x18\x04 \x01(\x0e\x32\x17.lanescreen.v1.ListKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x06 \x01(\t\x12\x10\n\x08priority\x18\x07 \x01(\x05\x12\x13\n\x0b\x65ntry_plate\x18\x08 \x01(\t\x12\x11\n\tread_text\x18\t \x01(\t\x12,\n\nmatch_kind\x18\n \x01(\x0e\x32\x18.lanescreen.v1.MatchKind\x12\x10\n\x08\x64istance\x18\x0b \x01(\x05\x12\x0e\n\x06reason\x18\x0c \x01(\t\x12\x14\n\x0csubject_kind\x18\r \x01(\t\x12\x14\n\x0csubject_name\x18\x0e \x01(\t\x12\r\n\x05score\x18\x0f \x01(\x02\x12\x11\n\tthreshold\x18\x10 \x01(\x02\"5\n\x06Reason\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x02 \x01(\t\x12\r\n\x05stage\x18\x03 \x01(\t\"(\n\x0bStageTiming\x12\r\n\x05stage\x18\x01 \x01(\t\x12\n\n\x02ms\x18\x02 \x01(\x01\"\xae\x04\n\x08\x44\x65\x63ision\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07lane_id\x18\x02 \x01(\t\x12\x10\n\x08\x66rame_id\x18\x03 \x01(\t\x12)\n\x06\x63\x61mera\x18\x04 \x01(\x0e\x32\x19.lanescreen.v1.CameraRole\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\x12&\n\x07reasons\x18\x06 \x03(\x0b\x32\x15.lanescreen.v1.Reason\x12(\n\x06plates\x18\x07 \x03(\x0b\x32\x18.lanescreen.v1.PlateRead\x12.\n\x07matches\x18\x08 \x03(\x0b\x32\x1d.lanescreen.v1.WatchlistMatch\x12+\n\x07timings\x18\t \x03(\x0b\x32\x1a.lanescreen.v1.StageTiming\x12\x11\n\tbudget_ms\x18\n \x01(\r\x12\x12\n\nbudget_met\x18\x0b \x01(\x08\x12\x10\n\x08total_ms\x18\x0c \x01(\x01\x12/\n\x0b\x63\x61ptured_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndecided_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\npassage_id\x18\x0f \x01(\t\x12&\n\x05\x66\x61\x63\x65s\x18\x10 \x03(\x0b\x32\x17.lanescreen.v1.FaceRead\x12\x11\n\tframe_ids\x18\x11 \x03(\t2\xe4\x01\n\x10ScreeningService\x12\x41\n\x06Screen\x12\x14.lanescreen.v1.Frame\x1a\x1d.lanescreen.v1.ScreenResponse(\x01\x30\x01\x12<\n\x0bScreenFrame\x12\x14.lanescreen.v1.Frame\x1a\x17.lanescreen.v1.Decision\x12O\n\rGetNodeStatus\x12#.lanescreen.v1.GetNodeStatusRequest\x1a\x19.lanescreen.v1.NodeStatusB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,26 +34,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lanescreen.v1.screening_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021org.lanescreen.v1P\001Z\"lanescreen.org/api/v1;lanescreenv1'
-  _globals['_FRAME']._serialized_start=110
-  _globals['_FRAME']._serialized_end=342
-  _globals['_FRAMEERROR']._serialized_start=344
-  _globals['_FRAMEERROR']._serialized_end=387
-  _globals['_SCREENRESPONSE']._serialized_start=390
-  _globals['_SCREENRESPONSE']._serialized_end=523
-  _globals['_PLATECANDIDATE']._serialized_start=525
-  _globals['_PLATECANDIDATE']._serialized_end=575
-  _globals['_PLATEREAD']._serialized_start=578
-  _globals['_PLATEREAD']._serialized_end=863
-  _globals['_FACEREAD']._serialized_start=866
-  _globals['_FACEREAD']._serialized_end=1096
-  _globals['_WATCHLISTMATCH']._serialized_start=1099
-  _globals['_WATCHLISTMATCH']._serialized_end=1473
-  _globals['_REASON']._serialized_start=1475
-  _globals['_REASON']._serialized_end=1528
-  _globals['_STAGETIMING']._serialized_start=1530
-  _globals['_STAGETIMING']._serialized_end=1570
-  _globals['_DECISION']._serialized_start=1573
-  _globals['_DECISION']._serialized_end=2131
-  _globals['_SCREENINGSERVICE']._serialized_start=2134
-  _globals['_SCREENINGSERVICE']._serialized_end=2281
+  _globals['_NODESTATUS_WATCHLISTVERSIONSENTRY']._loaded_options = None
+  _globals['_NODESTATUS_WATCHLISTVERSIONSENTRY']._serialized_options = b'8\001'
+  _globals['_GETNODESTATUSREQUEST']._serialized_start=109
+  _globals['_GETNODESTATUSREQUEST']._serialized_end=131
+  _globals['_NODESTATUS']._serialized_start=134
+  _globals['_NODESTATUS']._serialized_end=463
+  _globals['_NODESTATUS_WATCHLISTVERSIONSENTRY']._serialized_start=407
+  _globals['_NODESTATUS_WATCHLISTVERSIONSENTRY']._serialized_end=463
+  _globals['_FRAME']._serialized_start=466
+  _globals['_FRAME']._serialized_end=698
+  _globals['_FRAMEERROR']._serialized_start=700
+  _globals['_FRAMEERROR']._serialized_end=743
+  _globals['_SCREENRESPONSE']._serialized_start=746
+  _globals['_SCREENRESPONSE']._serialized_end=879
+  _globals['_PLATECANDIDATE']._serialized_start=881
+  _globals['_PLATECANDIDATE']._serialized_end=931
+  _globals['_PLATEREAD']._serialized_start=934
+  _globals['_PLATEREAD']._serialized_end=1219
+  _globals['_FACEREAD']._serialized_start=1222
+  _globals['_FACEREAD']._serialized_end=1452
+  _globals['_WATCHLISTMATCH']._serialized_start=1455
+  _globals['_WATCHLISTMATCH']._serialized_end=1829
+  _globals['_REASON']._serialized_start=1831
+  _globals['_REASON']._serialized_end=1884
+  _globals['_STAGETIMING']._serialized_start=1886
+  _globals['_STAGETIMING']._serialized_end=1926
+  _globals['_DECISION']._serialized_start=1929
+  _globals['_DECISION']._serialized_end=2487
+  _globals['_SCREENINGSERVICE']._serialized_start=2490
+  _globals['_SCREENINGSERVICE']._serialized_end=2718
 # @@protoc_insertion_point(module_scope)

@@ -10,6 +10,37 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class GetNodeStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NodeStatus(_message.Message):
+    __slots__ = ("node", "lanes", "journal_decisions", "journal_bytes", "journal_oldest_age_s", "watchlists_confirmed_age_s", "max_watchlist_staleness_ms", "watchlist_versions")
+    class WatchlistVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    LANES_FIELD_NUMBER: _ClassVar[int]
+    JOURNAL_DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    JOURNAL_BYTES_FIELD_NUMBER: _ClassVar[int]
+    JOURNAL_OLDEST_AGE_S_FIELD_NUMBER: _ClassVar[int]
+    WATCHLISTS_CONFIRMED_AGE_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_WATCHLIST_STALENESS_MS_FIELD_NUMBER: _ClassVar[int]
+    WATCHLIST_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    lanes: _containers.RepeatedScalarFieldContainer[str]
+    journal_decisions: int
+    journal_bytes: int
+    journal_oldest_age_s: float
+    watchlists_confirmed_age_s: float
+    max_watchlist_staleness_ms: int
+    watchlist_versions: _containers.ScalarMap[str, int]
+    def __init__(self, node: _Optional[str] = ..., lanes: _Optional[_Iterable[str]] = ..., journal_decisions: _Optional[int] = ..., journal_bytes: _Optional[int] = ..., journal_oldest_age_s: _Optional[float] = ..., watchlists_confirmed_age_s: _Optional[float] = ..., max_watchlist_staleness_ms: _Optional[int] = ..., watchlist_versions: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
 class Frame(_message.Message):
     __slots__ = ("lane_id", "camera", "frame_id", "captured_at", "image", "region_hint", "plate_region", "passage_id")
     LANE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -44,6 +44,11 @@ class ScreeningServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_screening__pb2.Frame.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
                 _registered_method=True)
+        self.GetNodeStatus = channel.unary_unary(
+                '/lanescreen.v1.ScreeningService/GetNodeStatus',
+                request_serializer=lanescreen_dot_v1_dot_screening__pb2.GetNodeStatusRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_screening__pb2.NodeStatus.FromString,
+                _registered_method=True)
 
 
 class ScreeningServiceServicer:
@@ -71,6 +76,14 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNodeStatus(self, request, context):
+        """How this node stands: what waits in its journal for the database, and how fresh its
+        watchlists are. Any authenticated caller (a lane terminal may show it; a monitor polls it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -83,6 +96,11 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.ScreenFrame,
                     request_deserializer=lanescreen_dot_v1_dot_screening__pb2.Frame.FromString,
                     response_serializer=lanescreen_dot_v1_dot_screening__pb2.Decision.SerializeToString,
+            ),
+            'GetNodeStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNodeStatus,
+                    request_deserializer=lanescreen_dot_v1_dot_screening__pb2.GetNodeStatusRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_screening__pb2.NodeStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -139,6 +157,33 @@ class ScreeningService:
             '/lanescreen.v1.ScreeningService/ScreenFrame',
             lanescreen_dot_v1_dot_screening__pb2.Frame.SerializeToString,
             lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNodeStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.ScreeningService/GetNodeStatus',
+            lanescreen_dot_v1_dot_screening__pb2.GetNodeStatusRequest.SerializeToString,
+            lanescreen_dot_v1_dot_screening__pb2.NodeStatus.FromString,
             options,
             channel_credentials,
             insecure,
