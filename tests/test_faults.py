@@ -377,3 +377,29 @@ def test_face_workers_exit_when_their_server_is_killed(
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_an_outbox_of_lanescreen_0_1_becomes_the_journal(
+    tmp_path: Path, database: Database
+) -> None:
+    import json as _json
+    import sqlite3
+
+    waiting = make_decision()
+    old = sqlite3.connect(tmp_path / "outbox.db")
+    old.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, decision TEXT NOT NULL, "
+        "plate_crop_jpeg BLOB, frame_jpeg BLOB, face_chip_jpeg BLOB)"
+    )
+    old.execute(
+        "INSERT INTO outbox (decision, frame_jpeg) VALUES (?, ?)",
+        (_json.dumps(waiting.to_json()), b"\xff\xd8jpeg"),
+    )
+    old.commit()
+    old.close()
+    journal = DecisionJournal(tmp_path / "outbox.db")
+    [entry] = journal.oldest(10)
+    assert entry.decision.decision_id == waiting.decision_id
+    assert entry.evidence is not None and entry.evidence.frame_jpeg == b"\xff\xd8jpeg"
+    assert Shipper(DecisionStore(database), journal).ship(final=True) == 1
+    assert len(journal) == 0
