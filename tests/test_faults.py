@@ -403,3 +403,46 @@ def test_an_outbox_of_lanescreen_0_1_becomes_the_journal(
     assert entry.evidence is not None and entry.evidence.frame_jpeg == b"\xff\xd8jpeg"
     assert Shipper(DecisionStore(database), journal).ship(final=True) == 1
     assert len(journal) == 0
+
+
+def test_a_full_journal_keeps_decisions_without_their_images(
+    tmp_path: Path, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lanescreen.domain.decisions import Evidence
+
+    sink = JournalSink(DecisionStore(database), DecisionJournal(tmp_path / "j.db"), max_bytes=4000)
+    images = Evidence(b"c" * 3000, b"f" * 3000, None)
+    first, second = make_decision(), make_decision()
+    sink.record(first, images)  # under the bound: kept whole
+    with caplog.at_level("WARNING"):
+        sink.record(second, images)  # over it: the record, without its images
+    assert "without their images" in caplog.text
+    by_id = {e.decision.decision_id: e for e in sink.journal.oldest(10)}
+    assert by_id[first.decision_id].evidence == images
+    assert by_id[second.decision_id].evidence is None
+
+
+def test_journal_status_and_ship_from_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json as _json
+
+    journal = DecisionJournal(tmp_path / "dead" / "journal.db")
+    for _ in range(3):
+        journal.put(make_decision(), None)
+    journal.close()
+    config = tmp_path / "site.toml"
+    config.write_text(f'[storage]\ndata_dir = "{tmp_path / "site"}"\n', encoding="utf-8")
+    common = ["--config", str(config), "journal"]
+    source = ["--from", str(tmp_path / "dead" / "journal.db"), "--json"]
+    assert main([*common, "status", *source]) == 0
+    assert _json.loads(capsys.readouterr().out)["decisions"] == 3
+    assert main([*common, "ship", *source]) == 0
+    assert _json.loads(capsys.readouterr().out) | {"journal": ""} == {
+        "journal": "",
+        "shipped": 3,
+        "before": 3,
+        "left": 0,
+    }
+    assert main([*common, "status", "--from", str(tmp_path / "nowhere.db")]) == 2
+    assert "no journal at" in capsys.readouterr().err
