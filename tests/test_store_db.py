@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
-HEAD = "0009"
+HEAD = "0010"
 """The newest migration."""
 
 

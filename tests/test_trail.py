@@ -67,7 +67,7 @@ def test_a_removed_record_or_tail_is_named(database: Database) -> None:
     check = verify(database)
     assert not check.ok and check.broken_seq == 2 and "removed" in check.problem
     with database.read() as session:
-        assert session.get(TrailHeadRow, 1).seq == 5  # type: ignore[union-attr]
+        assert session.get(TrailHeadRow, "site").seq == 5  # type: ignore[union-attr]
 
 
 def test_rewritten_hashes_do_not_verify_without_the_key(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_rewritten_hashes_do_not_verify_without_the_key(tmp_path: Path) -> None:
     with Database.open(url) as forger, forger.write() as session:
         rows = list(session.scalars(select(TrailRow).order_by(TrailRow.seq)))
         session.execute(delete(TrailRow))
-        head = session.get(TrailHeadRow, 1)
+        head = session.get(TrailHeadRow, "site")
         assert head is not None
         head.seq, head.hash = 0, "0" * 64
         session.flush()
@@ -163,3 +163,58 @@ def test_audit_verify_names_a_hit_edited_behind_the_services_back(
             session.execute(update(TrailRow).where(TrailRow.seq == 2).values(detail={"x": 1}))
         status, report = cli_verify()
         assert status == 1 and report["broken_seq"] == 2
+
+
+def test_each_node_appends_to_its_own_chain_and_anchors_it_in_the_site_chain(
+    database: Database, tmp_path: Path
+) -> None:
+    key = load_or_create_key(tmp_path / "trail.key")
+    nodes = [AuditTrail(key, chain) for chain in ("node-a", "node-b")]
+    for round_ in range(3):  # interleaved: each chain numbers its own records
+        for trail in nodes:
+            with database.write() as session:
+                assert trail.append(session, events(2)) == [2 * round_ + 1, 2 * round_ + 2]
+    with database.write() as session:
+        for trail in nodes:
+            trail.anchor(session)
+    with database.read() as session:
+        check = nodes[0].verify(session)
+    assert check.ok, check.problem
+    assert {chain: n for chain, (n, _) in check.chains.items()} == {
+        "site": 2,
+        "node-a": 6,
+        "node-b": 6,
+    }
+    with database.read() as session:
+        anchored = [
+            r.detail for r in session.scalars(select(TrailRow).where(TrailRow.chain == "site"))
+        ]
+    assert [(a["chain"], a["seq"]) for a in anchored] == [("node-a", 6), ("node-b", 6)]
+
+    # A node's chain cut back behind its anchor, its head re-set to match: the anchor says so.
+    with database.write() as session:
+        session.execute(delete(TrailRow).where(TrailRow.chain == "node-b", TrailRow.seq > 4))
+        last = session.get(TrailRow, ("node-b", 4))
+        head = session.get(TrailHeadRow, "node-b")
+        assert last is not None and head is not None
+        head.seq, head.hash = 4, last.hash
+    with database.read() as session:
+        cut = nodes[0].verify(session)
+    assert not cut.ok and cut.chain == "node-b" and cut.broken_seq == 6
+    assert "no longer holds the record 6" in cut.problem
+
+
+def test_a_chain_signed_with_another_key_is_told_apart_from_a_changed_record(
+    database: Database, tmp_path: Path
+) -> None:
+    ours = AuditTrail(load_or_create_key(tmp_path / "ours.key"), "node-a")
+    theirs = AuditTrail(load_or_create_key(tmp_path / "theirs.key"), "node-b")
+    for trail in (ours, theirs):
+        with database.write() as session:
+            trail.append(session, events(3))
+    with database.read() as session:
+        check = ours.verify(session)
+    assert not check.ok and check.chain == "node-b" and check.broken_seq == 1
+    assert (
+        "signed with another key" in check.problem and "changed" not in check.problem.split(":")[-1]
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,9 @@ class StorageConfig:
     """Longest side of the downscaled frame kept as evidence with a HIT or REVIEW."""
     evidence_jpeg_quality: int = 85
     """JPEG quality of stored evidence images."""
+    node_id: str = ""
+    """This node's name in the site: its own chain of the audit trail (every process writing
+    with this configuration appends to it). Empty: the host name. Unique per node."""
     journal_file: Path | None = None
     """This node's journal of decisions (SQLite, on a local disk): every decision is durable
     there before its lane is answered, and shipped to the database after; empty means
@@ -115,6 +119,9 @@ class StorageConfig:
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'lanescreen.db'}"
+
+    def resolved_node_id(self) -> str:
+        return self.node_id or socket.gethostname()
 
     def resolved_journal_file(self) -> Path:
         return self.journal_file or self.data_dir / "journal.db"

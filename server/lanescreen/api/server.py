@@ -260,6 +260,10 @@ class LanescreenServer:
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self.sink.stop(timeout_s=grace)
+        try:
+            self.anchor_trail()
+        except Exception:
+            log.exception("could not anchor the trail on stopping")
         self.cache.stop()
         if self._edits is not None:
             self._edits.stop()
@@ -295,15 +299,21 @@ class LanescreenServer:
             )
         return removed
 
+    def anchor_trail(self) -> None:
+        """Anchor this node's chain head in the site chain, and log it: the log is a second
+        place holding the head, so a chain cut back and re-headed behind the service cannot
+        match what was anchored and logged before."""
+        trail = self.database.trail
+        with self.database.write() as session:
+            trail.anchor(session)
+            seq, digest = trail.head(session)
+        log.info("audit trail head of chain %s: record %d, hash %s", trail.chain, seq, digest)
+
     def _purge_loop(self) -> None:
         while not self._stopping.is_set():
             try:
                 self.purge_expired()
-                with self.database.read() as session:
-                    seq, digest = self.database.trail.head(session)
-                # The server's log is a second place holding the head: a trail cut back and
-                # re-headed behind the service cannot match what was logged here before.
-                log.info("audit trail head: record %d, hash %s", seq, digest)
+                self.anchor_trail()
                 skew = clock_skew_s(self.database, self._wall_clock)
                 if abs(skew) > MAX_CLOCK_SKEW_S:
                     log.error(

@@ -308,26 +308,30 @@ def run_verify(args: argparse.Namespace, config: Config, db: Database) -> int:
             {
                 "ok": ok,
                 "records": check.records,
+                "chain": check.chain,
                 "broken_seq": check.broken_seq,
                 "problem": check.problem or (hit_log.problem if hit_log else ""),
                 "broken_decision": hit_log.broken_decision if hit_log else None,
                 "decisions_checked": hit_log.decisions if hit_log else 0,
                 "head_hash": check.head_hash,
+                "chains": {c: {"records": n, "head_hash": h} for c, (n, h) in check.chains.items()},
                 "keyed": db.trail.keyed,
             }
         )
     elif not check.ok:
         print(
-            f"audit trail BROKEN at record {check.broken_seq}: {check.problem} "
-            f"({check.records} records before it verify)"
+            f"audit trail BROKEN in chain {check.chain} at record {check.broken_seq}: "
+            f"{check.problem} ({check.records} records before it verify)"
         )
     elif hit_log is not None and not hit_log.ok:
         print(f"hit log does not match the audit trail: {hit_log.problem}")
     else:
         decisions = hit_log.decisions if hit_log else 0
+        per_chain = ", ".join(f"{c} {n}" for c, (n, _) in check.chains.items())
         print(
-            f"audit trail intact: {check.records} records, {decisions} stored decisions match "
-            f"it; head hash {check.head_hash}"
+            f"audit trail intact: {check.records} records in {len(check.chains)} chains "
+            f"({per_chain}), {decisions} stored decisions match "
+            f"it; site chain head hash {check.head_hash}"
         )
     return 0 if ok else 1
 

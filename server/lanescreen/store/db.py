@@ -182,7 +182,9 @@ def open_configured(storage: StorageConfig) -> Database:
         key = load_or_create_key(key_file)
     except TrailKeyError as exc:
         raise StoreError(str(exc)) from exc
-    database = Database.open(storage.resolved_database_url(), trail_key=key)
+    database = Database.open(
+        storage.resolved_database_url(), trail_key=key, chain=storage.resolved_node_id()
+    )
     try:
         check_trail_key(database, str(key_file), actor=f"node {socket.gethostname()}")
     except BaseException:
@@ -194,12 +196,12 @@ def open_configured(storage: StorageConfig) -> Database:
 class Database:
     """An engine and its session factories. Build with :meth:`open`; ``close`` when done."""
 
-    def __init__(self, engine: Engine, trail_key: bytes | None = None) -> None:
+    def __init__(self, engine: Engine, trail_key: bytes | None = None, chain: str = "site") -> None:
         from .trail import AuditTrail
 
         self.engine = engine
         self.url = redact(engine.url)
-        self.trail = AuditTrail(trail_key)
+        self.trail = AuditTrail(trail_key, chain)
         """The tamper-evident trail; stores append to it inside their write transactions."""
         # Reads see one snapshot across all their statements (SQLite transactions already do).
         reader = (
@@ -212,10 +214,18 @@ class Database:
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, trail_key: bytes | None = None) -> Database:
+    def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        trail_key: bytes | None = None,
+        chain: str = "site",
+    ) -> Database:
         """Connect to ``url`` and migrate its schema to the newest revision.
 
-        ``trail_key`` keys the audit trail's hashes (see :mod:`lanescreen.store.trail`).
+        ``trail_key`` keys the audit trail's hashes and ``chain`` names the chain this handle
+        appends to (see :mod:`lanescreen.store.trail`).
 
         Raises :class:`StoreError` saying which database and why when it cannot be reached, the
         driver is missing, or the schema is newer than this version of lanescreen knows.
@@ -250,7 +260,7 @@ class Database:
             raise StoreError(f"cannot use database {shown}: {exc}") from exc
         if sqlite:
             _configure_sqlite(engine)
-        database = cls(engine, trail_key)
+        database = cls(engine, trail_key, chain)
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql("SELECT 1")

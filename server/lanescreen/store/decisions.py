@@ -200,14 +200,16 @@ class DecisionStore:
                         "audit trail (inserted behind the service's back)",
                     )
                 if record_digest(record) != expected[decision_id]:
-                    seq = session.scalar(
-                        select(TrailRow.seq).where(TrailRow.target == f"decision:{decision_id}")
-                    )
+                    chain, seq = session.execute(
+                        select(TrailRow.chain, TrailRow.seq).where(
+                            TrailRow.target == f"decision:{decision_id}"
+                        )
+                    ).one()
                     return HitLogCheck(
                         count,
                         decision_id,
                         f"decision {decision_id} was changed after it was recorded: it no longer "
-                        f"matches audit-trail record {seq}",
+                        f"matches audit-trail record {seq} of chain {chain}",
                     )
             return HitLogCheck(count)
 

@@ -257,6 +257,8 @@ class TrailRow(Base):
 
     __tablename__ = "audit_trail"
 
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """Whose chain: a node's (``storage.node_id``), or ``site``, where nodes anchor theirs."""
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(ACTOR)
@@ -268,12 +270,13 @@ class TrailRow(Base):
 
 
 class TrailHeadRow(Base):
-    """The trail's last sequence number and hash, in one row: locking it orders appends, and a
-    verifier can tell a truncated tail from a complete one."""
+    """A chain's last sequence number and hash, one row per chain: locking it orders that
+    chain's appends (nodes never wait on each other's), and a verifier can tell a truncated
+    tail from a complete one."""
 
-    __tablename__ = "audit_trail_head"
+    __tablename__ = "audit_trail_heads"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 

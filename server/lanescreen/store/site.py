@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 
 from .db import Database, StoreError
 from .models import SiteSettingRow, TrailRow
+from .trail import TRAIL_KEY_CHECK
 
-TRAIL_KEY_CHECK = "trail_key_check"
 CLIENT_CA_SHA256 = "client_ca_sha256"
 MAX_CLOCK_SKEW_S = 2.0
 
@@ -45,7 +45,7 @@ def check_trail_key(db: Database, key_file: str, actor: str) -> None:
     ours = db.trail.key_check()
     with db.read() as session:
         recorded = session.get(SiteSettingRow, TRAIL_KEY_CHECK)
-        last = session.scalars(select(TrailRow).order_by(TrailRow.seq.desc()).limit(1)).first()
+        last = session.scalars(select(TrailRow).order_by(TrailRow.at.desc()).limit(1)).first()
         signed = last is None or db.trail.signed(last)
     explain = (
         f"this node's trail key ({key_file}) is not the site's: its records would not verify "

@@ -1,5 +1,7 @@
 """The tamper-evident audit trail: every hit, disposition, list change, search, export, refusal
-and purge, in one append-only chain.
+and purge, in append-only hash chains: one per node (``storage.node_id``), so the nodes of a
+site never queue on each other to write, and the shared ``site`` chain, where each node anchors
+its chain's head from time to time (a node's chain cut back behind an anchor no longer matches).
 
 Each record's ``hash`` is HMAC-SHA256, under the site's trail key, of the previous record's hash
 and the record's canonical JSON (sequence number, time, actor, action, target, detail). Someone who
@@ -7,8 +9,8 @@ edits, deletes or inserts a record in the database cannot write hashes that veri
 key, which is kept in a file outside the database (``storage.trail_key_file``). Without a key
 (tests, tools) the chain is plain SHA-256: still evidence against a careless edit, not against a
 careful one. Appends happen inside the transaction of the act they record, so an act and its
-record commit or vanish together; the one-row head is locked first, which orders concurrent
-appends (SQLite writers are serialised anyway).
+record commit or vanish together; the chain's head row is locked first, which orders the appends
+of that chain (SQLite writers are serialised anyway).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,10 +30,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .db import storable_copy
-from .models import TrailHeadRow, TrailRow
+from .models import SiteSettingRow, TrailHeadRow, TrailRow
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first record."""
+SITE_CHAIN = "site"
+"""The chain every node anchors its own in (and that holds the records from before chains)."""
+ANCHOR = "trail.anchor"
+TRAIL_KEY_CHECK = "trail_key_check"
+"""The site setting holding the trail key's check value (:meth:`AuditTrail.key_check`)."""
 KEY_BYTES = 32
 _VERIFY_BATCH = 2000
 
@@ -52,6 +59,7 @@ class TrailEvent:
 
 @dataclass(frozen=True)
 class TrailRecord:
+    chain: str
     seq: int
     at: datetime
     actor: str
@@ -72,7 +80,12 @@ class TrailCheck:
     """The first record that does not verify (None: the chain is intact)."""
     problem: str = ""
     head_hash: str = GENESIS
-    """The last record's hash: write it down somewhere else to anchor the chain."""
+    """The last record's hash (of the broken chain, or of the site chain when all verify):
+    write it down somewhere else to anchor the trail."""
+    chain: str = ""
+    """The chain that broke (empty: none did)."""
+    chains: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Every chain checked: its records and head hash."""
 
     @property
     def ok(self) -> bool:
@@ -120,11 +133,13 @@ def canonical(seq: int, at: datetime, event: TrailEvent) -> bytes:
 
 
 class AuditTrail:
-    """Appends to and verifies the chain; one per database handle."""
+    """Appends to this node's chain and verifies every chain; one per database handle."""
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(self, key: bytes | None = None, chain: str = SITE_CHAIN) -> None:
         self.keyed = key is not None
         self._key = key
+        self.chain = chain
+        """The chain this handle appends to."""
 
     def key_check(self) -> str:
         """A value that tells the key apart from any other without revealing it."""
@@ -141,13 +156,15 @@ class AuditTrail:
             return hashlib.sha256(message).hexdigest()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
-    def append(self, session: Session, events: Sequence[TrailEvent]) -> list[int]:
-        """Chain ``events`` inside the caller's write transaction; returns their numbers."""
+    def append(
+        self, session: Session, events: Sequence[TrailEvent], *, chain: str | None = None
+    ) -> list[int]:
+        """Chain ``events`` inside the caller's write transaction (to this handle's chain, or
+        ``chain``); returns their numbers in it."""
         if not events:
             return []
-        head = session.get(TrailHeadRow, 1, with_for_update=True)
-        if head is None:
-            raise RuntimeError("the audit trail has no head row: is the schema migrated?")
+        chain = chain or self.chain
+        head = _locked_head(session, chain)
         seq, prev = head.seq, head.hash
         now = datetime.now(UTC)
         first = seq + 1
@@ -163,6 +180,7 @@ class AuditTrail:
             digest = self._hash(prev, canonical(seq, now, checked))
             rows.append(
                 {
+                    "chain": chain,
                     "seq": seq,
                     "at": now,
                     "actor": checked.actor,
@@ -179,52 +197,144 @@ class AuditTrail:
         session.flush()
         return list(range(first, seq + 1))
 
-    def head(self, session: Session) -> tuple[int, str]:
-        """The last record's number and hash (0 and the genesis hash for an empty trail)."""
-        head = session.get(TrailHeadRow, 1)
+    def anchor(self, session: Session) -> None:
+        """Record this node's chain head in the site chain (a node's chain cut back or re-hashed
+        behind its last anchor no longer matches it)."""
+        if self.chain == SITE_CHAIN:
+            return
+        seq, digest = self.head(session)
+        if seq == 0:
+            return
+        detail = {"chain": self.chain, "seq": seq, "hash": digest}
+        event = TrailEvent(ANCHOR, f"node:{self.chain}", f"chain:{self.chain}", detail)
+        self.append(session, [event], chain=SITE_CHAIN)
+
+    def head(self, session: Session, chain: str | None = None) -> tuple[int, str]:
+        """A chain's last record number and hash (0 and the genesis hash for an empty chain)."""
+        head = session.get(TrailHeadRow, chain or self.chain)
         return (head.seq, head.hash) if head else (0, GENESIS)
 
     def verify(self, session: Session) -> TrailCheck:
-        """Walk the whole chain in order and name the first record that does not verify."""
+        """Walk every chain in order, then every anchor; name the first record that does not
+        verify, and tell records signed with another key apart from records changed."""
+        heads = {row.chain: row for row in session.scalars(select(TrailHeadRow))}
+        written = set(session.scalars(select(TrailRow.chain).distinct()))
+        chains: dict[str, tuple[int, str]] = {}
+        for chain in sorted(written | set(heads), key=lambda c: (c != SITE_CHAIN, c)):
+            check = self._verify_chain(session, chain, heads.get(chain))
+            if not check.ok:
+                return replace(check, chains=chains)
+            chains[chain] = (check.records, check.head_hash)
+        anchors = self._verify_anchors(session)
+        site_head = chains.get(SITE_CHAIN, (0, GENESIS))[1]
+        total = sum(n for n, _ in chains.values())
+        if anchors:
+            return TrailCheck(total, anchors[1], anchors[2], site_head, anchors[0], chains)
+        return TrailCheck(total, None, "", site_head, "", chains)
+
+    def _verify_chain(self, session: Session, chain: str, head: TrailHeadRow | None) -> TrailCheck:
         prev, expected, count = GENESIS, 1, 0
-        for row in _rows(session):
+        first_bad: TrailRecord | None = None
+        for row in _rows(session, chain):
             event = TrailEvent(row.action, row.actor, row.target, row.detail)
             if row.seq != expected:
                 return TrailCheck(
-                    count,
-                    expected,
-                    f"record {expected} is missing (the next one is {row.seq})",
-                    prev,
-                )
+                    count, expected, f"{chain} record {expected} is missing (the next one is "
+                    f"{row.seq})", prev, chain,
+                )  # fmt: skip
             if row.prev_hash != prev:
                 return TrailCheck(
-                    count,
-                    row.seq,
-                    f"record {row.seq} does not follow record {row.seq - 1} (its prev_hash "
-                    "differs: a record before it was changed or replaced)",
-                    prev,
-                )
-            if row.hash != self._hash(prev, canonical(row.seq, row.at, event)):
-                return TrailCheck(
-                    count,
-                    row.seq,
-                    f"record {row.seq} ({row.action} by {row.actor} at {row.at.isoformat()}) "
-                    "was changed after it was written: its hash does not match its content",
-                    prev,
-                )
+                    count, row.seq, f"{chain} record {row.seq} does not follow record "
+                    f"{row.seq - 1} (its prev_hash differs: a record before it was changed or "
+                    "replaced)", prev, chain,
+                )  # fmt: skip
+            if first_bad is None and row.hash != self._hash(
+                prev, canonical(row.seq, row.at, event)
+            ):
+                first_bad = row
+            elif first_bad is not None and row.hash == self._hash(
+                prev, canonical(row.seq, row.at, event)
+            ):
+                return _changed(first_bad, chain)
             prev, expected, count = row.hash, expected + 1, count + 1
-        head = session.get(TrailHeadRow, 1)
-        if head is None:
-            return TrailCheck(count, None, "the trail's head row is missing", prev)
-        if head.seq != count or head.hash != prev:
+        if first_bad is not None:
+            if first_bad.seq == 1:
+                return TrailCheck(
+                    0, 1, f"every record of chain {chain} fails with this trail key, and each "
+                    f"follows the one before: {self._whose_key(session)}", GENESIS, chain,
+                )  # fmt: skip
+            return _changed(first_bad, chain)
+        if head is None or head.seq != count or head.hash != prev:
+            said = head.seq if head else 0
             return TrailCheck(
-                count,
-                count + 1,
-                f"the trail ends at record {count} but its head says {head.seq}: records after "
-                f"{count} were removed",
-                prev,
+                count, count + 1, f"chain {chain} ends at record {count} but its head says "
+                f"{said}: records after {count} were removed", prev, chain,
+            )  # fmt: skip
+        return TrailCheck(count, None, "", prev, "")
+
+    def _whose_key(self, session: Session) -> str:
+        """Why a whole chain fails: another key, or a chain re-signed without the site's."""
+        recorded = session.get(SiteSettingRow, TRAIL_KEY_CHECK)
+        if recorded is not None and recorded.value == self.key_check():
+            return (
+                "this is the site's trail key, so the chain was rewritten and re-signed "
+                "without it (forged)"
             )
-        return TrailCheck(count, None, "", prev)
+        if recorded is not None:
+            return (
+                "this trail key is not the site's (its check value differs): verify with the "
+                "site's trail key file; nothing shows the records were changed"
+            )
+        return "they were signed with another key, or rewritten without the site's"
+
+    def _verify_anchors(self, session: Session) -> tuple[str, int, str] | None:
+        """(chain, seq, problem) for the first anchor its chain no longer matches."""
+        anchors = session.scalars(
+            select(TrailRow)
+            .where(TrailRow.chain == SITE_CHAIN, TrailRow.action == ANCHOR)
+            .order_by(TrailRow.seq)
+        )
+        for anchor in anchors:
+            chain, seq, digest = (anchor.detail.get(k) for k in ("chain", "seq", "hash"))
+            found = session.get(TrailRow, (chain, seq))
+            if found is None or found.hash != digest:
+                problem = (
+                    f"chain {chain} no longer holds the record {seq} the site chain anchored "
+                    f"at {anchor.at.isoformat()} (site record {anchor.seq}): it was cut back or "
+                    "rewritten"
+                )
+                return str(chain), int(seq or 0), problem
+        return None
+
+
+def _changed(row: TrailRecord, chain: str) -> TrailCheck:
+    return TrailCheck(
+        row.seq - 1,
+        row.seq,
+        f"{chain} record {row.seq} ({row.action} by {row.actor} at {row.at.isoformat()}) was "
+        "changed after it was written: its hash does not match its content",
+        row.prev_hash,
+        chain,
+    )
+
+
+def _locked_head(session: Session, chain: str) -> TrailHeadRow:
+    """The chain's head row, locked; made (empty) on the chain's first append, without a race
+    between two first appenders (one waits for the other's row)."""
+    head = session.get(TrailHeadRow, chain, with_for_update=True)
+    if head is not None:
+        return head
+    dialect = session.get_bind().dialect.name
+    values = {"chain": chain, "seq": 0, "hash": GENESIS}
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    session.execute(upsert(TrailHeadRow).values(values).on_conflict_do_nothing())
+    head = session.get(TrailHeadRow, chain, with_for_update=True, populate_existing=True)
+    if head is None:  # pragma: no cover - the row was just inserted or already there
+        raise RuntimeError(f"the trail head of chain {chain!r} could not be made")
+    return head
 
 
 def _storable(value: Any) -> Any:
@@ -238,19 +348,20 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _rows(session: Session) -> Iterator[TrailRecord]:
+def _rows(session: Session, chain: str) -> Iterator[TrailRecord]:
     after = 0
     while True:
         batch = list(
             session.scalars(
                 select(TrailRow)
-                .where(TrailRow.seq > after)
+                .where(TrailRow.chain == chain, TrailRow.seq > after)
                 .order_by(TrailRow.seq)
                 .limit(_VERIFY_BATCH)
             )
         )
         for row in batch:
             yield TrailRecord(
+                row.chain,
                 row.seq,
                 row.at,
                 row.actor,
