@@ -171,7 +171,11 @@ def test_database_stopped_mid_stream_loses_no_hit(
     cluster, pg = own_postgres
     url = f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/{pg.database}"
     config = Config(
-        server=ServerConfig(listen="127.0.0.1:0", insecure_dev=True),
+        # Whether a hit is lost is the question here, not how fresh the lists are: the lists
+        # may not be confirmed while the database is down (tests/test_site_nodes.py checks that).
+        server=ServerConfig(
+            listen="127.0.0.1:0", insecure_dev=True, max_watchlist_staleness_ms=60_000
+        ),
         storage=StorageConfig(data_dir=tmp_path / "data", database_url=url),
         vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
         faces=FaceConfig(face_enabled=False),
