@@ -113,6 +113,10 @@ class DecisionJournal:
             self._db.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
         )
         """The sequence number of the newest decision journaled."""
+        # The shipper reads on a connection of its own (WAL readers never block the writer), so
+        # reading a batch of decisions with their images never holds up a lane's append.
+        self._reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._read_lock = threading.Lock()
         self._bytes = int(
             self._db.execute(
                 "SELECT coalesce(sum(length(decision) + coalesce(length(plate_crop_jpeg), 0) + "
@@ -165,15 +169,15 @@ class DecisionJournal:
             self._db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?)", rows)
 
     def answer(self, decision_id: str) -> Decision | None:
-        with self._lock:
-            row = self._db.execute(
+        with self._read_lock:
+            row = self._reader.execute(
                 "SELECT decision FROM answers WHERE decision_id = ?", (decision_id,)
             ).fetchone()
         return Decision.from_json(json.loads(row[0])) if row else None
 
     def oldest(self, limit: int) -> list[Entry]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT seq, decision, plate_crop_jpeg, frame_jpeg, face_chip_jpeg, journaled_at "
                 "FROM entries ORDER BY seq LIMIT ?",
                 (limit,),
@@ -198,19 +202,21 @@ class DecisionJournal:
             self._bytes = max(0, self._bytes - size)
 
     def backlog(self) -> Backlog:
-        with self._lock:
-            count, first = self._db.execute(
+        with self._read_lock:
+            count, first = self._reader.execute(
                 "SELECT count(*), min(journaled_at) FROM entries"
             ).fetchone()
-            size = self._bytes
+        size = self.bytes
         age = max(0.0, time.time() - first) if count and first else 0.0
         return Backlog(int(count), size, age)
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+        with self._read_lock:
+            return int(self._reader.execute("SELECT count(*) FROM entries").fetchone()[0])
 
     def close(self) -> None:
+        with self._read_lock:
+            self._reader.close()
         with self._lock:
             self._db.close()
 
