@@ -3,16 +3,20 @@ up with every acknowledged HIT exactly once, and the audit trail verifies."""
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import grpc
 import pytest
 from lanescreen.api.server import LanescreenServer
+from lanescreen.cli.main import main
 from lanescreen.config import (
     Config,
     FaceConfig,
@@ -233,3 +237,60 @@ def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(
         assert _screen(node, "lane-1").outcome == common_pb2.OUTCOME_HIT
     finally:
         node.stop(grace=1)
+
+
+def _add(node: LanescreenServer, plate: str, priority: int) -> int:
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        lists = watchlist_pb2_grpc.WatchlistServiceStub(channel)
+        entry = watchlist_pb2.PlateEntry(plate=plate, priority=priority)
+        added = lists.AddPlateEntry(watchlist_pb2.AddPlateEntryRequest(watchlist="wl", entry=entry))
+        return int(added.status)
+
+
+def test_the_site_decides_two_person_approval_and_retention_for_every_node(
+    model_dir: Path,
+    tmp_path: Path,
+    postgres_server: PostgresServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = postgres_server.url(postgres_server.create_schema())
+    key = tmp_path / "site.key"
+    strict = _node_config(tmp_path, "a", url, model_dir, key)  # approval from priority 80
+    lax = _node_config(tmp_path, "b", url, model_dir, key)
+    lax.governance.approval_min_priority = 95  # a node configured otherwise
+    lax.storage.clear_retention_hours = 1.0
+    first = LanescreenServer(strict)
+    first.start()
+    second = LanescreenServer(lax)
+    second.start()
+    try:
+        # The second node applies the site's policy, not its own TOML.
+        assert second.config.governance.approval_min_priority == 80
+        assert second.config.storage.clear_retention_hours == 24.0
+        with grpc.insecure_channel(f"127.0.0.1:{first.port}") as channel:
+            watchlist_pb2_grpc.WatchlistServiceStub(channel).CreateWatchlist(
+                watchlist_pb2.CreateWatchlistRequest(name="wl", kind=common_pb2.LIST_KIND_DENY)
+            )
+        pending = watchlist_pb2.APPROVAL_STATUS_PENDING
+        assert _add(first, "PRI901", 90) == _add(second, "PRI902", 90) == pending
+        # An administrator changes it for the site: every node's next edit follows, no restart.
+        environment = {"LANESCREEN_DATABASE_URL": url, "LANESCREEN_TRAIL_KEY_FILE": str(key),
+                       "LANESCREEN_DATA_DIR": str(tmp_path / "admin")}  # fmt: skip
+        with mock.patch.dict(os.environ, environment):
+            change = ["site", "set", "approval_min_priority", "95", "--reason", "policy 2026-12"]
+            assert main([*change, "--actor", "admin.ng", "--json"]) == 0
+            assert json.loads(capsys.readouterr().out) == {
+                "name": "approval_min_priority", "before": "80", "after": "95",
+            }  # fmt: skip
+            assert main(["site", "set", "hit_retention_days", "-3", "--reason", "x"]) == 2
+            assert "must be a positive number" in capsys.readouterr().err
+            assert main(["site", "show", "--json"]) == 0
+            assert json.loads(capsys.readouterr().out)["approval_min_priority"] == "95"
+        active = watchlist_pb2.APPROVAL_STATUS_ACTIVE
+        assert _add(first, "PRI903", 90) == _add(second, "PRI904", 90) == active
+        with first.database.read() as session:
+            [changed] = session.scalars(select(TrailRow).where(TrailRow.action == "site.setting"))
+        assert changed.actor == "admin.ng" and changed.detail["reason"] == "policy 2026-12"
+    finally:
+        second.stop(grace=0)
+        first.stop(grace=0)

@@ -33,7 +33,13 @@ from ..store.faces import FaceStore
 from ..store.journal import DecisionJournal, JournalSink
 from ..store.notify import EditListener
 from ..store.retention import Retention
-from ..store.site import MAX_CLOCK_SKEW_S, check_client_ca, check_clock, clock_skew_s
+from ..store.site import (
+    MAX_CLOCK_SKEW_S,
+    adopt_site_policy,
+    check_client_ca,
+    check_clock,
+    clock_skew_s,
+)
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -117,6 +123,7 @@ class LanescreenServer:
             calibration = load_calibration(faces)
         self.database = open_configured(config.storage)
         self._wall_clock = wall_clock
+        self._node = f"node:{config.storage.resolved_node_id()}"
         self._join_site(wall_clock)
         approvals = ApprovalPolicy(config.governance.approval_min_priority)
         self.watchlists = WatchlistStore(self.database, approvals)
@@ -197,16 +204,17 @@ class LanescreenServer:
 
     def _join_site(self, wall_clock: Callable[[], datetime]) -> None:
         """Refuse to serve beside the site's other nodes with another client CA or a clock
-        that is off (the trail key was checked on opening); the database is closed then."""
+        that is off (the trail key was checked on opening), and apply the site's policy (the
+        database is closed if it refuses)."""
         try:
             check_clock(self.database, wall_clock)
+            for difference in adopt_site_policy(self.database, self.config, self._node):
+                log.warning("site policy: %s", difference)
             if self._tls is not None:
                 ca_file = (
                     self.config.server.tls_client_ca_file or SitePaths(self.config.pki_dir).ca_cert
                 )
-                check_client_ca(
-                    self.database, self._tls.client_ca, str(ca_file), f"node {gethostname()}"
-                )
+                check_client_ca(self.database, self._tls.client_ca, str(ca_file), self._node)
         except BaseException:
             self.database.close()
             raise
@@ -314,6 +322,7 @@ class LanescreenServer:
             try:
                 self.purge_expired()
                 self.anchor_trail()
+                adopt_site_policy(self.database, self.config, self._node)  # changed elsewhere?
                 skew = clock_skew_s(self.database, self._wall_clock)
                 if abs(skew) > MAX_CLOCK_SKEW_S:
                     log.error(

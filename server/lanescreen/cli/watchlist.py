@@ -42,6 +42,7 @@ from ..domain.watchlists import (
 )
 from ..store.db import Database, StoreError, open_configured
 from ..store.faces import FaceStore
+from ..store.site import adopt_site_policy
 from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
 from .common import add_json_flag, fail, print_json
 
@@ -236,7 +237,17 @@ def actor_of(args: argparse.Namespace) -> str:
 
 
 def open_database(config: Config) -> Database:
-    return open_configured(config.storage)
+    """The site's database, with the site's policy applied to ``config`` (what differs from
+    this configuration is said on standard error: the site's applies)."""
+    db = open_configured(config.storage)
+    try:
+        differences = adopt_site_policy(db, config, f"node:{config.storage.resolved_node_id()}")
+    except BaseException:
+        db.close()
+        raise
+    for difference in differences:
+        print(f"lanescreen: note: {difference}", file=sys.stderr)
+    return db
 
 
 def approval_policy(config: Config) -> ApprovalPolicy:

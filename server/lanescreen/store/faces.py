@@ -30,6 +30,7 @@ from ..domain.faces import (
 from ..domain.governance import ApprovalPolicy, ApprovalStatus, check_review
 from .db import Database, storable
 from .models import FaceSubjectRow, FaceTemplateRow
+from .site import approvals
 from .watchlists import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -75,8 +76,8 @@ class FaceStore:
             raise InvalidRequestError("photos: enrolment needs at least one accepted photo")
         _check_count(len(templates))
         now = datetime.now(UTC)
-        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
+            status = approvals(session, self._policy).status_after_change(fields.priority)
             wl = _resolve(session, watchlist)
             version = _bump(session, wl.id)
             row = FaceSubjectRow(
@@ -125,7 +126,7 @@ class FaceStore:
             version = _bump(session, row.watchlist_id)
             _add_templates(session, row.id, templates, actor, now)
             before = ApprovalStatus(row.status)
-            status = self._policy.status_after_change(row.priority)
+            status = approvals(session, self._policy).status_after_change(row.priority)
             _submitted(row, actor, now, status)
             _journal(
                 self._db,
@@ -157,8 +158,8 @@ class FaceStore:
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
-        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
+            status = approvals(session, self._policy).status_after_change(fields.priority)
             row = _live_subject(session, subject_id, lock=True)
             count = _template_count(session, row.id)
             before = _subject(row, count)

@@ -105,8 +105,13 @@ class Retention:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._db = db
-        self._classes = classes(storage)
+        self._storage = storage
+        """Read at every report and purge: the site's policy may have changed it since."""
         self._clock = clock
+
+    @property
+    def _classes(self) -> list[DataClass]:
+        return classes(self._storage)
 
     def report(self) -> list[DataClassState]:
         now = self._clock()

@@ -37,6 +37,7 @@ from ..domain.watchlists import (
 )
 from .db import Database, storable
 from .models import ChangeRow, EntryRow, FaceSubjectRow, Governed, WatchlistRow
+from .site import approvals
 from .trail import TrailEvent
 
 Row = TypeVar("Row", EntryRow, FaceSubjectRow)
@@ -100,8 +101,9 @@ class WatchlistStore:
 
     @property
     def policy(self) -> ApprovalPolicy:
-        """Which entries need a second person's approval."""
-        return self._policy
+        """Which entries need a second person's approval: the site's, once recorded."""
+        with self._db.read() as session:
+            return approvals(session, self._policy)
 
     # --- lists -----------------------------------------------------------------------------------
 
@@ -155,8 +157,8 @@ class WatchlistStore:
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
-        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
+            status = approvals(session, self._policy).status_after_change(fields.priority)
             wl = _resolve(session, watchlist)
             version = _bump(session, wl.id)
             row = EntryRow(**_entry_values(wl.id, fields, actor, now, status))
@@ -189,8 +191,8 @@ class WatchlistStore:
         fields = _checked(fields)
         actor = _actor(actor)
         now = datetime.now(UTC)
-        status = self._policy.status_after_change(fields.priority)
         with self._db.write() as session:
+            status = approvals(session, self._policy).status_after_change(fields.priority)
             row = _live_entry(session, entry_id, lock=True)
             before = _entry(row)
             if before.fields == fields and before.approval.status is not ApprovalStatus.REJECTED:
@@ -348,14 +350,13 @@ class WatchlistStore:
             if not checked:
                 return [], wl.version
             version = _bump(session, wl.id)
+            policy = approvals(session, self._policy)
             connection = session.connection()  # Core inserts: several times faster than ORM bulk
             ids: list[str] = []
             for start in range(0, len(checked), _BATCH):
                 batch = checked[start : start + _BATCH]
                 entries = [
-                    _entry_values(
-                        wl.id, f, actor, now, self._policy.status_after_change(f.priority)
-                    )
+                    _entry_values(wl.id, f, actor, now, policy.status_after_change(f.priority))
                     for f in batch
                 ]
                 connection.execute(insert(EntryRow), entries)
