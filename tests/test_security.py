@@ -34,9 +34,9 @@ from lanescreen.security.pki import (
 from lanescreen.security.policy import POLICY, ROLES, rule_for
 from lanescreen.store.credentials import CredentialStore
 from lanescreen.store.db import Database
-from lanescreen.v1 import audit_pb2, screening_pb2, watchlist_pb2
+from lanescreen.v1 import audit_pb2, screening_pb2, site_pb2, watchlist_pb2
 
-SERVICE_MODULES = (screening_pb2, watchlist_pb2, audit_pb2, health_pb2, reflection_pb2)
+SERVICE_MODULES = (screening_pb2, watchlist_pb2, audit_pb2, site_pb2, health_pb2, reflection_pb2)
 
 
 @pytest.fixture
@@ -57,6 +57,17 @@ def offered_methods() -> set[str]:
         for service in module.DESCRIPTOR.services_by_name.values()
         for method in service.methods
     }
+
+
+def test_the_modules_checked_hold_every_service_the_server_offers() -> None:
+    from lanescreen.api.server import SERVICE_NAMES
+
+    checked = {
+        service.full_name
+        for module in SERVICE_MODULES
+        for service in module.DESCRIPTOR.services_by_name.values()
+    }
+    assert set(SERVICE_NAMES) <= checked
 
 
 def test_every_rpc_the_server_offers_has_an_access_rule() -> None:

@@ -491,3 +491,35 @@ def test_the_lane_simulator_uses_the_lanes_certificate_from_the_site_pki(
     # A lane with no certificate issued: a message saying how to get one.
     assert main([*common, "--lane", "lane-9", "--limit", "1"]) == 2
     assert "lanescreen pki issue-lane" in capsys.readouterr().err
+
+
+def test_the_site_policy_is_read_by_readers_and_changed_by_supervisors_only(site: Site) -> None:
+    from lanescreen.v1 import site_pb2, site_pb2_grpc
+
+    lee = cli(
+        site.config_file, "users", "add", "lee.sup", "--role", "supervisor", "--actor", "admin"
+    )
+    officer, supervisor = bearer(site.tokens["jones"]), bearer(lee["token"])
+    change = site_pb2.SetSitePolicyRequest(
+        name="hit_retention_days", value="365", reason="records policy 2026"
+    )
+    with site.channel("consoles/desk-1") as channel:
+        stub = site_pb2_grpc.SiteServiceStub(channel)
+        policy = stub.GetSitePolicy(site_pb2.GetSitePolicyRequest(), metadata=officer, timeout=10)
+        assert policy.settings["approval_min_priority"] == "80"
+        assert code_of(lambda: stub.SetSitePolicy(change, metadata=officer, timeout=10)) is (
+            grpc.StatusCode.PERMISSION_DENIED
+        )
+        done = stub.SetSitePolicy(change, metadata=supervisor, timeout=10)
+        assert (done.before, done.after) == ("730.0", "365.0")
+        unknown = site_pb2.SetSitePolicyRequest(name="max_speed", value="1", reason="x")
+        assert code_of(lambda: stub.SetSitePolicy(unknown, metadata=supervisor, timeout=10)) is (
+            grpc.StatusCode.INVALID_ARGUMENT
+        )
+        again = stub.GetSitePolicy(site_pb2.GetSitePolicyRequest(), metadata=officer, timeout=10)
+        assert again.settings["hit_retention_days"] == "365.0"
+    [refused] = site.refusals("/lanescreen.v1.SiteService/SetSitePolicy")
+    assert refused.actor == "jones"
+    with site.server.database.read() as session:
+        [trailed] = session.scalars(select(TrailRow).where(TrailRow.action == "site.setting"))
+    assert trailed.actor == "lee.sup" and trailed.detail["reason"] == "records policy 2026"

@@ -46,6 +46,8 @@ from ..v1 import (
     audit_pb2_grpc,
     screening_pb2,
     screening_pb2_grpc,
+    site_pb2,
+    site_pb2_grpc,
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
@@ -55,6 +57,7 @@ from ..vision.pipeline import build_pipeline, ensure_models
 from .audit import AuditServicer
 from .auth import AuthInterceptor, RefusalLog
 from .screening import ScreeningServicer
+from .site import SiteServicer
 from .watchlists import WatchlistServicer
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ SERVICE_NAMES = (
     screening_pb2.DESCRIPTOR.services_by_name["ScreeningService"].full_name,
     watchlist_pb2.DESCRIPTOR.services_by_name["WatchlistService"].full_name,
     audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    site_pb2.DESCRIPTOR.services_by_name["SiteService"].full_name,
 )
 PURGE_INTERVAL_S = 600.0
 
@@ -193,6 +197,7 @@ class LanescreenServer:
             AuditServicer(self.decisions, DispositionStore(self.database), self.sink.caught_up),
             self._grpc,
         )
+        site_pb2_grpc.add_SiteServiceServicer_to_server(SiteServicer(self.database), self._grpc)
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._grpc)
         reflection.enable_server_reflection(

@@ -30,6 +30,7 @@ SCREEN = Rule(frozenset({LANE}))
 READ_LISTS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
 EDIT_LISTS = Rule(frozenset({OFFICER, SUPERVISOR}))
 APPROVE_LISTS = Rule(frozenset({SUPERVISOR}))
+SITE_POLICY = Rule(frozenset({SUPERVISOR}))
 AUDIT = Rule(frozenset({AUDITOR, SUPERVISOR}))
 REVIEW_HITS = Rule(frozenset({OFFICER, SUPERVISOR, AUDITOR}))
 DISPOSE = Rule(frozenset({OFFICER, SUPERVISOR}))
@@ -38,6 +39,7 @@ ANYONE = Rule(anyone=True)
 _SCREENING = "/lanescreen.v1.ScreeningService/"
 _WATCHLISTS = "/lanescreen.v1.WatchlistService/"
 _AUDIT = "/lanescreen.v1.AuditService/"
+_SITE = "/lanescreen.v1.SiteService/"
 
 POLICY: dict[str, Rule] = {
     # Lane terminals screen, and only for their own lanes (checked per frame by the servicer).
@@ -74,6 +76,9 @@ POLICY: dict[str, Rule] = {
     _AUDIT + "DisposeHit": DISPOSE,
     _AUDIT + "ExportHits": AUDIT,
     _AUDIT + "GetDispositionStats": AUDIT,
+    # The site's policy: read by whoever reads the lists; changed by supervisors (trailed).
+    _SITE + "GetSitePolicy": READ_LISTS,
+    _SITE + "SetSitePolicy": SITE_POLICY,
     # Standard services: any authenticated caller.
     "/grpc.health.v1.Health/Check": ANYONE,
     "/grpc.health.v1.Health/List": ANYONE,
