@@ -43,6 +43,8 @@ from lanescreen.domain.watchlists import ListKind
 from lanescreen.store.db import Database
 from lanescreen.vision.types import Box, Candidate
 
+from tests.support import descendants
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -177,14 +179,7 @@ class PostgresCluster:
 
     def _signal_all(self, sig: signal.Signals) -> None:
         postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
-        pids = [postmaster]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
-                    pids.append(int(stat.parent.name))
-            except (OSError, ValueError, IndexError):
-                continue
-        for pid in pids:
+        for pid in (postmaster, *descendants(postmaster)):
             os.kill(pid, sig)
 
     def resume(self, server: PostgresServer) -> None:

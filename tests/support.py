@@ -57,3 +57,22 @@ needs_plate_fonts = pytest.mark.skipif(
     reason=f"plate training needs the renderer's fonts (`make deps`): {PLATE_FONTS_MISSING}",
 )
 """Mark for tests of plate training, which the README lists as needing ``make deps``'s fonts."""
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found

@@ -49,7 +49,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tests.store_fixtures import PostgresCluster, PostgresServer, make_decision
-from tests.support import EVAL_PLATES, REPO, plate_labels
+from tests.support import EVAL_PLATES, REPO, descendants, plate_labels
 
 pytestmark = pytest.mark.slow
 
@@ -340,25 +340,6 @@ def test_sigkill_mid_stream_loses_no_acknowledged_hit(
         assert DecisionStore(db).verify_against_trail().ok
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -373,7 +354,7 @@ def test_face_workers_exit_when_their_server_is_killed(
     data, port, started = serve
     channel = start_serving(model_dir, data, port, started, faces=True)
     channel.close()
-    workers = _descendants(started[0].pid)
+    workers = descendants(started[0].pid)
     assert len(workers) >= 2, workers  # the forkserver and its face workers
     started[0].send_signal(signal.SIGKILL)
     started[0].wait(timeout=30)

@@ -30,13 +30,19 @@ CLIENT_CA_SHA256 = "client_ca_sha256"
 MAX_CLOCK_SKEW_S = 2.0
 
 
+def _put(session: Session, row: SiteSettingRow | None, name: str, value: str, actor: str) -> None:
+    """Record ``value`` as the site's ``name`` (``row``: the setting's row, if it has one)."""
+    if row is None:
+        session.add(SiteSettingRow(name=name, value=value, set_by=actor, set_at=datetime.now(UTC)))
+    else:
+        row.value, row.set_by, row.set_at = value, actor, datetime.now(UTC)
+
+
 def _agree(db: Database, name: str, ours: str, actor: str, *, explain: str) -> None:
     with db.write() as session:
         row = session.get(SiteSettingRow, name)
         if row is None:
-            session.add(
-                SiteSettingRow(name=name, value=ours, set_by=actor, set_at=datetime.now(UTC))
-            )
+            _put(session, None, name, ours, actor)
             return
         if row.value != ours:
             raise StoreError(
@@ -172,14 +178,7 @@ def adopt_site_policy(db: Database, config: Config, actor: str) -> list[str]:
             ours = _text(getattr(section, setting.name))
             row = session.get(SiteSettingRow, POLICY_PREFIX + setting.name)
             if row is None:
-                session.add(
-                    SiteSettingRow(
-                        name=POLICY_PREFIX + setting.name,
-                        value=ours,
-                        set_by=actor,
-                        set_at=datetime.now(UTC),
-                    )
-                )
+                _put(session, None, POLICY_PREFIX + setting.name, ours, actor)
                 continue
             if row.value != ours:
                 differences.append(
@@ -208,14 +207,7 @@ def set_site_policy(
     with db.write() as session:
         row = session.get(SiteSettingRow, POLICY_PREFIX + name, with_for_update=True)
         before = row.value if row is not None else None
-        if row is None:
-            session.add(
-                SiteSettingRow(
-                    name=POLICY_PREFIX + name, value=after, set_by=actor, set_at=datetime.now(UTC)
-                )
-            )
-        else:
-            row.value, row.set_by, row.set_at = after, actor, datetime.now(UTC)
+        _put(session, row, POLICY_PREFIX + name, after, actor)
         detail = {"name": name, "before": before, "after": after, "reason": reason.strip()}
         db.trail.append(session, [TrailEvent("site.setting", actor, f"setting:{name}", detail)])
     return before, after
