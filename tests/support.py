@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,21 @@ def descendants(pid: int) -> set[int]:
                 found.add(child)
                 todo.append(child)
     return found
+
+
+def cn_frame(plate: str, lane_id: str = "gate-cn") -> Any:
+    """A lane frame holding a real Chinese plate photo from lprnet_cn_dev's half b (never trained
+    on): the 94x24 crop enlarged three times on a noisy grey background, as a camera sees it."""
+    import cv2
+    import numpy as np
+    from lanescreen.v1 import common_pb2, screening_pb2
+
+    crop = cv2.imread(str(EVAL_PLATES / "lprnet_cn_dev" / "images" / f"{plate}.jpg"))
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    cv2.randn(image, (90, 90, 90), (25, 25, 25))
+    image[400:472, 500:782] = cv2.resize(crop, (282, 72), interpolation=cv2.INTER_CUBIC)
+    ok, jpeg = cv2.imencode(".jpg", image)
+    assert ok
+    return screening_pb2.Frame(
+        lane_id=lane_id, camera=common_pb2.CAMERA_ROLE_PLATE, frame_id=plate, image=jpeg.tobytes()
+    )

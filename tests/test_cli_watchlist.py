@@ -383,3 +383,39 @@ def test_enrol_a_face_list_it_and_remove_it(
     assert status == 1 and "nothing enrolled" in err and "no face found" in err
     status, out, _ = cli("watchlist", "remove", subject["id"], "--reason", "case closed")
     assert status == 0 and "deleted their face templates" in out
+
+
+def test_site_lanes_are_listed_added_changed_and_removed(cli: Cli) -> None:
+    status, out, _ = cli("site", "lanes")
+    assert status == 0 and "the site has no lanes yet" in out
+    status, out, _ = cli(
+        "site", "lane-set", "gate-3", "--budget-ms", "400", "--deny-lists", "stolen,wanted",
+        "--reason", "north gate opened",
+    )  # fmt: skip
+    assert status == 0 and out.startswith("added gate-3: 400 ms; deny: stolen, wanted"), out
+    # Only what is given changes; the rest keeps its value.
+    status, out, _ = cli(
+        "site", "lane-set", "gate-3", "--region", "CN", "--allow-lists", "residents",
+        "--review-when-no-plate", "false", "--reason", "residents only", "--json",
+    )  # fmt: skip
+    change = json.loads(out)
+    assert status == 0 and change["before"]["region"] == ""
+    after = change["after"]
+    assert (after["budget_ms"], after["region"], after["allow_lists"]) == (400, "cn", ["residents"])
+    assert after["deny_lists"] == ["stolen", "wanted"] and after["review_when_no_plate"] is False
+    status, out, _ = cli("site", "lanes")
+    assert (
+        "gate-3: 400 ms; deny: stolen, wanted; allow: residents; region cn; reader lanescreen"
+        in out
+    )
+    status, _, err = cli("site", "lane-set", "gate 4", "--reason", "x")
+    assert status == 2 and "lane id 'gate 4'" in err
+    status, _, err = cli("site", "lane-set", "gate-4", "--budget-ms", "0", "--reason", "x")
+    assert status == 2 and "budget_ms must be positive" in err
+    assert cli("site", "lane-set", "gate-4", "--reader", "tesseract", "--reason", "x")[0] == 2
+    status, out, _ = cli("site", "lane-remove", "gate-3", "--reason", "gate closed")
+    assert status == 0 and "removed lane gate-3" in out
+    status, _, err = cli("site", "lane-remove", "gate-3", "--reason", "again")
+    assert status == 1 and "no lane 'gate-3'" in err
+    status, out, _ = cli("site", "lanes", "--json")
+    assert json.loads(out) == []

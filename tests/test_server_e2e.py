@@ -31,7 +31,7 @@ from lanescreen.v1 import (
     watchlist_pb2_grpc,
 )
 
-from tests.support import EVAL_PLATES, plate_labels
+from tests.support import EVAL_PLATES, cn_frame, plate_labels
 
 pytestmark = pytest.mark.slow
 
@@ -96,20 +96,6 @@ def frame(photo: str, lane: str = "lane-1", frame_id: str = "") -> screening_pb2
         frame_id=frame_id or photo,
         captured_at=captured,
         image=(EU / photo).read_bytes(),
-    )
-
-
-def cn_frame(plate: str) -> screening_pb2.Frame:
-    """A lane frame holding a real Chinese plate photo from lprnet_cn_dev's half b (never trained
-    on): the 94x24 crop enlarged three times on a noisy grey background, as a camera sees it."""
-    crop = cv2.imread(str(EVAL_PLATES / "lprnet_cn_dev" / "images" / f"{plate}.jpg"))
-    image = np.full((720, 1280, 3), 90, np.uint8)
-    cv2.randn(image, (90, 90, 90), (25, 25, 25))
-    image[400:472, 500:782] = cv2.resize(crop, (282, 72), interpolation=cv2.INTER_CUBIC)
-    ok, jpeg = cv2.imencode(".jpg", image)
-    assert ok
-    return screening_pb2.Frame(
-        lane_id="gate-cn", camera=common_pb2.CAMERA_ROLE_PLATE, frame_id=plate, image=jpeg.tobytes()
     )
 
 

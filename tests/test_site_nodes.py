@@ -7,7 +7,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,13 +33,15 @@ from lanescreen.v1 import (
     common_pb2,
     screening_pb2,
     screening_pb2_grpc,
+    site_pb2,
+    site_pb2_grpc,
     watchlist_pb2,
     watchlist_pb2_grpc,
 )
 from sqlalchemy import delete, func, select
 
 from tests.store_fixtures import PostgresCluster, PostgresServer
-from tests.support import EU_PHOTOS, plate_labels
+from tests.support import EU_PHOTOS, cn_frame, plate_labels
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -200,6 +202,85 @@ def test_an_edit_through_one_node_decides_the_very_next_frame_on_another(
                 watchlist_pb2.RemovePlateEntryRequest(entry_id=added.id, reason="found")
             )
             assert _screen(other, "lane-1").outcome == common_pb2.OUTCOME_CLEAR
+
+
+def _screen_status(node: LanescreenServer, lane: str) -> grpc.StatusCode:
+    image = (EU_PHOTOS / LISTED).read_bytes()
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+        try:
+            stub.ScreenFrame(screening_pb2.Frame(lane_id=lane, frame_id="f", image=image))
+        except grpc.RpcError as exc:
+            return exc.code()
+    return grpc.StatusCode.OK
+
+
+def _within(seconds: float, check: Callable[[], bool]) -> float:
+    """How long ``check`` took to hold (polled every 50 ms); fails after ``seconds``."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < seconds, f"not within {seconds} s"
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def test_the_lanes_are_the_sites_and_every_node_serves_every_lane(
+    site: list[LanescreenServer],
+) -> None:
+    # Each node was configured with one lane; all of them serve all three.
+    assert [lane.id for lane in site[2].lanes.lanes()] == ["lane-0", "lane-1", "lane-2"]
+    assert _screen(site[0], "lane-2").outcome == common_pb2.OUTCOME_CLEAR
+    gate = site_pb2.Lane(id="gate-9", name="north gate", budget_ms=3000, every_deny_list=True)
+    with grpc.insecure_channel(f"127.0.0.1:{site[0].port}") as channel:
+        registry = site_pb2_grpc.SiteServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as refused:
+            registry.PutLane(site_pb2.PutLaneRequest(lane=gate))
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "reason" in (refused.value.details() or "")
+        registry.PutLane(site_pb2.PutLaneRequest(lane=gate, reason="gate opened"))
+        served = _within(5, lambda: _screen_status(site[2], "gate-9") == grpc.StatusCode.OK)
+        assert served < 1.5  # every node within about a second of the edit
+        listed = registry.ListLanes(site_pb2.ListLanesRequest())
+        assert [lane.id for lane in listed.lanes] == ["gate-9", "lane-0", "lane-1", "lane-2"]
+        assert site[1].lanes.lane("gate-9").budget_ms == 3000
+        registry.RemoveLane(site_pb2.RemoveLaneRequest(lane_id="gate-9", reason="gate closed"))
+    gone = _within(5, lambda: _screen_status(site[1], "gate-9") == grpc.StatusCode.NOT_FOUND)
+    assert gone < 1.5
+    with site[0].database.read() as session:
+        trailed = session.scalars(
+            select(TrailRow.action).where(TrailRow.target == "lane:gate-9").order_by(TrailRow.at)
+        ).all()
+    assert trailed == ["lane.set", "lane.remove"]
+
+
+def test_a_lane_added_while_serving_is_read_with_its_own_reader(
+    site: list[LanescreenServer],
+) -> None:
+    """The nodes loaded only the Latin reader; a Chinese lane added later is read with the
+    project's own reader, which each node loads in the background before serving the lane."""
+    assert not site[2]._pipeline.has_reader("lanescreen")
+    gate = site_pb2.Lane(id="gate-cn", budget_ms=5000, every_deny_list=True, region="cn")
+    with grpc.insecure_channel(f"127.0.0.1:{site[0].port}") as channel:
+        site_pb2_grpc.SiteServiceStub(channel).PutLane(
+            site_pb2.PutLaneRequest(lane=gate, reason="lorries from the east")
+        )
+    seen: list[grpc.StatusCode] = []
+
+    def served() -> bool:
+        seen.append(_screen_status(site[2], "gate-cn"))
+        return seen[-1] == grpc.StatusCode.OK
+
+    _within(60, served)
+    assert set(seen) <= {
+        grpc.StatusCode.NOT_FOUND,  # not read from the registry yet
+        grpc.StatusCode.FAILED_PRECONDITION,  # its reader loading
+        grpc.StatusCode.OK,
+    }
+    with grpc.insecure_channel(f"127.0.0.1:{site[2].port}") as channel:
+        decision = screening_pb2_grpc.ScreeningServiceStub(channel).ScreenFrame(
+            cn_frame("皖AX775X"), timeout=30
+        )
+    assert (decision.plates[0].text, decision.plates[0].reader) == ("皖AX775X", "lanescreen")
 
 
 def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(

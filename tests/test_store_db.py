@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
-HEAD = "0010"
+HEAD = "0011"
 """The newest migration."""
 
 

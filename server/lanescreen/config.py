@@ -3,8 +3,9 @@
 Precedence, lowest first: the defaults below, the TOML file (``--config`` or ``LANESCREEN_CONFIG``),
 then environment variables. Every scalar setting ``S`` of a section can be set from the environment
 as ``LANESCREEN_<S>`` (setting names are unique across sections), e.g. ``LANESCREEN_MODEL_MIRROR``.
-Lanes are only configured in the TOML file (``[[lanes]]`` tables). ``docs/configuration.md`` shows a
-complete file.
+Lanes are only configured in the TOML file (``[[lanes]]`` tables), and only seed the site's lane
+registry (:mod:`lanescreen.store.lanes`), whose lanes every node serves.
+``docs/configuration.md`` shows a complete file.
 """
 
 from __future__ import annotations
@@ -256,7 +257,8 @@ class Config:
     faces: FaceConfig = field(default_factory=FaceConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
     lanes: list[LaneConfig] = field(default_factory=default_lanes)
-    """Replaced as a whole by the TOML file's ``[[lanes]]``."""
+    """Replaced as a whole by the TOML file's ``[[lanes]]``; they seed the site's registry, and a
+    server replaces them with the registry's lanes when it starts."""
 
     @property
     def model_dir(self) -> Path:

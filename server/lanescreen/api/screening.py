@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import grpc
 
-from ..domain.errors import NotFoundError, RateLimitedError
+from ..domain.errors import NotFoundError, PreconditionError, RateLimitedError
 from ..domain.screening import Screener, UnsupportedCameraError
 from ..security.identity import PermissionDenied
 from ..v1 import screening_pb2, screening_pb2_grpc
@@ -42,6 +42,8 @@ def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
         return grpc.StatusCode.NOT_FOUND, str(exc)
     if isinstance(exc, RateLimitedError):
         return grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)
+    if isinstance(exc, PreconditionError):
+        return grpc.StatusCode.FAILED_PRECONDITION, str(exc)
     if isinstance(exc, UnsupportedCameraError):
         return grpc.StatusCode.UNIMPLEMENTED, str(exc)
     if isinstance(exc, ValueError):

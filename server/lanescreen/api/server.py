@@ -13,14 +13,16 @@ from pathlib import Path
 from socket import gethostname
 
 import grpc
+import numpy as np
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, LaneConfig
 from ..domain.enrolment import Enroller
 from ..domain.face_matching import Calibration
 from ..domain.face_screening import FaceScreening, load_calibration
 from ..domain.governance import ApprovalPolicy
+from ..domain.lanes import LaneRegistry
 from ..domain.screening import Screener
 from ..domain.watchlist_cache import WatchlistCache
 from ..security.identity import Authenticator
@@ -31,6 +33,7 @@ from ..store.decisions import DecisionStore
 from ..store.dispositions import DispositionStore
 from ..store.faces import FaceStore
 from ..store.journal import DecisionJournal, JournalSink
+from ..store.lanes import LaneStore
 from ..store.notify import EditListener
 from ..store.retention import Retention
 from ..store.site import (
@@ -54,6 +57,8 @@ from ..v1 import (
 from ..vision.faces.pipeline import ensure_face_models
 from ..vision.faces.workers import FaceWorkerPool
 from ..vision.pipeline import build_pipeline, ensure_models
+from ..vision.readers import build_reader
+from ..vision.weights import known_readers
 from .audit import AuditServicer
 from .auth import AuthInterceptor, RefusalLog
 from .screening import ScreeningServicer
@@ -118,17 +123,32 @@ class LanescreenServer:
                 "certificates with `lanescreen pki issue-lane LANE`",
                 config.pki_dir,
             )
-        lane_readers = config.lane_readers()
-        ensure_models(config.vision, config.model_dir, extra_readers=lane_readers, progress=True)
+        self.database = open_configured(config.storage)
+        self._wall_clock = wall_clock
+        self._node = f"node:{config.storage.resolved_node_id()}"
+        try:
+            self.lane_store = LaneStore(self.database, known_readers())
+            self._join_site(wall_clock)
+            self._build_core()
+            self._grpc = self._build_grpc()
+        except BaseException:
+            self.database.close()
+            raise
+        self._stopping = threading.Event()
+        self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
+        self.port = 0
+
+    def _build_core(self) -> None:
+        """Models, stores, the watchlist cache, the journal and the screener, in that order."""
+        config = self.config
         faces = config.faces
+        ensure_models(
+            config.vision, config.model_dir, extra_readers=config.lane_readers(), progress=True
+        )
         calibration: Calibration | None = None
         if faces.face_enabled:
             ensure_face_models(faces, config.vision, config.model_dir, progress=True)
             calibration = load_calibration(faces)
-        self.database = open_configured(config.storage)
-        self._wall_clock = wall_clock
-        self._node = f"node:{config.storage.resolved_node_id()}"
-        self._join_site(wall_clock)
         approvals = ApprovalPolicy(config.governance.approval_min_priority)
         self.watchlists = WatchlistStore(self.database, approvals)
         self.faces = FaceStore(self.database, approvals)
@@ -138,11 +158,9 @@ class LanescreenServer:
             faces=self.faces if faces.face_enabled else None,
             embedder=faces.face_embedder,
         )
-        postgres = self.database.engine.dialect.name == "postgresql"
-        self._edits = EditListener(self.database.engine, self.cache.wake) if postgres else None
         self.face_pool: FaceWorkerPool | None = None
         face_screening: FaceScreening | None = None
-        enroller: Enroller | None = None
+        self._enroller: Enroller | None = None
         if calibration is not None:
             self.face_pool = FaceWorkerPool(faces, config.model_dir)
             self.face_pool.warm_up()
@@ -152,7 +170,7 @@ class LanescreenServer:
                 embedder=faces.face_embedder,
                 target_fpir=faces.face_target_fpir,
             )
-            enroller = Enroller(
+            self._enroller = Enroller(
                 self.face_pool,
                 embedder=faces.face_embedder,
                 max_bytes=config.server.max_frame_bytes,
@@ -164,21 +182,23 @@ class LanescreenServer:
             DecisionJournal(_journal_file(config)),
             max_bytes=config.storage.journal_max_mb * 2**20,
         )
+        self._pipeline = build_pipeline(config.vision, config.model_dir, config.lane_readers())
+        self.lanes = LaneRegistry(config.lanes, self.lane_store, prepare=self._prepare_lane)
         self.screener = Screener(
-            config,
-            build_pipeline(config.vision, config.model_dir, lane_readers),
-            self.cache,
-            self.sink,
-            face_screening,
+            config, self._pipeline, self.cache, self.sink, face_screening, self.lanes
         )
         self.screener.warm_up()
-        limits = config.server
+        postgres = self.database.engine.dialect.name == "postgresql"
+        self._edits = EditListener(self.database.engine, self._site_changed) if postgres else None
+
+    def _build_grpc(self) -> grpc.Server:
+        limits = self.config.server
         self.credentials = CredentialStore(self.database)
-        refusals = RefusalLog(self.database.record_event)
+        self.refusals = RefusalLog(self.database.record_event)
         authenticator = None if self._tls is None else Authenticator(self.credentials)
-        self._grpc = grpc.server(
+        server = grpc.server(
             ThreadPoolExecutor(max_workers=limits.rpc_threads, thread_name_prefix="rpc"),
-            interceptors=[AuthInterceptor(authenticator, refusals)],
+            interceptors=[AuthInterceptor(authenticator, self.refusals)],
             options=[
                 ("grpc.max_receive_message_length", limits.max_message_bytes),
                 ("grpc.max_send_message_length", limits.max_message_bytes),
@@ -188,41 +208,58 @@ class LanescreenServer:
             ],
         )
         screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
-            ScreeningServicer(self.screener, refusals, self.node_status), self._grpc
+            ScreeningServicer(self.screener, self.refusals, self.node_status), server
         )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
-            WatchlistServicer(self.watchlists, self.cache, self.faces, enroller), self._grpc
+            WatchlistServicer(self.watchlists, self.cache, self.faces, self._enroller), server
         )
         audit_pb2_grpc.add_AuditServiceServicer_to_server(
             AuditServicer(self.decisions, DispositionStore(self.database), self.sink.caught_up),
-            self._grpc,
+            server,
         )
-        site_pb2_grpc.add_SiteServiceServicer_to_server(SiteServicer(self.database), self._grpc)
+        site_pb2_grpc.add_SiteServiceServicer_to_server(
+            SiteServicer(self.database, self.lane_store, self.lanes.wake), server
+        )
         self._health = health.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
-            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        self._stopping = threading.Event()
-        self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
-        self.port = 0
+        return server
+
+    def _site_changed(self) -> None:
+        """An edit somewhere on the site was notified: check the watchlists and lanes now."""
+        self.cache.wake()
+        self.lanes.wake()
+
+    def _prepare_lane(self, lane: LaneConfig) -> None:
+        """Load the reader a lane added or changed while serving asks for (fetched like the
+        others at start), so its first frame is read with it."""
+        name = lane.plate_reader()
+        if self._pipeline.has_reader(name):
+            return
+        vision, model_dir = self.config.vision, self.config.model_dir
+        ensure_models(vision, model_dir, extra_readers=[name])
+        reader = build_reader(name, model_dir, vision.onnx_threads)
+        reader.read([np.full((48, 160, 3), 200, np.uint8)])  # its lazy set-up, off the lane
+        self._pipeline.add_reader(name, reader)
+        log.info("loaded plate reader %s for lane %s", name, lane.id)
 
     def _join_site(self, wall_clock: Callable[[], datetime]) -> None:
         """Refuse to serve beside the site's other nodes with another client CA or a clock
-        that is off (the trail key was checked on opening), and apply the site's policy (the
-        database is closed if it refuses)."""
-        try:
-            check_clock(self.database, wall_clock)
-            for difference in adopt_site_policy(self.database, self.config, self._node):
-                log.warning("site policy: %s", difference)
-            if self._tls is not None:
-                ca_file = (
-                    self.config.server.tls_client_ca_file or SitePaths(self.config.pki_dir).ca_cert
-                )
-                check_client_ca(self.database, self._tls.client_ca, str(ca_file), self._node)
-        except BaseException:
-            self.database.close()
-            raise
+        that is off (the trail key was checked on opening), and take the site's policy and
+        lanes (this node's configured ones seed what the site lacks)."""
+        check_clock(self.database, wall_clock)
+        for difference in adopt_site_policy(self.database, self.config, self._node):
+            log.warning("site policy: %s", difference)
+        if self._tls is not None:
+            ca_file = (
+                self.config.server.tls_client_ca_file or SitePaths(self.config.pki_dir).ca_cert
+            )
+            check_client_ca(self.database, self._tls.client_ca, str(ca_file), self._node)
+        for difference in self.lane_store.adopt(self.config.lanes, self._node):
+            log.warning("site lanes: %s", difference)
+        self.config.lanes = self.lane_store.lanes()
 
     def start(self) -> int:
         listen = self.config.server.listen
@@ -250,6 +287,7 @@ class LanescreenServer:
         if self.port == 0:
             raise OSError(f"cannot listen on {listen}: address in use or not local")
         self.cache.start()  # before any frame: confirmed, not as loaded seconds ago
+        self.lanes.start()
         self._grpc.start()
         self.sink.start()
         if self._edits is not None:
@@ -261,7 +299,7 @@ class LanescreenServer:
             "lanescreen serving %s on port %d (lanes: %s)",
             "plaintext (insecure_dev)" if self._tls is None else "TLS with client certificates",
             self.port,
-            ", ".join(lane.id for lane in self.config.lanes),
+            ", ".join(lane.id for lane in self.lanes.lanes()),
         )
         return self.port
 
@@ -278,6 +316,7 @@ class LanescreenServer:
         except Exception:
             log.exception("could not anchor the trail on stopping")
         self.cache.stop()
+        self.lanes.stop()
         if self._edits is not None:
             self._edits.stop()
         self.screener.close()
@@ -291,7 +330,7 @@ class LanescreenServer:
         names = {wl.id: wl.name for wl in self.cache.index().watchlists.values()}
         return screening_pb2.NodeStatus(
             node=gethostname(),
-            lanes=[lane.id for lane in self.config.lanes],
+            lanes=[lane.id for lane in self.lanes.lanes()],
             journal_decisions=backlog.decisions,
             journal_bytes=backlog.bytes,
             journal_oldest_age_s=backlog.oldest_age_s,

@@ -1,19 +1,58 @@
-"""SiteService: the site's policy, over the API, for supervisors (and for reading, everyone
-who reads the lists). A thin edge over :mod:`lanescreen.store.site`."""
+"""SiteService: the site's policy and lane registry, over the API, for supervisors (and for
+reading, everyone who reads the lists). A thin edge over :mod:`lanescreen.store.site` and
+:mod:`lanescreen.store.lanes`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
+from ..config import LaneConfig
 from ..store.db import Database
+from ..store.lanes import LaneStore
 from ..store.site import set_site_policy, site_policy
 from ..v1 import site_pb2, site_pb2_grpc
 from .watchlists import actor_of, domain_errors_to_status
 
 
+def lane_to_pb(lane: LaneConfig) -> site_pb2.Lane:
+    return site_pb2.Lane(
+        id=lane.id,
+        name=lane.name,
+        budget_ms=lane.budget_ms,
+        deny_lists=lane.deny_lists or [],
+        every_deny_list=lane.deny_lists is None,
+        allow_lists=lane.allow_lists,
+        region=lane.region,
+        review_when_no_plate=lane.review_when_no_plate,
+        reader=lane.reader,
+        review_when_no_face=lane.review_when_no_face,
+    )
+
+
+def lane_from_pb(msg: site_pb2.Lane) -> LaneConfig:
+    return LaneConfig(
+        id=msg.id,
+        name=msg.name,
+        budget_ms=msg.budget_ms,
+        deny_lists=None if msg.every_deny_list else list(msg.deny_lists),
+        allow_lists=list(msg.allow_lists),
+        region=msg.region,
+        review_when_no_plate=msg.review_when_no_plate,
+        reader=msg.reader,
+        review_when_no_face=msg.review_when_no_face,
+    )
+
+
 class SiteServicer(site_pb2_grpc.SiteServiceServicer):
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, lanes: LaneStore, lanes_changed: Callable[[], None]
+    ) -> None:
+        """``lanes_changed``: wakes this node's lane registry after an edit made through it."""
         self._db = database
+        self._lanes = lanes
+        self._lanes_changed = lanes_changed
 
     @domain_errors_to_status
     def GetSitePolicy(
@@ -30,3 +69,29 @@ class SiteServicer(site_pb2_grpc.SiteServiceServicer):
             self._db, request.name, request.value, actor_of(context), request.reason
         )
         return site_pb2.SitePolicyChange(name=request.name, before=before or "", after=after)
+
+    @domain_errors_to_status
+    def ListLanes(
+        self, request: site_pb2.ListLanesRequest, context: grpc.ServicerContext
+    ) -> site_pb2.LaneList:
+        return site_pb2.LaneList(lanes=[lane_to_pb(lane) for lane in self._lanes.lanes()])
+
+    @domain_errors_to_status
+    def PutLane(
+        self, request: site_pb2.PutLaneRequest, context: grpc.ServicerContext
+    ) -> site_pb2.LaneChange:
+        before, after = self._lanes.put(
+            lane_from_pb(request.lane), actor_of(context), request.reason
+        )
+        self._lanes_changed()
+        return site_pb2.LaneChange(
+            before=lane_to_pb(before) if before is not None else None, after=lane_to_pb(after)
+        )
+
+    @domain_errors_to_status
+    def RemoveLane(
+        self, request: site_pb2.RemoveLaneRequest, context: grpc.ServicerContext
+    ) -> site_pb2.LaneChange:
+        before = self._lanes.remove(request.lane_id, actor_of(context), request.reason)
+        self._lanes_changed()
+        return site_pb2.LaneChange(before=lane_to_pb(before))

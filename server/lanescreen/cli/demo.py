@@ -9,10 +9,11 @@ and expects is :mod:`lanescreen.demo`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..demo import DENY_LIST, Listing, Passage, Plan, plan
@@ -22,6 +23,9 @@ from .common import add_client_flags, add_json_flag, fail, print_json
 from .lane import open_channel, outcome_of, screen_stream, site_credentials, summary, totals_line
 from .pki import issue_recorded
 from .watchlist import with_database
+
+if TYPE_CHECKING:
+    import grpc
 
 OFFICER = "demo.officer"
 """The person the demo edits watchlists as (a certificate with the officer role)."""
@@ -246,8 +250,23 @@ def _stream(config: Config, args: argparse.Namespace, plan_: Plan) -> tuple[dict
 def run(args: argparse.Namespace, config: Config) -> int:
     import grpc
 
-    from ..v1 import watchlist_pb2_grpc
+    try:
+        with _channel(config, args, USER, OFFICER, roles=("officer",)) as officer:
+            return _run(args, config, officer)
+    except (DemoError, ConnectionError, PkiError, OSError) as exc:
+        return fail(str(exc))
+    except grpc.RpcError as exc:
+        return fail(f"the server refused: {exc.code().name}: {exc.details()}")
 
+
+def _run(args: argparse.Namespace, config: Config, officer: grpc.Channel) -> int:
+    """Plan the vehicles for the site's lanes (as the server serves them), list their plates
+    as the officer, then stream each as its lane."""
+    from ..api.site import lane_from_pb
+    from ..v1 import site_pb2, site_pb2_grpc, watchlist_pb2_grpc
+
+    listed = site_pb2_grpc.SiteServiceStub(officer).ListLanes(site_pb2.ListLanesRequest())
+    config = dataclasses.replace(config, lanes=[lane_from_pb(lane) for lane in listed.lanes])
     try:
         fonts = _fonts()
         plan_ = plan(config, fonts, general_lane=args.lane, staff_lane=args.staff_lane)
@@ -256,7 +275,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     for why in plan_.skipped:
         print(f"lanescreen demo: left out {why}", file=sys.stderr)
     if not plan_.passages:
-        return fail("no configured lane can show the demo's vehicles", 2)
+        return fail("no lane of the site can show the demo's vehicles", 2)
     if args.save:
         _save(plan_, args.save)
     frames = sum(len(p.frames) for p in plan_.passages)
@@ -265,19 +284,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
         f"{', '.join(f.name for f in fonts.faces[:3])}{', ...' if len(fonts.faces) > 3 else ''})",
         file=sys.stderr,
     )
-    try:
-        with _channel(config, args, USER, OFFICER, roles=("officer",)) as officer:
-            stub = watchlist_pb2_grpc.WatchlistServiceStub(officer)
-            lists = [(DENY_LIST, Listing.DENY)]
-            if plan_.allow_list:
-                lists.append((plan_.allow_list, Listing.ALLOW))
-            for name, listing in lists:
-                print(_ensure_list(stub, name, listing, plan_.plates(listing)), file=sys.stderr)
-        counts, wrong = _stream(config, args, plan_)
-    except (DemoError, ConnectionError, PkiError, OSError) as exc:
-        return fail(str(exc))
-    except grpc.RpcError as exc:
-        return fail(f"the server refused: {exc.code().name}: {exc.details()}")
+    stub = watchlist_pb2_grpc.WatchlistServiceStub(officer)
+    lists = [(DENY_LIST, Listing.DENY)]
+    if plan_.allow_list:
+        lists.append((plan_.allow_list, Listing.ALLOW))
+    for name, listing in lists:
+        print(_ensure_list(stub, name, listing, plan_.plates(listing)), file=sys.stderr)
+    counts, wrong = _stream(config, args, plan_)
     if args.json:
         return 1 if wrong else 0
     print(f"\nvehicles: {totals_line(counts).removeprefix('totals: ')}")

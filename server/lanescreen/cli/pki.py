@@ -263,12 +263,15 @@ def _print_issued(args: argparse.Namespace, issued: Issued, paths: SitePaths) ->
 
 
 def run_issue_lane(args: argparse.Namespace, config: Config) -> int:
+    from .site import site_lanes
+
     lanes = tuple(dict.fromkeys(args.lanes))
-    unknown = [lane for lane in lanes if config.lane(lane) is None]
+    known = {lane.id for lane in site_lanes(config)}
+    unknown = [lane for lane in lanes if lane not in known]
     if unknown:
         print(
-            f"lanescreen: warning: {', '.join(unknown)} not configured here "
-            "(the server refuses frames of lanes it does not know)",
+            f"lanescreen: warning: the site has no lane {', '.join(unknown)} (the servers refuse "
+            "its frames until it is added: `lanescreen site lane-set`)",
             file=sys.stderr,
         )
     return _issue(args, config, LANE, lanes[0], lanes=lanes)

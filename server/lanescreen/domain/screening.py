@@ -48,8 +48,8 @@ from .decisions import (
     Verdict,
     decide,
 )
-from .errors import NotFoundError
 from .face_screening import FaceScreening, sighting
+from .lanes import LaneRegistry
 from .limits import LaneRateLimiter
 from .matching import read_texts
 from .passages import FaceSighting, PassageTracker, PassageView
@@ -187,8 +187,11 @@ class Screener:
         watchlists: WatchlistCache,
         sink: DecisionSink,
         faces: FaceScreening | None = None,
+        lanes: LaneRegistry | None = None,
     ) -> None:
+        """``lanes``: the site's lanes as this node serves them (None: the configuration's)."""
         self._config = config
+        self._lanes = lanes if lanes is not None else LaneRegistry(config.lanes)
         self._pipeline = pipeline
         self._watchlists = watchlists
         self._sink = sink
@@ -217,11 +220,9 @@ class Screener:
         self._heavy_pool.shutdown(wait=False, cancel_futures=True)
 
     def lane(self, lane_id: str) -> LaneConfig:
-        lane = self._config.lane(lane_id)
-        if lane is None:
-            known = ", ".join(sorted(lane.id for lane in self._config.lanes)) or "none"
-            raise NotFoundError(f"unknown lane {lane_id!r} (configured lanes: {known})")
-        return lane
+        """NotFoundError for a lane the site does not have, PreconditionError for one this
+        node cannot serve yet (its reader is loading)."""
+        return self._lanes.lane(lane_id)
 
     def warm_up(self) -> None:
         """Run the models once so the first real frame is not slowed by lazy initialisation."""
@@ -230,7 +231,7 @@ class Screener:
         image = np.full((480, 640, 3), 127, dtype=np.uint8)
         detections = self._pipeline.detect(image)
         crop = np.full((48, 160, 3), 200, dtype=np.uint8)
-        for name in {lane.plate_reader() for lane in self._config.lanes}:
+        for name in {lane.plate_reader() for lane in self._lanes.lanes()}:
             self._pipeline.read([crop], name)
         # The first HIT's tail (evidence images, then the durable write) must fit the reserve
         # too: start the estimate from what evidence of a 1080p frame costs here.

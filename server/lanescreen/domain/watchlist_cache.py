@@ -21,6 +21,7 @@ from typing import Protocol
 from .face_index import FaceIndex
 from .faces import FaceSubject, FaceTemplate
 from .matching import PlateIndex
+from .refresher import Refresher
 from .watchlists import PlateEntry, Watchlist, WatchlistDelta
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ class WatchlistCache:
         self._source = source
         self._faces = faces
         self._embedder = embedder
-        self._poll_s = poll_s
         self._clock = clock
         self._refreshing = threading.Lock()
         """Held by whoever brings the indexes up to date: one at a time."""
@@ -57,10 +57,13 @@ class WatchlistCache:
         self._face_index = FaceIndex([], [], [], embedder)
         self._versions: dict[str, int] = {}
         self._confirmed_at = clock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failing = False
+        self._refresher = Refresher(
+            "watchlists",
+            self.refresh,
+            poll_s,
+            failing="cannot check the watchlists; matching against the last state",
+            recovered="watchlists confirmed again",
+        )
         self.reload()
 
     # --- what lanes read -------------------------------------------------------------------
@@ -125,20 +128,16 @@ class WatchlistCache:
 
     def wake(self) -> None:
         """Check for changes now (an edit was notified, or made through this process)."""
-        self._wake.set()
+        self._refresher.wake()
 
     def start(self) -> None:
         """Confirm the indexes now (they may have been loaded long before serving starts:
         models load in between), then keep them up to date in the background."""
         self.refresh()
-        self._thread = threading.Thread(target=self._refresh_loop, name="watchlists", daemon=True)
-        self._thread.start()
+        self._refresher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._refresher.stop()
 
     def _reload_faces(self, watchlists: list[Watchlist]) -> None:
         if self._faces is None:
@@ -152,20 +151,3 @@ class WatchlistCache:
                 self._face_index.foreign_templates,
                 self._embedder,
             )
-
-    def _refresh_loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(timeout=self._poll_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.refresh()
-            except Exception:
-                if not self._failing:
-                    log.exception("cannot check the watchlists; matching against the last state")
-                self._failing = True
-            else:
-                if self._failing:
-                    log.info("watchlists confirmed again")
-                self._failing = False

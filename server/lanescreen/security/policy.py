@@ -79,6 +79,10 @@ POLICY: dict[str, Rule] = {
     # The site's policy: read by whoever reads the lists; changed by supervisors (trailed).
     _SITE + "GetSitePolicy": READ_LISTS,
     _SITE + "SetSitePolicy": SITE_POLICY,
+    # The lane registry: likewise (a lane's lists and budget are the site's policy too).
+    _SITE + "ListLanes": READ_LISTS,
+    _SITE + "PutLane": SITE_POLICY,
+    _SITE + "RemoveLane": SITE_POLICY,
     # Standard services: any authenticated caller.
     "/grpc.health.v1.Health/Check": ANYONE,
     "/grpc.health.v1.Health/List": ANYONE,

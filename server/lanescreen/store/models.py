@@ -317,3 +317,23 @@ class SiteSettingRow(Base):
     value: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(ACTOR)
     set_at: Mapped[datetime]
+
+
+class LaneRow(Base):
+    """A lane of the site's registry: its columns are :class:`~lanescreen.config.LaneConfig`'s
+    fields, one for one, so every node serves the same lane the same way."""
+
+    __tablename__ = "site_lanes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    budget_ms: Mapped[int] = mapped_column(Integer)
+    deny_lists: Mapped[list[str] | None] = mapped_column(JSON)
+    """None: every deny list."""
+    allow_lists: Mapped[list[str]] = mapped_column(JSON)
+    region: Mapped[str] = mapped_column(String(16))
+    review_when_no_plate: Mapped[bool] = mapped_column(Boolean)
+    reader: Mapped[str] = mapped_column(String(64))
+    review_when_no_face: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[str] = mapped_column(ACTOR)
+    set_at: Mapped[datetime]

@@ -44,6 +44,21 @@ class SiteServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_site__pb2.SetSitePolicyRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_site__pb2.SitePolicyChange.FromString,
                 _registered_method=True)
+        self.ListLanes = channel.unary_unary(
+                '/lanescreen.v1.SiteService/ListLanes',
+                request_serializer=lanescreen_dot_v1_dot_site__pb2.ListLanesRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_site__pb2.LaneList.FromString,
+                _registered_method=True)
+        self.PutLane = channel.unary_unary(
+                '/lanescreen.v1.SiteService/PutLane',
+                request_serializer=lanescreen_dot_v1_dot_site__pb2.PutLaneRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
+                _registered_method=True)
+        self.RemoveLane = channel.unary_unary(
+                '/lanescreen.v1.SiteService/RemoveLane',
+                request_serializer=lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
+                _registered_method=True)
 
 
 class SiteServiceServicer:
@@ -64,6 +79,29 @@ class SiteServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListLanes(self, request, context):
+        """The site's lane registry (officers, supervisors and auditors). Every node serves every lane.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutLane(self, request, context):
+        """Add a lane or replace its whole definition (supervisors); trailed as "lane.set" with the
+        reason. Every node serves it within about a second. INVALID_ARGUMENT names a bad field.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveLane(self, request, context):
+        """Take a lane out of the site (supervisors): every node refuses its frames from then on
+        (NOT_FOUND). Trailed as "lane.remove". NOT_FOUND if there is no such lane.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SiteServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +114,21 @@ def add_SiteServiceServicer_to_server(servicer, server):
                     servicer.SetSitePolicy,
                     request_deserializer=lanescreen_dot_v1_dot_site__pb2.SetSitePolicyRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_site__pb2.SitePolicyChange.SerializeToString,
+            ),
+            'ListLanes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLanes,
+                    request_deserializer=lanescreen_dot_v1_dot_site__pb2.ListLanesRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_site__pb2.LaneList.SerializeToString,
+            ),
+            'PutLane': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutLane,
+                    request_deserializer=lanescreen_dot_v1_dot_site__pb2.PutLaneRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.SerializeToString,
+            ),
+            'RemoveLane': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveLane,
+                    request_deserializer=lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +185,87 @@ class SiteService:
             '/lanescreen.v1.SiteService/SetSitePolicy',
             lanescreen_dot_v1_dot_site__pb2.SetSitePolicyRequest.SerializeToString,
             lanescreen_dot_v1_dot_site__pb2.SitePolicyChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLanes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.SiteService/ListLanes',
+            lanescreen_dot_v1_dot_site__pb2.ListLanesRequest.SerializeToString,
+            lanescreen_dot_v1_dot_site__pb2.LaneList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutLane(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.SiteService/PutLane',
+            lanescreen_dot_v1_dot_site__pb2.PutLaneRequest.SerializeToString,
+            lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveLane(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.SiteService/RemoveLane',
+            lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.SerializeToString,
+            lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
             options,
             channel_credentials,
             insecure,

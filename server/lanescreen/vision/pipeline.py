@@ -101,6 +101,14 @@ class PlatePipeline:
             return self.reader
         return self.lane_readers[name]
 
+    def has_reader(self, name: str) -> bool:
+        return not name or name == self.reader.name or name in self.lane_readers
+
+    def add_reader(self, name: str, reader: PlateReader) -> None:
+        """One more reader for lanes that ask for it by ``name`` (a lane added while serving);
+        the mapping is replaced whole, so a frame being read sees the old one or the new one."""
+        self.lane_readers = {**self.lane_readers, name: reader}
+
     def read(
         self, crops: Sequence[Image], reader: str = "", rows: Sequence[int] | None = None
     ) -> list[PlateText]:

@@ -161,6 +161,11 @@ SHIPPED_READERS = ("lanescreen",)
 """Readers whose model ships inside the package (nothing to fetch)."""
 
 
+def known_readers() -> frozenset[str]:
+    """Every plate reader name a lane or ``vision.reader`` may ask for."""
+    return frozenset((*READER_MODELS, *SHIPPED_READERS))
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """The state of one model file in a model directory."""
