@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import queue
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
@@ -77,6 +78,7 @@ class Site:
         return grpc.secure_channel(target or self.target, credentials)
 
     def refusals(self, target: str) -> list[TrailRow]:
+        assert self.server.refusals.flush()  # written off the refused caller's path
         with self.server.database.read() as session:
             return list(
                 session.scalars(
@@ -299,6 +301,27 @@ def test_another_lanes_certificate_cannot_screen_as_lane_1(site: Site) -> None:
     assert "lane:lane-2 may not screen as lane 'lane-1'" in (refused.value.details() or "")
     [row] = site.refusals(SCREEN_FRAME)
     assert row.actor == "lane:lane-2" and row.detail["lane_id"] == "lane-1"
+
+
+def test_a_refused_frame_is_answered_while_the_database_is_locked(site: Site) -> None:
+    """The refusal is trailed off the caller's path: with another process holding SQLite's
+    write lock, the refused lane is answered at once, and the record follows the lock."""
+    before = len(site.refusals(SCREEN_FRAME))
+    holder = sqlite3.connect(site.server.config.storage.resolved_database_url().split("///")[1])
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as a long import would hold it
+        with site.channel("lanes/lane-2") as channel:
+            stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+            start = time.monotonic()
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.ScreenFrame(frame("lane-1"), timeout=10)
+            answered_s = time.monotonic() - start
+        assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert answered_s < 1.0, answered_s  # not the 5 s busy timeout
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(site.refusals(SCREEN_FRAME)) == before + 1
 
 
 def test_a_lane_screens_only_as_itself_and_its_stream_goes_on(site: Site) -> None:

@@ -15,6 +15,7 @@ from unittest import mock
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lanescreen.api.server import LanescreenServer
 from lanescreen.cli.main import main
 from lanescreen.config import (
@@ -301,12 +302,15 @@ def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(
             entry = watchlist_pb2.PlateEntry(plate=plate_labels("openalpr_eu_dev")[LISTED])
             lists.AddPlateEntry(watchlist_pb2.AddPlateEntryRequest(watchlist="stolen", entry=entry))
         assert _screen(node, "lane-1").outcome == common_pb2.OUTCOME_HIT
+        assert _health(node) == SERVING
         cluster.freeze()  # the database host hangs: nothing can be confirmed
         try:
             time.sleep(1.5)
             stale = _screen(node, "lane-1")
+            health_while_stale = _health(node)
         finally:
             cluster.thaw()
+        assert health_while_stale == health_pb2.HealthCheckResponse.NOT_SERVING
         assert stale.outcome == common_pb2.OUTCOME_REVIEW
         assert [r.code for r in stale.reasons][:2] == ["watchlist_stale", "deny_list_match"]
         assert "on the lists as they were, HIT" in stale.reasons[0].detail
@@ -316,8 +320,19 @@ def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(
             assert time.monotonic() < deadline, "the node did not confirm its lists again"
             time.sleep(0.1)
         assert _screen(node, "lane-1").outcome == common_pb2.OUTCOME_HIT
+        _within(2, lambda: _health(node) == SERVING)
     finally:
         node.stop(grace=1)
+
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+
+
+def _health(node: LanescreenServer) -> int:
+    """The node's screening health, as a load balancer asks for it."""
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        request = health_pb2.HealthCheckRequest(service="lanescreen.v1.ScreeningService")
+        return int(health_pb2_grpc.HealthStub(channel).Check(request, timeout=5).status)
 
 
 def _add(node: LanescreenServer, plate: str, priority: int) -> int:

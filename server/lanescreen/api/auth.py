@@ -4,14 +4,19 @@ A server interceptor wraps each method handler: it reads the verified client cer
 TLS auth context and an ``authorization: Bearer`` token from the metadata, asks
 :mod:`lanescreen.security.identity` who that is and whether the policy lets them call the method,
 and either aborts (UNAUTHENTICATED or PERMISSION_DENIED, recorded in the audit trail as
-``auth_refused``) or runs the servicer with the identity attached to its context
+``auth_refused`` by a writer of its own, :class:`RefusalLog`) or runs the servicer with the identity attached to its context
 (:func:`identity_of`). Client streams are re-checked at each message, so a revocation reaches an
 open Screen stream.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import queue
+import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -55,10 +60,23 @@ def identity_of(context: grpc.ServicerContext) -> Identity | None:
 
 
 class RefusalLog:
-    """Records refused calls in the audit trail (and the server log)."""
+    """Records refused calls in the audit trail (and, at once, the server log), off the
+    caller's path: a refusal is queued and written by a thread of its own, so neither a refused
+    frame's answer nor a flood of refused calls ever waits on the database. While the database
+    fails the writer retries (the refusals wait, in order); past :attr:`MAX_WAITING` waiting,
+    further refusals are only logged, and how many were is logged too."""
+
+    MAX_WAITING = 10_000
+    RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
     def __init__(self, record_event: RecordEvent) -> None:
         self._record_event = record_event
+        self._waiting: queue.Queue[tuple[str, str, dict[str, Any]] | None] = queue.Queue(
+            self.MAX_WAITING
+        )
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._write_loop, name="refusals", daemon=True)
+        self._thread.start()
 
     def refused(
         self, context: grpc.ServicerContext, method: str, error: AuthError, **detail: Any
@@ -67,15 +85,44 @@ class RefusalLog:
         log.warning(
             "refused %s to %s from %s: %s %s", method, error.actor, peer, error.code, error.reason
         )
+        event = {"peer": peer, "code": error.code, "reason": error.reason, **detail}
         try:
-            self._record_event(
-                "auth_refused",
-                error.actor,
-                method,
-                {"peer": peer, "code": error.code, "reason": error.reason, **detail},
-            )
-        except Exception:
-            log.exception("could not record the refusal of %s in the audit trail", method)
+            self._waiting.put_nowait((error.actor, method, event))
+        except queue.Full:
+            log.error("refusal of %s to %s not trailed: too many refusals waiting", method, peer)
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until every refusal queued so far is in the trail; False if not in time."""
+        deadline = time.monotonic() + timeout_s
+        while self._waiting.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Write what waits (for at most ``timeout_s``), then stop."""
+        self.flush(timeout_s)
+        self._closing.set()
+        with contextlib.suppress(queue.Full):
+            self._waiting.put_nowait(None)
+        self._thread.join(timeout=1.0)
+
+    def _write_loop(self) -> None:
+        while (item := self._waiting.get()) is not None:
+            actor, method, event = item
+            for attempt in itertools.count():
+                try:
+                    self._record_event("auth_refused", actor, method, event)
+                    break
+                except Exception:
+                    if attempt == 0:
+                        log.exception("cannot trail the refusal of %s yet; retrying", method)
+                    if self._closing.wait(self.RETRY_S[min(attempt, len(self.RETRY_S) - 1)]):
+                        log.error("refusal of %s to %s not trailed: stopping", method, actor)
+                        break
+            self._waiting.task_done()
+        self._waiting.task_done()
 
 
 def _metadata(context: grpc.ServicerContext, key: str) -> str | None:

@@ -23,6 +23,7 @@ from ..domain.face_matching import Calibration
 from ..domain.face_screening import FaceScreening, load_calibration
 from ..domain.governance import ApprovalPolicy
 from ..domain.lanes import LaneRegistry
+from ..domain.refresher import Refresher
 from ..domain.screening import Screener
 from ..domain.watchlist_cache import WatchlistCache
 from ..security.identity import Authenticator
@@ -73,7 +74,9 @@ SERVICE_NAMES = (
     audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
     site_pb2.DESCRIPTOR.services_by_name["SiteService"].full_name,
 )
+SCREENING_SERVICE = SERVICE_NAMES[0]
 PURGE_INTERVAL_S = 600.0
+HEALTH_POLL_S = 0.25
 
 
 def _is_loopback(listen: str) -> bool:
@@ -136,6 +139,14 @@ class LanescreenServer:
             raise
         self._stopping = threading.Event()
         self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
+        self._health_check = Refresher(
+            "health",
+            self._report_health,
+            HEALTH_POLL_S,
+            failing="cannot update the health status",
+            recovered="health status updated again",
+        )
+        self._serving = True
         self.port = 0
 
     def _build_core(self) -> None:
@@ -294,6 +305,7 @@ class LanescreenServer:
             self._edits.start()
         for name in ("", *SERVICE_NAMES):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._health_check.start()
         self._purger.start()
         log.info(
             "lanescreen serving %s on port %d (lanes: %s)",
@@ -308,8 +320,10 @@ class LanescreenServer:
 
     def stop(self, grace: float = 5.0) -> None:
         self._stopping.set()
+        self._health_check.stop()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
+        self.refusals.close(timeout_s=grace)
         self.sink.stop(timeout_s=grace)
         try:
             self.anchor_trail()
@@ -340,6 +354,27 @@ class LanescreenServer:
                 names.get(wl_id, wl_id): version for wl_id, version in self.cache.versions().items()
             },
         )
+
+    def _report_health(self) -> None:
+        """Screening is NOT_SERVING (overall and ``ScreeningService``) while the watchlists
+        cannot be confirmed within ``max_watchlist_staleness_ms``: every frame would be a REVIEW
+        ``watchlist_stale``, so a load balancer should send lanes to another node."""
+        limit_s = self.config.server.max_watchlist_staleness_ms / 1000
+        serving = self.cache.staleness_s() <= limit_s
+        if serving == self._serving or self._stopping.is_set():
+            return
+        self._serving = serving
+        status = health_pb2.HealthCheckResponse
+        for name in ("", SCREENING_SERVICE):
+            self._health.set(name, status.SERVING if serving else status.NOT_SERVING)
+        if serving:
+            log.info("health: SERVING again, the watchlists are confirmed")
+        else:
+            log.warning(
+                "health: NOT_SERVING, the watchlists were last confirmed %.1f s ago (limit %g s)",
+                self.cache.staleness_s(),
+                limit_s,
+            )
 
     def purge_expired(self) -> dict[str, int]:
         """Remove what each data class keeps longer than the retention policy allows."""
