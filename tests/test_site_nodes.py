@@ -157,6 +157,33 @@ def test_a_node_with_another_trail_key_or_a_skewed_clock_refuses_to_start(
         first.stop(grace=0)
 
 
+def test_a_node_whose_clock_drifts_while_serving_stops_reporting_serving(
+    model_dir: Path, tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.url(postgres_server.create_schema())
+    drift = [timedelta(0)]
+    node = LanescreenServer(
+        _node_config(tmp_path, "a", url, model_dir, tmp_path / "site.key"),
+        wall_clock=lambda: datetime.now(UTC) + drift[0],
+    )
+    node.start()
+    try:
+        assert _health(node) == SERVING
+        drift[0] = timedelta(seconds=5)  # NTP lost: the node's clock runs ahead
+        node._check_clock()  # what its clock thread does every minute
+        _within(2, lambda: _health(node) == health_pb2.HealthCheckResponse.NOT_SERVING)
+        with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+            status = screening_pb2_grpc.ScreeningServiceStub(channel).GetNodeStatus(
+                screening_pb2.GetNodeStatusRequest()
+            )
+        assert 4.5 < status.clock_offset_s < 5.5 and not status.serving
+        drift[0] = timedelta(0)
+        node._check_clock()
+        _within(2, lambda: _health(node) == SERVING)
+    finally:
+        node.stop(grace=0)
+
+
 def test_a_site_whose_trail_predates_the_check_is_judged_by_its_newest_record(
     tmp_path: Path,
 ) -> None:

@@ -77,6 +77,7 @@ SERVICE_NAMES = (
 SCREENING_SERVICE = SERVICE_NAMES[0]
 PURGE_INTERVAL_S = 600.0
 HEALTH_POLL_S = 0.25
+CLOCK_POLL_S = 60.0
 
 
 def _is_loopback(listen: str) -> bool:
@@ -146,6 +147,14 @@ class LanescreenServer:
             failing="cannot update the health status",
             recovered="health status updated again",
         )
+        self._clock_check = Refresher(
+            "clock",
+            self._check_clock,
+            CLOCK_POLL_S,
+            failing="cannot compare this node's clock with the database's",
+            recovered="clock compared with the database's again",
+        )
+        self._clock_offset_s = 0.0
         self._serving = True
         self.port = 0
 
@@ -305,7 +314,9 @@ class LanescreenServer:
             self._edits.start()
         for name in ("", *SERVICE_NAMES):
             self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._check_clock()
         self._health_check.start()
+        self._clock_check.start()
         self._purger.start()
         log.info(
             "lanescreen serving %s on port %d (lanes: %s)",
@@ -321,6 +332,7 @@ class LanescreenServer:
     def stop(self, grace: float = 5.0) -> None:
         self._stopping.set()
         self._health_check.stop()
+        self._clock_check.stop()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self.refusals.close(timeout_s=grace)
@@ -353,14 +365,18 @@ class LanescreenServer:
             watchlist_versions={
                 names.get(wl_id, wl_id): version for wl_id, version in self.cache.versions().items()
             },
+            clock_offset_s=self._clock_offset_s,
+            serving=self._serving,
         )
 
     def _report_health(self) -> None:
         """Screening is NOT_SERVING (overall and ``ScreeningService``) while the watchlists
-        cannot be confirmed within ``max_watchlist_staleness_ms``: every frame would be a REVIEW
-        ``watchlist_stale``, so a load balancer should send lanes to another node."""
+        cannot be confirmed within ``max_watchlist_staleness_ms`` (every frame would be a REVIEW
+        ``watchlist_stale``) or the clock is off the database's, so that a load balancer sends
+        lanes to another node."""
         limit_s = self.config.server.max_watchlist_staleness_ms / 1000
-        serving = self.cache.staleness_s() <= limit_s
+        fresh = self.cache.staleness_s() <= limit_s
+        serving = fresh and abs(self._clock_offset_s) <= MAX_CLOCK_SKEW_S
         if serving == self._serving or self._stopping.is_set():
             return
         self._serving = serving
@@ -368,13 +384,28 @@ class LanescreenServer:
         for name in ("", SCREENING_SERVICE):
             self._health.set(name, status.SERVING if serving else status.NOT_SERVING)
         if serving:
-            log.info("health: SERVING again, the watchlists are confirmed")
-        else:
+            log.info("health: SERVING again")
+        elif not fresh:
             log.warning(
                 "health: NOT_SERVING, the watchlists were last confirmed %.1f s ago (limit %g s)",
                 self.cache.staleness_s(),
                 limit_s,
             )
+        else:
+            log.warning("health: NOT_SERVING, this node's clock is off the database's")
+
+    def _check_clock(self) -> None:
+        """Measure this node's clock against the database's: the times that order decisions and
+        trail records are this node's, so they are only as good as this check."""
+        offset = clock_skew_s(self.database, self._wall_clock)
+        if abs(offset) > MAX_CLOCK_SKEW_S >= abs(self._clock_offset_s):
+            log.error(
+                "this node's clock is %+.1f s from the database server's (at most %g s "
+                "allowed): expiries and record times are off; synchronise the clocks",
+                offset,
+                MAX_CLOCK_SKEW_S,
+            )
+        self._clock_offset_s = offset
 
     def purge_expired(self) -> dict[str, int]:
         """Remove what each data class keeps longer than the retention policy allows."""
@@ -402,14 +433,6 @@ class LanescreenServer:
                 self.purge_expired()
                 self.anchor_trail()
                 adopt_site_policy(self.database, self.config, self._node)  # changed elsewhere?
-                skew = clock_skew_s(self.database, self._wall_clock)
-                if abs(skew) > MAX_CLOCK_SKEW_S:
-                    log.error(
-                        "this node's clock is %+.1f s from the database server's (at most %g s "
-                        "allowed): expiries and record times are off; synchronise the clocks",
-                        skew,
-                        MAX_CLOCK_SKEW_S,
-                    )
             except Exception:
                 log.exception("retention purge failed; retrying in %.0f s", PURGE_INTERVAL_S)
             self._stopping.wait(PURGE_INTERVAL_S)

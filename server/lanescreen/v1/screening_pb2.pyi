@@ -15,7 +15,7 @@ class GetNodeStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class NodeStatus(_message.Message):
-    __slots__ = ("node", "lanes", "journal_decisions", "journal_bytes", "journal_oldest_age_s", "watchlists_confirmed_age_s", "max_watchlist_staleness_ms", "watchlist_versions")
+    __slots__ = ("node", "lanes", "journal_decisions", "journal_bytes", "journal_oldest_age_s", "watchlists_confirmed_age_s", "max_watchlist_staleness_ms", "watchlist_versions", "clock_offset_s", "serving")
     class WatchlistVersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +31,8 @@ class NodeStatus(_message.Message):
     WATCHLISTS_CONFIRMED_AGE_S_FIELD_NUMBER: _ClassVar[int]
     MAX_WATCHLIST_STALENESS_MS_FIELD_NUMBER: _ClassVar[int]
     WATCHLIST_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_OFFSET_S_FIELD_NUMBER: _ClassVar[int]
+    SERVING_FIELD_NUMBER: _ClassVar[int]
     node: str
     lanes: _containers.RepeatedScalarFieldContainer[str]
     journal_decisions: int
@@ -39,7 +41,9 @@ class NodeStatus(_message.Message):
     watchlists_confirmed_age_s: float
     max_watchlist_staleness_ms: int
     watchlist_versions: _containers.ScalarMap[str, int]
-    def __init__(self, node: _Optional[str] = ..., lanes: _Optional[_Iterable[str]] = ..., journal_decisions: _Optional[int] = ..., journal_bytes: _Optional[int] = ..., journal_oldest_age_s: _Optional[float] = ..., watchlists_confirmed_age_s: _Optional[float] = ..., max_watchlist_staleness_ms: _Optional[int] = ..., watchlist_versions: _Optional[_Mapping[str, int]] = ...) -> None: ...
+    clock_offset_s: float
+    serving: bool
+    def __init__(self, node: _Optional[str] = ..., lanes: _Optional[_Iterable[str]] = ..., journal_decisions: _Optional[int] = ..., journal_bytes: _Optional[int] = ..., journal_oldest_age_s: _Optional[float] = ..., watchlists_confirmed_age_s: _Optional[float] = ..., max_watchlist_staleness_ms: _Optional[int] = ..., watchlist_versions: _Optional[_Mapping[str, int]] = ..., clock_offset_s: _Optional[float] = ..., serving: _Optional[bool] = ...) -> None: ...
 
 class Frame(_message.Message):
     __slots__ = ("lane_id", "camera", "frame_id", "captured_at", "image", "region_hint", "plate_region", "passage_id")
