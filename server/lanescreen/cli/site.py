@@ -87,8 +87,18 @@ def _register_lanes(actions: Any) -> None:
     )
     put.add_argument("--region", help="plate region: us, eu, cn, br...; '' for none")
     put.add_argument("--reader", choices=["", *sorted(known_readers())], help="plate reader")
-    put.add_argument("--review-when-no-plate", type=_flag, metavar="true|false")
-    put.add_argument("--review-when-no-face", type=_flag, metavar="true|false")
+    put.add_argument(
+        "--review-when-no-plate",
+        type=_flag,
+        metavar="true|false",
+        help="a plate frame with no readable plate is a REVIEW (default true)",
+    )
+    put.add_argument(
+        "--review-when-no-face",
+        type=_flag,
+        metavar="true|false",
+        help="a driver frame with no face is a REVIEW (default true)",
+    )
     put.add_argument("--reason", required=True, help="why it changes (kept in the audit trail)")
     put.add_argument("--actor", default="", help="who changes it (default: $LANESCREEN_ACTOR)")
     add_json_flag(put)
@@ -96,7 +106,7 @@ def _register_lanes(actions: Any) -> None:
     remove = actions.add_parser(
         "lane-remove", help="take a lane out of the site: every node refuses its frames (trailed)"
     )
-    remove.add_argument("lane_id")
+    remove.add_argument("lane_id", help="the lane's id")
     remove.add_argument("--reason", required=True, help="why (kept in the audit trail)")
     remove.add_argument("--actor", default="", help="who removes it (default: $LANESCREEN_ACTOR)")
     add_json_flag(remove)
