@@ -141,3 +141,17 @@ def test_decoding_is_budgeted_per_lane_before_frames_queue(model_dir: Path, tmp_
         assert "bomb" not in [d.frame_id for d in stored]  # nothing refused is ever stored
     finally:
         server.stop(grace=1)
+
+
+def test_a_stream_whose_frames_keep_being_refused_is_read_ever_more_slowly() -> None:
+    """Backpressure on a terminal gone wild: each refusal in a row doubles the pause before its
+    next frame is read (50 ms, 100 ms, ... at most 1 s); a decided frame resets it."""
+    from lanescreen.api.screening import RefusalPacing
+
+    pauses: list[float] = []
+    pacing = RefusalPacing(sleep=pauses.append)
+    for _ in range(7):
+        pacing.refused()
+    pacing.decided()
+    pacing.refused()
+    assert pauses == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 0.05]

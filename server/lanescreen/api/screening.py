@@ -51,6 +51,28 @@ def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
     return grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
 
 
+class RefusalPacing:
+    """Slows a Screen stream whose frames keep being refused: after the n-th refusal in a row
+    the next frame is read only after ``FIRST_PAUSE_S * 2**(n-1)`` (at most ``MAX_PAUSE_S``).
+    Not reading is backpressure: HTTP/2 flow control stops the terminal sending, so a lane
+    sending oversized frames or bombs as fast as it can costs the server one frame a second,
+    not its CPUs. One refused frame of a good terminal costs it 50 ms; a decided frame resets."""
+
+    FIRST_PAUSE_S = 0.05
+    MAX_PAUSE_S = 1.0
+
+    def __init__(self, sleep: Callable[[float], object] = time.sleep) -> None:
+        self._refused = 0
+        self._sleep = sleep
+
+    def decided(self) -> None:
+        self._refused = 0
+
+    def refused(self) -> None:
+        self._refused += 1
+        self._sleep(min(self.MAX_PAUSE_S, self.FIRST_PAUSE_S * 2 ** (self._refused - 1)))
+
+
 class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
     def __init__(
         self,
@@ -121,6 +143,7 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
         self, request_iterator: Iterator[screening_pb2.Frame], context: grpc.ServicerContext
     ) -> Iterator[screening_pb2.ScreenResponse]:
         refused_lanes: set[str] = set()
+        pacing = RefusalPacing()
         for frame in request_iterator:
             refusal = self._check_lane(frame, context)
             if refusal is not None:
@@ -132,6 +155,7 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
                     code=grpc.StatusCode.PERMISSION_DENIED.value[0], message=refusal.reason
                 )
                 yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
+                pacing.refused()
                 continue
             try:
                 decision = self._screen(frame, context)
@@ -143,5 +167,7 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
                     )
                 error = screening_pb2.FrameError(code=code.value[0], message=message)
                 yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
+                pacing.refused()
             else:
                 yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, decision=decision)
+                pacing.decided()

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
-from ..priority import lower_thread_priority
+from ..priority import RECOGNITION_NICE, lower_thread_priority
 from ..vision.image import (
     FrameError,
     FrameHeader,
@@ -207,7 +207,10 @@ class Screener:
             megapixels, 2 * limits.max_frame_pixels / 1e6, unit="megapixels"
         )
         self._pool = ThreadPoolExecutor(
-            max_workers=config.server.recognition_threads, thread_name_prefix="recognition"
+            max_workers=config.server.recognition_threads,
+            thread_name_prefix="recognition",
+            initializer=lower_thread_priority,
+            initargs=(RECOGNITION_NICE,),
         )
         self._heavy_pool = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="recognition-heavy", initializer=lower_thread_priority
