@@ -10,6 +10,8 @@
    nodes' watchlist indexes, each on its own connection, with the ``NOTIFY`` listener the server
    runs; ``--edits`` plates added through one, timed until the other's index matches them (and as
    many removals). Target: p99 at most 1 s.
+3. **Lane changes across nodes** (the same PostgreSQL): a lane added and removed through one
+   node's lane store, timed until the other node's lane registry serves it (and stops).
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ from typing import Any
 
 import numpy as np
 from benchutil import ROOT
+from lanescreen.config import LaneConfig
+from lanescreen.domain.errors import NotFoundError
+from lanescreen.domain.lanes import LaneRegistry
 from lanescreen.domain.matching import ReadText
 from lanescreen.domain.watchlist_cache import WatchlistCache
 from lanescreen.domain.watchlists import EntryFields, ListKind
 from lanescreen.store.db import Database
+from lanescreen.store.lanes import LaneStore
 from lanescreen.store.notify import EditListener
 from lanescreen.store.watchlists import WatchlistStore
 from tqdm import tqdm
@@ -134,6 +140,51 @@ def propagation(edits: int) -> dict[str, Any]:
     return {"edits": edits, "add_seen": _ms(added), "remove_seen": _ms(removed), "over_1s": over}
 
 
+def _serves(registry: LaneRegistry, lane_id: str) -> bool:
+    try:
+        registry.lane(lane_id)
+    except NotFoundError:
+        return False
+    return True
+
+
+def lane_propagation(edits: int) -> dict[str, Any]:
+    cluster = new_cluster(durable=True)
+    server = cluster.start()
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{server.database}"
+    editor_db, watcher_db = Database.open(url), Database.open(url)
+    editor = LaneStore(editor_db, {"fast_plate_ocr"})
+    watched = LaneStore(watcher_db, {"fast_plate_ocr"})
+    registry = LaneRegistry([], watched)
+    listener = EditListener(watcher_db.engine, registry.wake)
+    registry.start()
+    listener.start()
+    try:
+        time.sleep(0.5)
+        added: list[float] = []
+        removed: list[float] = []
+        for n in range(edits):
+            lane_id = f"gate-{n}"
+            editor.put(LaneConfig(id=lane_id), "bench", "bench")
+            committed = time.perf_counter()
+            while not _serves(registry, lane_id):
+                time.sleep(0.0005)
+            added.append(time.perf_counter() - committed)
+            editor.remove(lane_id, "bench", "bench")
+            committed = time.perf_counter()
+            while _serves(registry, lane_id):
+                time.sleep(0.0005)
+            removed.append(time.perf_counter() - committed)
+    finally:
+        listener.stop()
+        registry.stop()
+        editor_db.close()
+        watcher_db.close()
+        cluster.stop()
+    over = sum(seconds > 1.0 for seconds in added + removed)
+    return {"edits": edits, "add_served": _ms(added), "remove_served": _ms(removed), "over_1s": over}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000, help="entries on the large list")
@@ -142,8 +193,9 @@ def main() -> None:
     args = parser.parse_args()
     large = one_edit_on_a_large_list(args.entries, args.edits)
     spread = propagation(args.edits)
+    lanes = lane_propagation(min(args.edits, 20))
     if args.json:
-        print(json.dumps({"large_list": large, "propagation": spread}))
+        print(json.dumps({"large_list": large, "propagation": spread, "lanes": lanes}))
         return
     print(
         f"one edit on a list of {large['entries']} entries (SQLite): stored in "
@@ -157,6 +209,12 @@ def main() -> None:
         f"p99 / {spread['add_seen']['max_ms']} max; removal {spread['remove_seen']['p50_ms']} / "
         f"{spread['remove_seen']['p99_ms']} / {spread['remove_seen']['max_ms']} ms; over 1 s: "
         f"{spread['over_1s']}"
+    )
+    print(
+        f"a lane added / removed through one node, served / refused by another after "
+        f"{lanes['add_served']['p50_ms']} / {lanes['remove_served']['p50_ms']} ms p50, "
+        f"{lanes['add_served']['max_ms']} / {lanes['remove_served']['max_ms']} ms max "
+        f"({lanes['edits']} of each); over 1 s: {lanes['over_1s']}"
     )
 
 
