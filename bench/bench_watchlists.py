@@ -182,7 +182,12 @@ def lane_propagation(edits: int) -> dict[str, Any]:
         watcher_db.close()
         cluster.stop()
     over = sum(seconds > 1.0 for seconds in added + removed)
-    return {"edits": edits, "add_served": _ms(added), "remove_served": _ms(removed), "over_1s": over}
+    return {
+        "edits": edits,
+        "add_served": _ms(added),
+        "remove_served": _ms(removed),
+        "over_1s": over,
+    }
 
 
 def main() -> None:

@@ -190,7 +190,12 @@ class FaceConfig:
     calibration shipped with the embedder."""
     passage_window_s: float = 10.0
     """Plate and driver frames of one lane this close in time form one passage, when the
-    terminal sends no passage id."""
+    terminal sends no passage id; a plate read again this soon after its passage closed
+    reopens it (docs/configuration.md, Passages)."""
+    passage_gap_s: float = 3.0
+    """A passage closes when none of its plates has been seen for this long..."""
+    passage_gap_frames: int = 24
+    """...or in this many plate frames of its lane in a row."""
 
 
 @dataclass

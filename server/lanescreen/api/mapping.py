@@ -7,7 +7,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ..domain.decisions import CameraRole, Decision, Outcome
+from ..domain.decisions import CameraRole, Decision, Outcome, PlateRead
 from ..domain.enrolment import PhotoResult
 from ..domain.faces import FaceSubject, SubjectFields
 from ..domain.governance import Approval, ApprovalStatus
@@ -98,6 +98,20 @@ def box_to_pb(box: Box) -> common_pb2.Box:
     return common_pb2.Box(x=box.x, y=box.y, width=box.width, height=box.height)
 
 
+def plate_to_pb(p: PlateRead, plate: screening_pb2.PlateRead) -> None:
+    """Fill ``plate`` (a field's new element) from ``p``."""
+    plate.text, plate.region, plate.format = p.text, p.region, p.format
+    plate.confidence, plate.detection_score = p.confidence, p.detection_score
+    plate.char_confidences.extend(p.char_confidences)
+    plate.reader, plate.frame_id = p.reader, p.frame_id
+    plate.frames, plate.track_id = p.frames, p.track_id
+    plate.box.CopyFrom(box_to_pb(p.box))
+    for x, y in p.corners or ():
+        plate.corners.add(x=x, y=y)
+    for c in p.candidates:
+        plate.candidates.add(text=c.text, confidence=c.confidence)
+
+
 def decision_to_pb(d: Decision) -> screening_pb2.Decision:
     msg = screening_pb2.Decision(
         decision_id=d.decision_id,
@@ -116,21 +130,19 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
     for r in d.reasons:
         msg.reasons.add(code=r.code.value, detail=r.detail, stage=r.stage)
     for p in d.plates:
-        plate = msg.plates.add(
-            text=p.text,
-            region=p.region,
-            format=p.format,
-            confidence=p.confidence,
-            char_confidences=list(p.char_confidences),
-            detection_score=p.detection_score,
-            reader=p.reader,
-            frame_id=p.frame_id,
+        plate_to_pb(p, msg.plates.add())
+    for p in d.frame_plates:
+        plate_to_pb(p, msg.frame_plates.add())
+    for state in d.passages:
+        passage = msg.passages.add(
+            passage_id=state.passage_id,
+            outcome=OUTCOME_TO_PB[state.outcome],
+            reasons=[r.value for r in state.reasons],
+            frames=state.frames,
+            closed=state.closed,
         )
-        plate.box.CopyFrom(box_to_pb(p.box))
-        for x, y in p.corners or ():
-            plate.corners.add(x=x, y=y)
-        for c in p.candidates:
-            plate.candidates.add(text=c.text, confidence=c.confidence)
+        for p in state.plates:
+            plate_to_pb(p, passage.plates.add())
     for f in d.faces:
         face = msg.faces.add(
             detection_score=f.detection_score,

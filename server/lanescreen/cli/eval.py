@@ -20,6 +20,7 @@ from lanescreen.vision.readers import READER_NAMES, build_reader
 from lanescreen.vision.types import PlateDetector, PlateReader
 from lanescreen.vision.weights import DETECTOR_MODELS, READER_MODELS, ModelError, fetch, require
 
+from . import eval_passages
 from .common import add_json_flag, fail, print_json
 
 
@@ -148,6 +149,7 @@ def register(subparsers: Any) -> None:
     )
     add_json_flag(faces)
     faces.set_defaults(handler=run_faces)
+    eval_passages.register(sets)
 
 
 def _model_path(config: Config, name: str) -> Path:

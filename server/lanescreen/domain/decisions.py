@@ -74,7 +74,13 @@ class PlateRead:
     region: str = ""
     format: str = ""
     frame_id: str = ""
-    """The passage frame it was read in (empty: the decision's own frame)."""
+    """The passage frame it was read in (empty: the decision's own frame); for a consolidated
+    read, the frame of its best view."""
+    frames: int = 1
+    """How many frames' reads it consolidates (:func:`~lanescreen.domain.fusion.fuse`); 1: one
+    frame's own read."""
+    track_id: str = ""
+    """The plate track it belongs to: one plate followed from frame to frame."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,41 @@ class StageTiming:
 
 
 @dataclass(frozen=True)
+class PassageState:
+    """One vehicle's passage as a frame left it: decided on its own, on its consolidated reads."""
+
+    passage_id: str
+    outcome: Outcome
+    reasons: tuple[ReasonCode, ...]
+    plates: tuple[PlateRead, ...]
+    """One consolidated read per plate track."""
+    frames: int
+    closed: bool = False
+    """The passage ended with this frame (the next vehicle came, or its plates were gone)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passage_id": self.passage_id,
+            "outcome": self.outcome.value,
+            "reasons": [r.value for r in self.reasons],
+            "plates": [_plate_json(p) for p in self.plates],
+            "frames": self.frames,
+            "closed": self.closed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PassageState:
+        return cls(
+            passage_id=data["passage_id"],
+            outcome=Outcome(data["outcome"]),
+            reasons=tuple(ReasonCode(r) for r in data["reasons"]),
+            plates=tuple(_plate_from_json(p) for p in data["plates"]),
+            frames=int(data["frames"]),
+            closed=bool(data.get("closed", False)),
+        )
+
+
+@dataclass(frozen=True)
 class Decision:
     decision_id: str
     lane_id: str
@@ -197,6 +238,11 @@ class Decision:
     faces: tuple[FaceRead, ...] = ()
     frame_ids: tuple[str, ...] = ()
     """Every frame of the passage this decision combines, in arrival order."""
+    frame_plates: tuple[PlateRead, ...] = ()
+    """This frame's own reads (``plates`` are the passage's consolidated ones)."""
+    passages: tuple[PassageState, ...] = ()
+    """The passages this frame belongs to (two vehicles in one frame: two), then those it
+    closed."""
     answered: bool = True
     """False when the node stopped after making the decision durable and before answering it:
     its times are those known then, and the lane may never have had it."""
@@ -217,6 +263,8 @@ class Decision:
             "plates": [_plate_json(p) for p in self.plates],
             "faces": [_face_json(f) for f in self.faces],
             "frame_ids": list(self.frame_ids),
+            "frame_plates": [_plate_json(p) for p in self.frame_plates],
+            "passages": [p.to_json() for p in self.passages],
             "matches": [_match_json(m) for m in self.matches],
             "timings": {t.stage: round(t.ms, 3) for t in self.timings},
             "budget_ms": self.budget_ms,
@@ -243,6 +291,8 @@ class Decision:
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
             faces=tuple(_face_from_json(f) for f in data.get("faces", ())),
             frame_ids=tuple(data.get("frame_ids", ())),
+            frame_plates=tuple(_plate_from_json(p) for p in data.get("frame_plates", ())),
+            passages=tuple(PassageState.from_json(p) for p in data.get("passages", ())),
             matches=tuple(_match_from_json(m) for m in data["matches"]),
             timings=tuple(StageTiming(stage, float(ms)) for stage, ms in data["timings"].items()),
             budget_ms=int(data["budget_ms"]),
@@ -269,6 +319,8 @@ def _plate_json(p: PlateRead) -> dict[str, Any]:
         "region": p.region,
         "format": p.format,
         "frame_id": p.frame_id,
+        "frames": p.frames,
+        "track_id": p.track_id,
     }
 
 
@@ -286,6 +338,8 @@ def _plate_from_json(d: dict[str, Any]) -> PlateRead:
         region=d.get("region", ""),
         format=d.get("format", ""),
         frame_id=d.get("frame_id", ""),
+        frames=int(d.get("frames", 1)),
+        track_id=d.get("track_id", ""),
     )
 
 

@@ -1,10 +1,24 @@
-"""Passages: the frames of one vehicle going through a lane, from its plate and driver cameras.
+"""Passages: one vehicle going through a lane, followed over the frames its cameras send.
 
-A terminal that knows its passages sends a passage id and frames are grouped by it. Without one,
-a lane's frames join its latest passage while they keep coming within the window, unless a plate
-read confidently in the new frame disagrees with the passage's plate (the next vehicle). The
-tracker keeps what a passage has shown (plate reads, faces with their embeddings and chips) only
-in memory, and only until the window has passed since its last frame.
+Lane cameras send video: a vehicle is in 20-40 consecutive frames. Each plate seen is a
+**track**: a detection joins the track whose predicted box it overlaps (constant velocity from
+its last two boxes) and whose reading it does not contradict, so a plate entering or leaving the
+picture (a partial read) stays on its track, and two plates in one frame are two tracks. Each
+track's read is consolidated over its frames (:func:`~lanescreen.domain.fusion.fuse`).
+
+A **passage** is one vehicle: the first track that a frame cannot join opens one, unless the lane
+has a passage open without a plate yet (the vehicle's first frames: it adopts it). A confident
+plate that contradicts the lane's open passage starts another passage: beside it when the open
+passage's plate is still in the same frame (two vehicles side by side), and in its place when it
+is not (the next vehicle: the open passage closes). Frames without a plate and driver-camera
+frames join the lane's latest open passage. A passage closes when none of its plates has been
+seen for ``gap_s`` seconds or ``gap_frames`` plate frames of its lane (or, without plates, when
+no frame came for ``window_s``); a plate read again on the lane within ``window_s`` of its
+passage's close reopens that passage rather than count the vehicle twice.
+
+A terminal that knows its passages sends a passage id; frames are then grouped by it (and still
+tracked within it). What a passage has shown (reads, faces with embeddings and chips) is kept in
+memory only, and only until it closes.
 """
 
 from __future__ import annotations
@@ -13,19 +27,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from ..vision.types import Image
+from ..vision.types import Box, Image
 from .decisions import FaceRead, PlateRead
-from .plates import canonical
+from .fusion import distance, fuse
 
-MAX_FRAMES = 32
-"""Frames one passage combines; a longer run of frames starts a new passage."""
+MAX_READS_PER_TRACK = 32
+"""Reads a track keeps for its consolidated read: its most confident ones."""
+MAX_FACES = 16
+"""Face sightings a passage keeps: its best ones."""
 MAX_PASSAGES_PER_LANE = 64
 """Open passages kept per lane (explicit ids from a terminal that never repeats them)."""
+MIN_OVERLAP = 0.1
+"""Overlap (IoU) of a detection with a track's predicted box that lets it join the track."""
+CONTRADICTS = 3
+"""Edits at which two confident reads are two plates (fewer: a misread of one)."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +64,70 @@ class PassageView:
     """A consistent copy of a passage's evidence at one moment."""
 
     id: str
+    lane_id: str
     frame_ids: tuple[str, ...]
     plate_frames: int
     reads: tuple[PlateRead, ...]
+    """One consolidated read per track (its frames' reads fused), strongest track first."""
     face_frames: int
     faces: tuple[FaceSighting, ...]
+    first_seen: float
+    last_seen: float
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class FrameUpdate:
+    """What one frame did to its lane's passages."""
+
+    passages: tuple[PassageView, ...]
+    """The passages the frame belongs to (two when two vehicles are in it), first the one it
+    was mostly about."""
+    closed: tuple[PassageView, ...] = ()
+    """Passages of the lane this frame closed (the next vehicle came, or the gap passed)."""
+
+
+def _iou(a: Box, b: Box) -> float:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a.width * a.height + b.width * b.height - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    id: str
+    reads: list[PlateRead] = field(default_factory=list)
+    seen: list[tuple[float, Box]] = field(default_factory=list)
+    fused: PlateRead | None = None
+
+    @property
+    def last_seen(self) -> float:
+        return self.seen[-1][0]
+
+    def predict(self, at: float) -> Box:
+        """Where the plate should be at ``at``: its last box moved (and scaled) as it last did."""
+        t1, b1 = self.seen[-1]
+        if len(self.seen) < 2 or at <= t1:
+            return b1
+        t0, b0 = self.seen[-2]
+        if t1 <= t0:
+            return b1
+        k = min((at - t1) / (t1 - t0), 3.0)  # no further than three steps ahead
+        width = max(1.0, b1.width + (b1.width - b0.width) * k)
+        height = max(1.0, b1.height + (b1.height - b0.height) * k)
+        cx = b1.x + b1.width / 2 + ((b1.x + b1.width / 2) - (b0.x + b0.width / 2)) * k
+        cy = b1.y + b1.height / 2 + ((b1.y + b1.height / 2) - (b0.y + b0.height / 2)) * k
+        return Box(cx - width / 2, cy - height / 2, width, height)
+
+    def add(self, read: PlateRead, at: float) -> None:
+        self.seen.append((at, read.box))
+        del self.seen[:-2]
+        self.reads.append(replace(read, track_id=self.id))
+        if len(self.reads) > MAX_READS_PER_TRACK:
+            self.reads.remove(min(self.reads, key=lambda r: r.confidence))
+        self.fused = fuse(self.reads)
 
 
 @dataclass
@@ -56,43 +135,79 @@ class _Passage:
     id: str
     lane_id: str
     explicit: bool
+    first_seen: float
     last_seen: float
+    tracks: list[_Track] = field(default_factory=list)
     frame_ids: list[str] = field(default_factory=list)
     plate_frames: int = 0
-    reads: list[PlateRead] = field(default_factory=list)
+    frames_without_plate: int = 0
+    """Plate frames of the lane in a row that none of this passage's tracks was seen in."""
     face_frames: int = 0
     faces: list[FaceSighting] = field(default_factory=list)
+    closed_at: float | None = None
+
+    def plate_last_seen(self) -> float | None:
+        return max((t.last_seen for t in self.tracks), default=None)
+
+    def confident_texts(self, min_confidence: float) -> list[str]:
+        return [
+            t.fused.text
+            for t in self.tracks
+            if t.fused is not None and t.fused.text and t.fused.confidence >= min_confidence
+        ]
 
     def view(self) -> PassageView:
+        fused = [t.fused for t in self.tracks if t.fused is not None]
+        fused.sort(key=lambda r: (r.frames, r.confidence), reverse=True)
         return PassageView(
-            self.id,
-            tuple(self.frame_ids),
-            self.plate_frames,
-            tuple(self.reads),
-            self.face_frames,
-            tuple(self.faces),
+            id=self.id,
+            lane_id=self.lane_id,
+            frame_ids=tuple(self.frame_ids),
+            plate_frames=self.plate_frames,
+            reads=tuple(fused),
+            face_frames=self.face_frames,
+            faces=tuple(self.faces),
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            closed=self.closed_at is not None,
         )
 
-    def plates(self, min_confidence: float) -> set[str]:
-        return {canonical(r.text) for r in self.reads if r.confidence >= min_confidence and r.text}
+
+@dataclass
+class _Lane:
+    open: dict[str, _Passage] = field(default_factory=dict)
+    """Open passages, oldest first."""
+    recent: list[_Passage] = field(default_factory=list)
+    """Passages closed within the window, for a plate read again to reopen."""
+
+
+def _resembles(passage: _Passage, read: PlateRead) -> bool:
+    """Whether ``read`` is plainly ``passage``'s plate: four characters or more, at most one
+    off its consolidated read (a short partial read proves nothing)."""
+    return len(read.text) >= 4 and any(
+        distance(text, read.text) <= 1 for text in passage.confident_texts(0.0)
+    )
 
 
 class PassageTracker:
-    """Groups each lane's frames into passages. Thread-safe; one per server."""
+    """Groups each lane's frames into passages of one vehicle each. Thread-safe; one per server."""
 
     def __init__(
         self,
         window_s: float,
         min_confidence: float,
         *,
+        gap_s: float = 3.0,
+        gap_frames: int = 24,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._window_s = window_s
+        self._gap_s = gap_s
+        self._gap_frames = gap_frames
         self._min_confidence = min_confidence
         self._clock = clock
         self._lock = threading.Lock()
-        self._open: dict[str, dict[str, _Passage]] = {}
-        """lane id -> passage id -> passage, oldest first."""
+        self._lanes: dict[str, _Lane] = {}
 
     def add(
         self,
@@ -102,71 +217,225 @@ class PassageTracker:
         *,
         reads: Sequence[PlateRead] | None = None,
         faces: Sequence[FaceSighting] | None = None,
-    ) -> PassageView:
-        """Add one screened frame (a plate frame gives ``reads``, a driver frame ``faces``).
-
-        Returns the passage's evidence including this frame.
-        """
+    ) -> FrameUpdate:
+        """Add one screened frame (a plate frame gives ``reads``, a driver frame ``faces``)."""
         now = self._clock()
         with self._lock:
-            lane = self._open.setdefault(lane_id, {})
-            self._expire(lane, now)
-            passage = self._find(lane, lane_id, passage_id, reads or (), now)
-            passage.last_seen = now
-            passage.frame_ids.append(frame_id)
+            lane = self._lanes.setdefault(lane_id, _Lane())
+            closed = self._close_gone(lane, now)
+            if passage_id:
+                passages = [self._explicit(lane, lane_id, passage_id, now)]
+                if reads:
+                    self._track(passages[0], reads, now)
+            elif reads:
+                passages, closed_now = self._place(lane, lane_id, reads, now)
+                closed += closed_now
+            else:
+                passages = [self._latest(lane, lane_id, now)]
+            for passage in passages:
+                self._note_frame(passage, frame_id, now, reads=reads, faces=faces)
             if reads is not None:
-                passage.plate_frames += 1
-                passage.reads.extend(reads)
-            if faces is not None:
-                passage.face_frames += 1
-                passage.faces.extend(faces)
-            return passage.view()
+                self._count_plate_frame(lane, now)
+            return FrameUpdate(tuple(p.view() for p in passages), tuple(p.view() for p in closed))
+
+    def sweep(self) -> list[PassageView]:
+        """Close the passages whose gap has passed with no frame to notice it (a lane gone
+        quiet); each is returned once, closed."""
+        now = self._clock()
+        with self._lock:
+            closed = []
+            for lane in self._lanes.values():
+                closed += self._close_gone(lane, now)
+            return [p.view() for p in closed]
 
     def open_passages(self, lane_id: str) -> int:
         with self._lock:
-            lane = self._open.get(lane_id, {})
-            self._expire(lane, self._clock())
-            return len(lane)
+            lane = self._lanes.get(lane_id)
+            return len(lane.open) if lane else 0
 
-    def _find(
-        self,
-        lane: dict[str, _Passage],
-        lane_id: str,
-        passage_id: str,
-        reads: Sequence[PlateRead],
-        now: float,
-    ) -> _Passage:
-        if passage_id:
-            passage = lane.get(passage_id)
-            if passage is None or len(passage.frame_ids) >= MAX_FRAMES:
-                passage = self._start(lane, lane_id, passage_id, explicit=True, now=now)
-            return passage
-        latest = next((p for p in reversed(lane.values()) if not p.explicit), None)
-        if latest is not None and len(latest.frame_ids) < MAX_FRAMES:
-            seen = latest.plates(self._min_confidence)
-            new = {
-                canonical(r.text) for r in reads if r.confidence >= self._min_confidence and r.text
-            }
-            if not (seen and new and not seen & new):
-                return latest
-        return self._start(lane, lane_id, f"auto-{uuid.uuid4()}", explicit=False, now=now)
+    # --- grouping -----------------------------------------------------------------------------
 
-    def _start(
-        self,
-        lane: dict[str, _Passage],
-        lane_id: str,
-        passage_id: str,
-        *,
-        explicit: bool,
-        now: float,
-    ) -> _Passage:
-        lane.pop(passage_id, None)
-        passage = _Passage(passage_id, lane_id, explicit, now)
-        lane[passage_id] = passage
-        while len(lane) > MAX_PASSAGES_PER_LANE:
-            del lane[next(iter(lane))]
+    def _explicit(self, lane: _Lane, lane_id: str, passage_id: str, now: float) -> _Passage:
+        passage = lane.open.get(passage_id)
+        if passage is None:
+            passage = self._start(lane, lane_id, passage_id, explicit=True, now=now)
         return passage
 
-    def _expire(self, lane: dict[str, _Passage], now: float) -> None:
-        for key in [k for k, p in lane.items() if now - p.last_seen > self._window_s]:
-            del lane[key]
+    def _latest(self, lane: _Lane, lane_id: str, now: float) -> _Passage:
+        """The lane's latest open passage (a frame without a plate, a driver frame), or a new
+        one without plates."""
+        latest = next((p for p in reversed(lane.open.values()) if not p.explicit), None)
+        if latest is not None:
+            return latest
+        return self._start(lane, lane_id, f"auto-{uuid.uuid4()}", explicit=False, now=now)
+
+    def _place(
+        self, lane: _Lane, lane_id: str, reads: Sequence[PlateRead], now: float
+    ) -> tuple[list[_Passage], list[_Passage]]:
+        """Put a frame's reads on tracks of the lane's open passages, or on new ones."""
+        auto = [p for p in lane.open.values() if not p.explicit]
+        unmatched = self._associate(auto, reads, now)
+        touched = [p for p in auto if any(t.last_seen == now for t in p.tracks)]
+        closed: list[_Passage] = []
+        for read in unmatched:
+            home = self._home(lane, lane_id, read, touched, now)
+            if home is None:  # the next vehicle: what was open and not in this frame is done
+                for passage in [p for p in auto if p not in touched and p.tracks]:
+                    closed.append(self._close(lane, passage, now))
+                    auto.remove(passage)
+                home = self._new(lane, lane_id, now)
+                auto.append(home)
+            track = _Track(f"track-{uuid.uuid4().hex[:12]}")
+            track.add(read, now)
+            home.tracks.append(track)
+            if home not in touched:
+                touched.append(home)
+        return touched, closed
+
+    def _home(
+        self, lane: _Lane, lane_id: str, read: PlateRead, touched: list[_Passage], now: float
+    ) -> _Passage | None:
+        """Which passage a plate that no track took belongs to; None: a new passage, in place
+        of the open ones (the next vehicle)."""
+        confident = read.confidence >= self._min_confidence and bool(read.text)
+        if confident and (again := self._reopen(lane, read.text, now)) is not None:
+            return again
+        auto = [p for p in lane.open.values() if not p.explicit]
+        plateless = next((p for p in reversed(auto) if not p.tracks), None)
+        if plateless is not None:
+            return plateless  # the vehicle's first frames showed no plate yet
+        if touched:  # beside a plate of this frame: the same vehicle, unless it contradicts
+            if confident and self._contradicts(touched[0], read):
+                return self._new(lane, lane_id, now)  # a second vehicle beside the first
+            return touched[0]
+        # Nothing the lane had open is in this frame: this plate is the vehicle's own, or the
+        # next vehicle's (a far plate is read doubtfully at first).
+        same = next((p for p in reversed(auto) if _resembles(p, read)), None)
+        if same is not None:
+            return same  # its plate found again elsewhere in the picture
+        if confident:
+            return None
+        return self._new(lane, lane_id, now)
+
+    def _contradicts(self, passage: _Passage, read: PlateRead) -> bool:
+        """Whether ``read`` is another plate than ``passage``'s confident ones."""
+        known = passage.confident_texts(self._min_confidence)
+        return bool(known) and all(distance(t, read.text) >= CONTRADICTS for t in known)
+
+    def _new(self, lane: _Lane, lane_id: str, now: float) -> _Passage:
+        return self._start(lane, lane_id, f"auto-{uuid.uuid4()}", explicit=False, now=now)
+
+    def _reopen(self, lane: _Lane, text: str, now: float) -> _Passage | None:
+        """A recently closed passage whose plate this is (the vehicle was hidden a moment)."""
+        for passage in reversed(lane.recent):
+            if any(distance(known, text) < CONTRADICTS for known in passage.confident_texts(0.0)):
+                lane.recent.remove(passage)
+                passage.closed_at = None
+                passage.frames_without_plate = 0
+                lane.open[passage.id] = passage
+                return passage
+        return None
+
+    def _associate(
+        self, passages: list[_Passage], reads: Sequence[PlateRead], now: float
+    ) -> list[PlateRead]:
+        """Give each read to the open track it best continues; returns the reads left over."""
+        tracks = [t for p in passages for t in p.tracks if now - t.last_seen <= self._gap_s]
+        pairs = []
+        for ri, read in enumerate(reads):
+            for ti, track in enumerate(tracks):
+                score = self._continues(track, read, now)
+                if score > 0:
+                    pairs.append((score, ri, ti))
+        taken_reads: set[int] = set()
+        taken_tracks: set[int] = set()
+        for _, ri, ti in sorted(pairs, reverse=True):
+            if ri in taken_reads or ti in taken_tracks:
+                continue
+            taken_reads.add(ri)
+            taken_tracks.add(ti)
+            tracks[ti].add(reads[ri], now)
+        return [read for ri, read in enumerate(reads) if ri not in taken_reads]
+
+    def _continues(self, track: _Track, read: PlateRead, now: float) -> float:
+        """How well ``read`` continues ``track`` (0: it does not): box overlap with where the
+        track should be, plus agreement of the reads; a confident contradiction never joins."""
+        overlap = _iou(track.predict(now), read.box)
+        fused = track.fused
+        agreement = 0.0
+        if fused is not None and fused.text and read.text:
+            edits = distance(fused.text, read.text)
+            sure = min(fused.confidence, read.confidence) >= self._min_confidence
+            if sure and edits >= CONTRADICTS and len(read.text) >= len(fused.text):
+                return 0.0
+            agreement = max(0.0, 1 - edits / max(len(read.text), 1))
+        if overlap < MIN_OVERLAP and agreement < 0.99:
+            return 0.0
+        return overlap + 0.5 * agreement
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def _note_frame(
+        self,
+        passage: _Passage,
+        frame_id: str,
+        now: float,
+        *,
+        reads: Sequence[PlateRead] | None,
+        faces: Sequence[FaceSighting] | None,
+    ) -> None:
+        passage.last_seen = now
+        passage.frame_ids.append(frame_id)
+        if reads is not None:
+            passage.plate_frames += 1
+        if faces is not None:
+            passage.face_frames += 1
+            passage.faces.extend(faces)
+            if len(passage.faces) > MAX_FACES:
+                passage.faces.sort(
+                    key=lambda f: (f.read.quality_ok, f.read.eye_distance_px), reverse=True
+                )
+                del passage.faces[MAX_FACES:]
+
+    def _close_gone(self, lane: _Lane, now: float) -> list[_Passage]:
+        """Close the lane's passages that are over (:meth:`_over`)."""
+        lane.recent = [p for p in lane.recent if now - (p.closed_at or now) <= self._window_s]
+        return [self._close(lane, p, now) for p in list(lane.open.values()) if self._over(p, now)]
+
+    def _count_plate_frame(self, lane: _Lane, now: float) -> None:
+        """A plate frame of the lane: count it against each open passage whose plates it did
+        not show."""
+        for passage in lane.open.values():
+            shown = passage.plate_last_seen() == now
+            passage.frames_without_plate = 0 if shown else passage.frames_without_plate + 1
+
+    def _over(self, passage: _Passage, now: float) -> bool:
+        if now - passage.last_seen > self._window_s:
+            return True
+        seen = passage.plate_last_seen()
+        if seen is None or passage.explicit:
+            return False
+        return now - seen > self._gap_s or passage.frames_without_plate > self._gap_frames
+
+    def _close(self, lane: _Lane, passage: _Passage, now: float) -> _Passage:
+        lane.open.pop(passage.id, None)
+        passage.closed_at = now
+        if passage.tracks:
+            lane.recent.append(passage)
+        return passage
+
+    def _start(
+        self, lane: _Lane, lane_id: str, passage_id: str, *, explicit: bool, now: float
+    ) -> _Passage:
+        passage = _Passage(passage_id, lane_id, explicit, now, now)
+        lane.open[passage_id] = passage
+        while len(lane.open) > MAX_PASSAGES_PER_LANE:
+            del lane.open[next(iter(lane.open))]
+        return passage
+
+    def _track(self, passage: _Passage, reads: Sequence[PlateRead], now: float) -> None:
+        """Tracks within a passage the terminal named: every read joins one of its tracks."""
+        for read in self._associate([passage], reads, now):
+            track = _Track(f"track-{uuid.uuid4().hex[:12]}")
+            track.add(read, now)
+            passage.tracks.append(track)

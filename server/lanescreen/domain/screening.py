@@ -41,6 +41,7 @@ from .decisions import (
     Findings,
     LanePolicy,
     Outcome,
+    PassageState,
     PlateRead,
     Reason,
     ReasonCode,
@@ -177,6 +178,43 @@ class _Recognition:
     """Set for driver-camera frames (possibly empty: no face found)."""
 
 
+@dataclass(frozen=True)
+class _Conclusion:
+    """A frame's verdict, the passages it belongs to (its vehicle first) and each passage's own
+    state, those it closed included."""
+
+    verdict: Verdict
+    passages: tuple[PassageView, ...]
+    states: tuple[PassageState, ...]
+
+
+_SEVERITY = {Outcome.CLEAR: 0, Outcome.REVIEW: 1, Outcome.HIT: 2}
+
+
+def _combine(verdicts: list[Verdict]) -> Verdict:
+    """One frame's verdict from its passages' (two vehicles in the frame): the gravest
+    outcome, with every passage's reasons and matches, gravest first."""
+    if len(verdicts) == 1:
+        return verdicts[0]
+    ranked = sorted(verdicts, key=lambda v: _SEVERITY[v.outcome], reverse=True)
+    return Verdict(
+        ranked[0].outcome,
+        [r for v in ranked for r in v.reasons],
+        [m for v in ranked for m in v.matches],
+    )
+
+
+def _state(view: PassageView, verdict: Verdict) -> PassageState:
+    return PassageState(
+        passage_id=view.id,
+        outcome=verdict.outcome,
+        reasons=tuple(r.code for r in verdict.reasons),
+        plates=view.reads,
+        frames=len(view.frame_ids),
+        closed=view.closed,
+    )
+
+
 class Screener:
     """Screens frames for the configured lanes. Thread-safe; one per server."""
 
@@ -197,7 +235,10 @@ class Screener:
         self._sink = sink
         self._faces = faces
         self._passages = PassageTracker(
-            config.faces.passage_window_s, config.vision.min_read_confidence
+            config.faces.passage_window_s,
+            config.vision.min_read_confidence,
+            gap_s=config.faces.passage_gap_s,
+            gap_frames=config.faces.passage_gap_frames,
         )
         self._tail = _TailEstimate()
         limits = config.server
@@ -268,14 +309,15 @@ class Screener:
         clock = _Deadline.start(received_at, lane.budget_ms, deadline, self._tail.reserve_ms())
         recognition, verdict, timings = self._recognise_within(frame, header, clock)
         tail_start = time.perf_counter()
-        passage, verdict = self._conclude(lane, frame, recognition, verdict)
+        conclusion = self._conclude(lane, frame, recognition, verdict)
         timings.append(StageTiming("match", (time.perf_counter() - tail_start) * 1000))
         evidence = None
-        if verdict.outcome is not Outcome.CLEAR:
+        if conclusion.verdict.outcome is not Outcome.CLEAR:
             evidence_start = time.perf_counter()
-            evidence = self._evidence(recognition, frame, passage, verdict.outcome)
+            primary = conclusion.passages[0] if conclusion.passages else None
+            evidence = self._evidence(recognition, frame, primary, conclusion.verdict.outcome)
             timings.append(StageTiming("evidence", (time.perf_counter() - evidence_start) * 1000))
-        decision = self._decision(lane, frame, passage, verdict, timings, clock)
+        decision = self._decision(lane, frame, recognition, conclusion, timings, clock)
         return self._record(decision, evidence, clock, tail_start)
 
     def _admit(self, frame: FrameInput) -> tuple[LaneConfig, FrameInput, FrameHeader]:
@@ -310,32 +352,34 @@ class Screener:
         frame: FrameInput,
         recognition: _Recognition | None,
         verdict: Verdict | None,
-    ) -> tuple[PassageView | None, Verdict]:
-        """The frame joins its passage, which is decided (unless recognition already gave the
-        verdict: it overran or failed)."""
-        if recognition is None:
-            assert verdict is not None
-            return None, verdict
-        passage = self._passages.add(
-            lane.id,
-            frame.passage_id,
-            frame.frame_id,
-            reads=None if recognition.faces is not None else recognition.reads,
-            faces=recognition.faces,
+    ) -> _Conclusion:
+        """The frame joins its passages (a frame recognition gave up on joins the lane's latest,
+        undecided), and each passage it belongs to or closed is decided on its own."""
+        faces = recognition.faces if recognition is not None else None
+        reads = recognition.reads if recognition is not None and faces is None else None
+        update = self._passages.add(
+            lane.id, frame.passage_id, frame.frame_id, reads=reads, faces=faces
         )
-        return passage, verdict or self._decide(lane, passage)
+        if verdict is not None:  # overran or failed: no time to decide the passages
+            return _Conclusion(verdict, update.passages, ())
+        decided = [(view, self._decide(lane, view)) for view in update.passages]
+        ended = [(view, self._decide(lane, view)) for view in update.closed]
+        states = tuple(_state(view, v) for view, v in decided + ended)
+        return _Conclusion(_combine([v for _, v in decided]), update.passages, states)
 
     def _decision(
         self,
         lane: LaneConfig,
         frame: FrameInput,
-        passage: PassageView | None,
-        verdict: Verdict,
+        recognition: _Recognition | None,
+        conclusion: _Conclusion,
         timings: list[StageTiming],
         clock: _Deadline,
     ) -> Decision:
         now = datetime.now(UTC)
         total_ms = clock.elapsed_ms()
+        verdict, passages = conclusion.verdict, conclusion.passages
+        primary = passages[0] if passages else None
         return Decision(
             decision_id=str(uuid.uuid4()),
             lane_id=lane.id,
@@ -343,9 +387,11 @@ class Screener:
             camera=frame.camera,
             outcome=verdict.outcome,
             reasons=tuple(verdict.reasons),
-            plates=passage.reads if passage else (),
-            faces=tuple(f.read for f in passage.faces) if passage else (),
-            frame_ids=passage.frame_ids if passage else (frame.frame_id,),
+            plates=tuple(read for p in passages for read in p.reads),
+            frame_plates=tuple(recognition.reads) if recognition is not None else (),
+            faces=tuple(f.read for p in passages for f in p.faces),
+            frame_ids=primary.frame_ids if primary else (frame.frame_id,),
+            passages=conclusion.states,
             matches=tuple(verdict.matches),
             timings=tuple(timings),
             budget_ms=clock.budget_ms,
@@ -353,7 +399,7 @@ class Screener:
             total_ms=total_ms,
             captured_at=frame.captured_at or now,
             decided_at=now,
-            passage_id=passage.id if passage else frame.passage_id,
+            passage_id=primary.id if primary else frame.passage_id,
         )
 
     def _record(

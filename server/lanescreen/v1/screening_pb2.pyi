@@ -92,7 +92,7 @@ class PlateCandidate(_message.Message):
     def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class PlateRead(_message.Message):
-    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader", "frame_id")
+    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader", "frame_id", "frames", "track_id")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +104,8 @@ class PlateRead(_message.Message):
     DETECTION_SCORE_FIELD_NUMBER: _ClassVar[int]
     READER_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    TRACK_ID_FIELD_NUMBER: _ClassVar[int]
     text: str
     region: str
     format: str
@@ -115,7 +117,25 @@ class PlateRead(_message.Message):
     detection_score: float
     reader: str
     frame_id: str
-    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ...) -> None: ...
+    frames: int
+    track_id: str
+    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ..., frames: _Optional[int] = ..., track_id: _Optional[str] = ...) -> None: ...
+
+class PassageState(_message.Message):
+    __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed")
+    PASSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    PLATES_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    passage_id: str
+    outcome: _common_pb2.Outcome
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    plates: _containers.RepeatedCompositeFieldContainer[PlateRead]
+    frames: int
+    closed: bool
+    def __init__(self, passage_id: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., frames: _Optional[int] = ..., closed: _Optional[bool] = ...) -> None: ...
 
 class FaceRead(_message.Message):
     __slots__ = ("box", "detection_score", "camera_type", "eye_distance_px", "sharpness", "yaw_deg", "quality_ok", "quality_detail", "embedder", "frame_id")
@@ -196,7 +216,7 @@ class StageTiming(_message.Message):
     def __init__(self, stage: _Optional[str] = ..., ms: _Optional[float] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids")
+    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids", "frame_plates", "passages")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     LANE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +234,8 @@ class Decision(_message.Message):
     PASSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     FACES_FIELD_NUMBER: _ClassVar[int]
     FRAME_IDS_FIELD_NUMBER: _ClassVar[int]
+    FRAME_PLATES_FIELD_NUMBER: _ClassVar[int]
+    PASSAGES_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     lane_id: str
     frame_id: str
@@ -231,4 +253,6 @@ class Decision(_message.Message):
     passage_id: str
     faces: _containers.RepeatedCompositeFieldContainer[FaceRead]
     frame_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    frame_plates: _containers.RepeatedCompositeFieldContainer[PlateRead]
+    passages: _containers.RepeatedCompositeFieldContainer[PassageState]
+    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ..., frame_plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., passages: _Optional[_Iterable[_Union[PassageState, _Mapping]]] = ...) -> None: ...
