@@ -1,8 +1,9 @@
 """Passages: one vehicle going through a lane, followed over the frames its cameras send.
 
 Lane cameras send video: a vehicle is in 20-40 consecutive frames. Each plate seen is a
-**track**: a detection joins the track whose predicted box it overlaps (constant velocity from
-its last two boxes) and whose reading it does not contradict, so a plate entering or leaving the
+**track**: a detection joins the track whose predicted box it is near (constant velocity from
+its last two boxes; within 1.5 plate widths, of like size) and whose reading it does not
+contradict, so a plate entering or leaving the
 picture (a partial read) stays on its track, and two plates in one frame are two tracks. Each
 track's read is consolidated over its frames (:func:`~lanescreen.domain.fusion.fuse`).
 
@@ -23,6 +24,7 @@ memory only, and only until it closes.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -42,8 +44,8 @@ MAX_FACES = 16
 """Face sightings a passage keeps: its best ones."""
 MAX_PASSAGES_PER_LANE = 64
 """Open passages kept per lane (explicit ids from a terminal that never repeats them)."""
-MIN_OVERLAP = 0.1
-"""Overlap (IoU) of a detection with a track's predicted box that lets it join the track."""
+MAX_STEP = 1.5
+"""How far from its predicted place, in plate widths, a detection may be and still join a track."""
 CONTRADICTS = 3
 """Edits at which two confident reads are two plates (fewer: a misread of one)."""
 
@@ -87,12 +89,16 @@ class FrameUpdate:
     """Passages of the lane this frame closed (the next vehicle came, or the gap passed)."""
 
 
-def _iou(a: Box, b: Box) -> float:
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.width, b.x + b.width), min(a.y + a.height, b.y + b.height)
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
+def _nearness(predicted: Box, box: Box) -> float:
+    """1 where ``box`` is where the plate was predicted, falling to 0 at :data:`MAX_STEP`
+    plate widths away, or when its width is off by more than half or double."""
+    width = max(predicted.width, box.width, 1.0)
+    ratio = box.width / max(predicted.width, 1.0)
+    if not 0.5 <= ratio <= 2.0:
+        return 0.0
+    dx = (box.x + box.width / 2) - (predicted.x + predicted.width / 2)
+    dy = (box.y + box.height / 2) - (predicted.y + predicted.height / 2)
+    return max(0.0, 1 - math.hypot(dx, dy) / (MAX_STEP * width))
 
 
 @dataclass
@@ -179,6 +185,18 @@ class _Lane:
     """Open passages, oldest first."""
     recent: list[_Passage] = field(default_factory=list)
     """Passages closed within the window, for a plate read again to reopen."""
+
+
+def _near_its_plates(passage: _Passage, read: PlateRead, now: float) -> bool:
+    """Whether ``read`` is within two plate widths of a plate ``passage`` shows in this frame."""
+    for track in passage.tracks:
+        if track.last_seen == now:
+            box = track.seen[-1][1]
+            dx = (box.x + box.width / 2) - (read.box.x + read.box.width / 2)
+            dy = (box.y + box.height / 2) - (read.box.y + read.box.height / 2)
+            if math.hypot(dx, dy) <= 2 * max(box.width, read.box.width):
+                return True
+    return False
 
 
 def _resembles(passage: _Passage, read: PlateRead) -> bool:
@@ -304,10 +322,11 @@ class PassageTracker:
         plateless = next((p for p in reversed(auto) if not p.tracks), None)
         if plateless is not None:
             return plateless  # the vehicle's first frames showed no plate yet
-        if touched:  # beside a plate of this frame: the same vehicle, unless it contradicts
-            if confident and self._contradicts(touched[0], read):
-                return self._new(lane, lane_id, now)  # a second vehicle beside the first
-            return touched[0]
+        if touched:  # another plate in a frame showing the lane's: elsewhere, a second vehicle
+            beside = [p for p in touched if _near_its_plates(p, read, now)]
+            if beside and not (confident and self._contradicts(beside[0], read)):
+                return beside[0]  # on the same vehicle (a second detection of its plate)
+            return self._new(lane, lane_id, now)
         # Nothing the lane had open is in this frame: this plate is the vehicle's own, or the
         # next vehicle's (a far plate is read doubtfully at first).
         same = next((p for p in reversed(auto) if _resembles(p, read)), None)
@@ -358,9 +377,10 @@ class PassageTracker:
         return [read for ri, read in enumerate(reads) if ri not in taken_reads]
 
     def _continues(self, track: _Track, read: PlateRead, now: float) -> float:
-        """How well ``read`` continues ``track`` (0: it does not): box overlap with where the
-        track should be, plus agreement of the reads; a confident contradiction never joins."""
-        overlap = _iou(track.predict(now), read.box)
+        """How well ``read`` continues ``track`` (0: it does not): nearness to where the track
+        should be (in plate widths: a plate moves far more than its own height between frames)
+        and of size, plus agreement of the reads; a confident contradiction never joins."""
+        nearness = _nearness(track.predict(now), read.box)
         fused = track.fused
         agreement = 0.0
         if fused is not None and fused.text and read.text:
@@ -369,9 +389,9 @@ class PassageTracker:
             if sure and edits >= CONTRADICTS and len(read.text) >= len(fused.text):
                 return 0.0
             agreement = max(0.0, 1 - edits / max(len(read.text), 1))
-        if overlap < MIN_OVERLAP and agreement < 0.99:
+        if nearness <= 0 and agreement < 0.99:
             return 0.0
-        return overlap + 0.5 * agreement
+        return nearness + 0.5 * agreement
 
     # --- lifecycle ----------------------------------------------------------------------------
 
