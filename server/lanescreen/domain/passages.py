@@ -46,6 +46,8 @@ MAX_PASSAGES_PER_LANE = 64
 """Open passages kept per lane (explicit ids from a terminal that never repeats them)."""
 MAX_STEP = 1.5
 """How far from its predicted place, in plate widths, a detection may be and still join a track."""
+MISSED_FRAMES = 3
+"""Plate frames in a row a passage's plate may go undetected and the frames still be its own."""
 CONTRADICTS = 3
 """Edits at which two confident reads are two plates (fewer: a misread of one)."""
 
@@ -249,7 +251,7 @@ class PassageTracker:
                 passages, closed_now = self._place(lane, lane_id, reads, now)
                 closed += closed_now
             else:
-                passages = [self._latest(lane, lane_id, now)]
+                passages = [self._latest(lane, lane_id, now, plate_frame=reads is not None)]
             for passage in passages:
                 self._note_frame(passage, frame_id, now, reads=reads, faces=faces)
             if reads is not None:
@@ -279,13 +281,17 @@ class PassageTracker:
             passage = self._start(lane, lane_id, passage_id, explicit=True, now=now)
         return passage
 
-    def _latest(self, lane: _Lane, lane_id: str, now: float) -> _Passage:
-        """The lane's latest open passage (a frame without a plate, a driver frame), or a new
-        one without plates."""
+    def _latest(self, lane: _Lane, lane_id: str, now: float, *, plate_frame: bool) -> _Passage:
+        """Where a frame that shows no plate goes: a driver frame, or a plate frame just after
+        the latest passage's plate was seen (a detection missed), joins that passage; a plate
+        frame of a lane whose plates have been gone a while starts a passage without plates
+        (the road between vehicles, or the next one still too far to see its plate)."""
         latest = next((p for p in reversed(lane.open.values()) if not p.explicit), None)
-        if latest is not None:
+        if latest is not None and not (
+            plate_frame and latest.tracks and latest.frames_without_plate >= MISSED_FRAMES
+        ):
             return latest
-        return self._start(lane, lane_id, f"auto-{uuid.uuid4()}", explicit=False, now=now)
+        return self._new(lane, lane_id, now)
 
     def _place(
         self, lane: _Lane, lane_id: str, reads: Sequence[PlateRead], now: float
