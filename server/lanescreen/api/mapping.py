@@ -140,6 +140,7 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
             reasons=[r.value for r in state.reasons],
             frames=state.frames,
             closed=state.closed,
+            tentative=state.tentative,
         )
         for p in state.plates:
             plate_to_pb(p, passage.plates.add())

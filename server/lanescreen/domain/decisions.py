@@ -195,6 +195,8 @@ class PassageState:
     frames: int
     closed: bool = False
     """The passage ended with this frame (the next vehicle came, or its plates were gone)."""
+    tentative: bool = False
+    """Its plate was glimpsed in a frame or two and never read confidently: perhaps no vehicle."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -204,6 +206,7 @@ class PassageState:
             "plates": [_plate_json(p) for p in self.plates],
             "frames": self.frames,
             "closed": self.closed,
+            "tentative": self.tentative,
         }
 
     @classmethod
@@ -215,6 +218,7 @@ class PassageState:
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
             frames=int(data["frames"]),
             closed=bool(data.get("closed", False)),
+            tentative=bool(data.get("tentative", False)),
         )
 
 

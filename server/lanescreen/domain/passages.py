@@ -46,6 +46,8 @@ MAX_PASSAGES_PER_LANE = 64
 """Open passages kept per lane (explicit ids from a terminal that never repeats them)."""
 MAX_STEP = 1.5
 """How far from its predicted place, in plate widths, a detection may be and still join a track."""
+SETTLED_FRAMES = 3
+"""Frames a plate must be seen in (unless read confidently) for its passage to count."""
 MISSED_FRAMES = 3
 """Plate frames in a row a passage's plate may go undetected and the frames still be its own."""
 CONTRADICTS = 3
@@ -78,6 +80,10 @@ class PassageView:
     first_seen: float
     last_seen: float
     closed: bool = False
+    tentative: bool = False
+    """Its plates were seen in fewer than :data:`SETTLED_FRAMES` frames and never read
+    confidently: perhaps no vehicle at all (a sign, a glare), so it does not speak for a frame
+    beside another passage, and is not worth an officer's look when it ends so."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ class _Passage:
             if t.fused is not None and t.fused.text and t.fused.confidence >= min_confidence
         ]
 
-    def view(self) -> PassageView:
+    def view(self, min_confidence: float) -> PassageView:
         fused = [t.fused for t in self.tracks if t.fused is not None]
         fused.sort(key=lambda r: (r.frames, r.confidence), reverse=True)
         return PassageView(
@@ -178,6 +184,9 @@ class _Passage:
             first_seen=self.first_seen,
             last_seen=self.last_seen,
             closed=self.closed_at is not None,
+            tentative=bool(self.tracks)
+            and not self.confident_texts(min_confidence)
+            and max(len(t.reads) for t in self.tracks) < SETTLED_FRAMES,
         )
 
 
@@ -189,15 +198,24 @@ class _Lane:
     """Passages closed within the window, for a plate read again to reopen."""
 
 
-def _near_its_plates(passage: _Passage, read: PlateRead, now: float) -> bool:
-    """Whether ``read`` is within two plate widths of a plate ``passage`` shows in this frame."""
+def _near_its_plates(
+    passage: _Passage, read: PlateRead, now: float, *, predicted: bool = False
+) -> bool:
+    """Whether ``read`` is within two plate widths of a plate ``passage`` shows in this frame
+    (``predicted``: within three of where its recent plates should be now), and of its size."""
     for track in passage.tracks:
-        if track.last_seen == now:
-            box = track.seen[-1][1]
-            dx = (box.x + box.width / 2) - (read.box.x + read.box.width / 2)
-            dy = (box.y + box.height / 2) - (read.box.y + read.box.height / 2)
-            if math.hypot(dx, dy) <= 2 * max(box.width, read.box.width):
-                return True
+        if predicted:
+            box, reach = track.predict(now), 3.0
+        elif track.last_seen == now:
+            box, reach = track.seen[-1][1], 2.0
+        else:
+            continue
+        if not 0.5 <= read.box.width / max(box.width, 1.0) <= 2.0:
+            continue  # another size: another plate (one leaving near, one coming far)
+        dx = (box.x + box.width / 2) - (read.box.x + read.box.width / 2)
+        dy = (box.y + box.height / 2) - (read.box.y + read.box.height / 2)
+        if math.hypot(dx, dy) <= reach * max(box.width, read.box.width):
+            return True
     return False
 
 
@@ -256,7 +274,10 @@ class PassageTracker:
                 self._note_frame(passage, frame_id, now, reads=reads, faces=faces)
             if reads is not None:
                 self._count_plate_frame(lane, now)
-            return FrameUpdate(tuple(p.view() for p in passages), tuple(p.view() for p in closed))
+            return FrameUpdate(
+                tuple(p.view(self._min_confidence) for p in passages),
+                tuple(p.view(self._min_confidence) for p in closed),
+            )
 
     def sweep(self) -> list[PassageView]:
         """Close the passages whose gap has passed with no frame to notice it (a lane gone
@@ -266,7 +287,7 @@ class PassageTracker:
             closed = []
             for lane in self._lanes.values():
                 closed += self._close_gone(lane, now)
-            return [p.view() for p in closed]
+            return [p.view(self._min_confidence) for p in closed]
 
     def open_passages(self, lane_id: str) -> int:
         with self._lock:
@@ -287,11 +308,18 @@ class PassageTracker:
         frame of a lane whose plates have been gone a while starts a passage without plates
         (the road between vehicles, or the next one still too far to see its plate)."""
         latest = next((p for p in reversed(lane.open.values()) if not p.explicit), None)
-        if latest is not None and not (
-            plate_frame and latest.tracks and latest.frames_without_plate >= MISSED_FRAMES
-        ):
+        if latest is not None and (not plate_frame or self._still_here(latest)):
             return latest
         return self._new(lane, lane_id, now)
+
+    def _still_here(self, passage: _Passage) -> bool:
+        """Whether a passage's vehicle is likely still in the picture: its plate was seen in
+        the last few plate frames, or, never read confidently yet (far away, detected now and
+        then), within the gap."""
+        if not passage.tracks or passage.frames_without_plate < MISSED_FRAMES:
+            return True
+        read = bool(passage.confident_texts(self._min_confidence))
+        return not read and passage.frames_without_plate <= self._gap_frames
 
     def _place(
         self, lane: _Lane, lane_id: str, reads: Sequence[PlateRead], now: float
@@ -333,8 +361,15 @@ class PassageTracker:
             if beside and not (confident and self._contradicts(beside[0], read)):
                 return beside[0]  # on the same vehicle (a second detection of its plate)
             return self._new(lane, lane_id, now)
-        # Nothing the lane had open is in this frame: this plate is the vehicle's own, or the
-        # next vehicle's (a far plate is read doubtfully at first).
+        # Nothing the lane had open is in this frame: this plate is the vehicle's own (its track
+        # broke: a blurred frame, a jump), or the next vehicle's (read doubtfully while far).
+        recent = next((p for p in reversed(auto) if p.tracks and self._still_here(p)), None)
+        if (
+            recent is not None
+            and _near_its_plates(recent, read, now, predicted=True)
+            and not (confident and self._contradicts(recent, read))
+        ):
+            return recent
         same = next((p for p in reversed(auto) if _resembles(p, read)), None)
         if same is not None:
             return same  # its plate found again elsewhere in the picture

@@ -212,6 +212,7 @@ def _state(view: PassageView, verdict: Verdict) -> PassageState:
         plates=view.reads,
         frames=len(view.frame_ids),
         closed=view.closed,
+        tentative=view.tentative,
     )
 
 
@@ -365,7 +366,12 @@ class Screener:
         decided = [(view, self._decide(lane, view)) for view in update.passages]
         ended = [(view, self._decide(lane, view)) for view in update.closed]
         states = tuple(_state(view, v) for view, v in decided + ended)
-        return _Conclusion(_combine([v for _, v in decided]), update.passages, states)
+        # A doubtful glimpse of something beside a vehicle does not speak for the frame,
+        # unless it is a HIT.
+        speaking = [v for view, v in decided if not view.tentative or v.outcome is Outcome.HIT] or [
+            v for _, v in decided
+        ]
+        return _Conclusion(_combine(speaking), update.passages, states)
 
     def _decision(
         self,

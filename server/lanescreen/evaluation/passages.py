@@ -2,10 +2,12 @@
 
 The frames go through the server's own :class:`~lanescreen.domain.screening.Screener` (the
 configured detector and reader, passages, consolidated reads, the lane budget) at the sequence's
-frame rate, as a lane terminal would stream them, with every labelled plate on a deny list: each
-vehicle should be one passage and one alert. Measured:
+frame rate, as a lane terminal would stream them, with every labelled plate on a deny list (as
+lenient entries, so that alerts measure how vehicles are followed, and reads are measured exactly
+below): each vehicle should be one passage and one alert. Measured:
 
-* ``alerts_per_vehicle``: passages that became a HIT (or ended as a REVIEW), per labelled
+* ``alerts_per_vehicle``: passages that became a HIT (or ended as a REVIEW, unless only
+  glimpsed: :attr:`~lanescreen.domain.passages.PassageView.tentative`), per labelled
   vehicle (target 1.0: more is one vehicle alerted twice, less a listed vehicle missed);
 * ``frame_exact_read_rate``: of the frames showing a vehicle, those whose own reads hold its
   plate exactly; ``passage_exact_read_rate``: of the vehicles, those whose passage's
@@ -31,7 +33,7 @@ from lanescreen.domain.fusion import distance
 from lanescreen.domain.plates import normalize_plate
 from lanescreen.domain.screening import FrameInput, Screener
 from lanescreen.domain.watchlist_cache import WatchlistCache
-from lanescreen.domain.watchlists import EntryFields, ListKind
+from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode
 from lanescreen.evaluation.sequences import VehicleLabel
 from lanescreen.store.db import Database
 from lanescreen.store.watchlists import WatchlistStore
@@ -77,7 +79,7 @@ class PassageRun:
             pid
             for pid, seen in states.items()
             if any(s.outcome is Outcome.HIT for s in seen)
-            or (seen[-1].closed and seen[-1].outcome is Outcome.REVIEW)
+            or (seen[-1].closed and seen[-1].outcome is Outcome.REVIEW and not seen[-1].tentative)
         }
         frame_hits = frame_total = passage_hits = 0
         for label in self.labels:
@@ -145,7 +147,7 @@ def evaluate_passages(
         store = WatchlistStore(db)
         store.create_watchlist("eval-deny", ListKind.DENY, "the sequence's plates", "eval")
         for plate in sorted({normalize_plate(v.plate) for v in labels}):
-            store.add_entry("eval-deny", EntryFields(plate), "eval")
+            store.add_entry("eval-deny", EntryFields(plate, match_mode=MatchMode.LENIENT), "eval")
         recorder = _Recorder()
         cache = WatchlistCache(store)
         screener = Screener(config, pipeline, cache, recorder)

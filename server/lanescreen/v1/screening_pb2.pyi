@@ -122,20 +122,22 @@ class PlateRead(_message.Message):
     def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ..., frames: _Optional[int] = ..., track_id: _Optional[str] = ...) -> None: ...
 
 class PassageState(_message.Message):
-    __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed")
+    __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed", "tentative")
     PASSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     PLATES_FIELD_NUMBER: _ClassVar[int]
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
+    TENTATIVE_FIELD_NUMBER: _ClassVar[int]
     passage_id: str
     outcome: _common_pb2.Outcome
     reasons: _containers.RepeatedScalarFieldContainer[str]
     plates: _containers.RepeatedCompositeFieldContainer[PlateRead]
     frames: int
     closed: bool
-    def __init__(self, passage_id: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., frames: _Optional[int] = ..., closed: _Optional[bool] = ...) -> None: ...
+    tentative: bool
+    def __init__(self, passage_id: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., frames: _Optional[int] = ..., closed: _Optional[bool] = ..., tentative: _Optional[bool] = ...) -> None: ...
 
 class FaceRead(_message.Message):
     __slots__ = ("box", "detection_score", "camera_type", "eye_distance_px", "sharpness", "yaw_deg", "quality_ok", "quality_detail", "embedder", "frame_id")
