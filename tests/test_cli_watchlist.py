@@ -319,8 +319,8 @@ def test_audit_hits_export_and_purge(
 
     monkeypatch.setenv("LANESCREEN_CLEAR_RETENTION_HOURS", "24")
     status, out, _ = cli("audit", "purge", "--json")
-    assert status == 0 and json.loads(out)["purged"]["clear_reads"] == 1
-    assert "purged 0 clear_reads" in cli("audit", "purge")[1]
+    assert status == 0 and json.loads(out)["purged"]["frame_log"] == 1
+    assert "purged 0 frame_log" in cli("audit", "purge")[1]
 
 
 def test_unreachable_database_is_a_clear_failure(

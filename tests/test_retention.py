@@ -43,14 +43,14 @@ def test_each_class_goes_at_its_own_age_and_the_purge_is_trailed(database: Datab
     retention = Retention(database, StorageConfig(), clock=lambda: NOW)
     due = {s.data_class.name: s.due for s in retention.report()}
     assert due == {
-        "clear_reads": 1,
+        "frame_log": 5,  # every frame older than a day: the CLEAR one and the four alerted
         "evidence": 2,  # the 200-day hit keeps its record but not its images
         "review_decisions": 1,
         "hit_decisions": 1,
         "audit_trail": 0,
     }
     removed = retention.purge()
-    assert removed == {"clear_reads": 1, "evidence": 2, "review_decisions": 1, "hit_decisions": 1}
+    assert removed == {"frame_log": 5, "evidence": 2, "review_decisions": 1, "hit_decisions": 1}
     assert store.count_clear_reads() == 1
     with database.read() as session:
         left = {
@@ -62,7 +62,7 @@ def test_each_class_goes_at_its_own_age_and_the_purge_is_trailed(database: Datab
     assert left == {kept_hit.decision_id: False, new_review.decision_id: True}
     assert dispositions == 0
     assert {p.target: p.detail["removed"] for p in purges} == {
-        "clear_reads": 1,
+        "frame_log": 5,
         "evidence": 2,
         "review_decisions": 1,
         "hit_decisions": 1,

@@ -355,11 +355,12 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     deny_list(client)
     hit = client.screening.ScreenFrame(frame(LISTED_PHOTO, frame_id="audit-me"))
     assert outcome(hit) == "OUTCOME_HIT"
+    assert hit.alert_id and hit.passages[0].alert_id == hit.alert_id
     listed = client.audit.ListHits(
         audit_pb2.ListHitsRequest(filter=audit_pb2.HitFilter(outcome=common_pb2.OUTCOME_HIT))
     )
     hit_ids = {d.decision_id for d in listed.hits}
-    assert hit.decision_id in hit_ids
+    assert hit.alert_id in hit_ids  # the passage's alert, one however many frames
 
     jsonl = b"".join(
         c.data for c in client.audit.ExportHits(audit_pb2.ExportHitsRequest(reason="test audit"))
@@ -367,7 +368,7 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     records = [json.loads(line) for line in jsonl.decode().splitlines()]
     exported = {r["decision_id"]: r for r in records}
     assert hit_ids <= set(exported)
-    mine = exported[hit.decision_id]
+    mine = exported[hit.alert_id]
     assert mine["matches"][0]["entry_id"] == hit.matches[0].entry_id
     assert mine["plates"][0]["text"] == hit.plates[0].text
     assert {"detect", "read"} <= set(mine["timings"])
@@ -381,9 +382,10 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     )
     rows = {row["decision_id"]: row for row in csv.DictReader(io.StringIO(csv_bytes.decode()))}
     assert set(rows) == set(exported)
-    assert rows[hit.decision_id]["entry_id"] == hit.matches[0].entry_id
-    assert json.loads(rows[hit.decision_id]["timings"])["detect"] > 0
+    assert rows[hit.alert_id]["entry_id"] == hit.matches[0].entry_id
+    assert json.loads(rows[hit.alert_id]["timings"])["detect"] > 0
 
+    # The frame's own decision id names the same alert.
     evidence = client.audit.GetEvidence(audit_pb2.GetEvidenceRequest(decision_id=hit.decision_id))
     crop = cv2.imdecode(np.frombuffer(evidence.plate_crop_jpeg, np.uint8), cv2.IMREAD_COLOR)
     full = cv2.imdecode(np.frombuffer(evidence.frame_jpeg, np.uint8), cv2.IMREAD_COLOR)
@@ -398,7 +400,7 @@ def test_clear_reads_are_kept_minimally_and_purged(client: Client) -> None:
     assert client.server.decisions.count_clear_reads() == before + 1
     storage = replace(client.server.config.storage, clear_retention_hours=0)
     purged = Retention(client.server.database, storage).purge()
-    assert purged["clear_reads"] >= before + 1 and purged["hit_decisions"] == 0
+    assert purged["frame_log"] >= before + 1 and purged["hit_decisions"] == 0
     assert client.server.decisions.count_clear_reads() == 0
 
 

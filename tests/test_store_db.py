@@ -15,14 +15,14 @@ from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from lanescreen.store.db import MIGRATIONS_DIR, Database, StoreError, UTCDateTime
 from lanescreen.store.faces import FaceStore
-from lanescreen.store.models import Base, ClearReadRow
+from lanescreen.store.models import Base, FrameLogRow
 from lanescreen.store.watchlists import WatchlistStore
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests import store_fixtures
 
-HEAD = "0011"
+HEAD = "0012"
 """The newest migration."""
 
 
@@ -36,9 +36,9 @@ def test_migrated_schema_equals_the_models(database: Database) -> None:
 def test_aware_datetimes_round_trip_as_utc(database: Database) -> None:
     local = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
     with database.write() as session:
-        session.add(ClearReadRow(lane_id="l", plate_text="AB1", decided_at=local))
+        session.add(FrameLogRow(lane_id="l", plate_text="AB1", decided_at=local))
     with database.read() as session:
-        stored = session.scalar(select(ClearReadRow.decided_at))
+        stored = session.scalar(select(FrameLogRow.decided_at))
     assert stored == local
     assert stored is not None and stored.tzinfo == UTC
     assert stored.hour == 7
@@ -64,9 +64,9 @@ def test_sqlite_file_is_created_with_its_directory_and_pragmas(tmp_path: Path) -
 def test_reopening_a_migrated_database_keeps_its_data(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with Database.open(url) as db, db.write() as session:
-        session.add(ClearReadRow(lane_id="l", plate_text="AB1", decided_at=datetime.now(UTC)))
+        session.add(FrameLogRow(lane_id="l", plate_text="AB1", decided_at=datetime.now(UTC)))
     with Database.open(url) as db, db.read() as session:
-        assert session.scalar(select(ClearReadRow.plate_text)) == "AB1"
+        assert session.scalar(select(FrameLogRow.plate_text)) == "AB1"
 
 
 @pytest.mark.parametrize("database_url", store_fixtures.BACKENDS, indirect=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lanescreen.domain.decisions import Outcome
+from lanescreen.domain.decisions import Decision, Outcome, PassageState
 from lanescreen.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from lanescreen.domain.watchlists import ListKind
 from lanescreen.store.db import Database
 from lanescreen.store.decisions import DecisionStore, Evidence, HitFilter
-from lanescreen.store.models import ClearReadRow, DecisionMatchRow, DecisionRow
+from lanescreen.store.dispositions import DispositionStore
+from lanescreen.store.models import DecisionMatchRow, DecisionRow, FrameLogRow
 from lanescreen.store.watchlists import WatchlistStore
 from sqlalchemy import func, select
 
@@ -40,12 +42,54 @@ def test_a_hit_is_kept_whole_with_its_evidence(store: DecisionStore, database: D
     with database.read() as session:
         row = session.get(DecisionRow, decision.decision_id)
         assert row is not None and row.plate_text == "ABC123" and row.lane_id == "lane-1"
-        assert row.record == decision.to_json()
+        assert {k: v for k, v in row.record.items() if k != "history"} == decision.to_json()
+        assert [h["outcome"] for h in row.record["history"]] == ["HIT"]
         matches = session.execute(
             select(DecisionMatchRow.watchlist_id, DecisionMatchRow.entry_id)
         ).all()
         assert [tuple(m) for m in matches] == [("wl-stolen", "entry-ABC123")]
-    assert count(database, ClearReadRow) == 0
+        [logged] = session.scalars(select(FrameLogRow))
+        assert (logged.outcome, logged.frame_id, logged.plate_text) == ("HIT", "frame-1", "ABC123")
+
+
+def _frame_of(passage: str, alert: str, n: int, outcome: Outcome, confidence: float) -> Decision:
+    """Frame ``n`` of one passage, as the screener sends it: its passage's state and alert."""
+    base = make_decision(outcome, decided_at=T0 + timedelta(seconds=n), frame_id=f"f{n}")
+    read = replace(base.plates[0], confidence=confidence, frames=n + 1, track_id="track-1")
+    state = PassageState(
+        passage_id=passage,
+        outcome=outcome,
+        reasons=base.reasons,
+        plates=(read,),
+        frames=n + 1,
+        matches=base.matches,
+        alert_id=alert,
+    )
+    return replace(base, passage_id=passage, plates=(read,), passages=(state,))
+
+
+def test_the_frames_of_a_passage_make_one_alert(store: DecisionStore, database: Database) -> None:
+    alert = "alert-7"
+    review = _frame_of("p-1", alert, 0, Outcome.REVIEW, 0.5)
+    hits = [_frame_of("p-1", alert, n, Outcome.HIT, c) for n, c in ((1, 0.7), (2, 0.95), (3, 0.8))]
+    store.record(review, Evidence(b"crop-0", b"frame-0"))
+    for n, hit in enumerate(hits, 1):
+        store.record(hit, Evidence(f"crop-{n}".encode(), f"frame-{n}".encode()))
+    [listed], _ = store.list_hits(HitFilter())
+    assert listed.decision_id == alert and listed.outcome is Outcome.HIT  # escalated, one alert
+    assert store.get_evidence(alert) == Evidence(b"crop-2", b"frame-2")  # its best frame's
+    assert store.get_evidence(hits[0].decision_id) == Evidence(b"crop-2", b"frame-2")
+    with database.read() as session:
+        row = session.get(DecisionRow, alert)
+        assert row is not None and row.frame_count == 4
+        assert [h["outcome"] for h in row.record["history"]] == ["REVIEW", "HIT"]
+        logged = session.scalars(select(FrameLogRow.alert_id)).all()
+        assert logged == [alert] * 4
+    # An officer disposes of the alert, naming it or any of its frames.
+    DispositionStore(database).dispose(hits[2].decision_id, "confirmed", "vehicle_stopped", "", "o")
+    assert store.list_hits(HitFilter(disposition="pending"))[0] == []
+    check = store.verify_against_trail()
+    assert check.ok and check.decisions == 1
 
 
 def test_a_review_without_evidence_or_matches(store: DecisionStore) -> None:
@@ -60,7 +104,7 @@ def test_clear_keeps_only_lane_plate_and_time(store: DecisionStore, database: Da
     store.record(decision, Evidence(CROP, FRAME))
     assert count(database, DecisionRow) == 0 and store.list_hits(HitFilter()) == ([], "")
     with database.read() as session:
-        row = session.scalars(select(ClearReadRow)).one()
+        row = session.scalars(select(FrameLogRow)).one()
     assert (row.lane_id, row.plate_text, row.decided_at) == ("lane-1", "XYZ999", T0)
     with pytest.raises(NotFoundError):
         store.get_evidence(decision.decision_id)
@@ -70,7 +114,7 @@ def test_clear_without_a_plate(store: DecisionStore, database: Database) -> None
     decision = make_decision(Outcome.CLEAR, decided_at=T0)
     store.record(decision.__class__(**{**decision.__dict__, "plates": ()}), None)
     with database.read() as session:
-        assert session.scalar(select(ClearReadRow.plate_text)) == ""
+        assert session.scalar(select(FrameLogRow.plate_text)) == ""
 
 
 def test_recording_the_same_decision_twice_is_a_conflict(store: DecisionStore) -> None:

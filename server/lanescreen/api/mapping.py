@@ -124,6 +124,7 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
         total_ms=d.total_ms,
         passage_id=d.passage_id,
         frame_ids=list(d.frame_ids),
+        alert_id=d.alert_id,
     )
     msg.captured_at.CopyFrom(timestamp(d.captured_at))
     msg.decided_at.CopyFrom(timestamp(d.decided_at))
@@ -137,10 +138,11 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
         passage = msg.passages.add(
             passage_id=state.passage_id,
             outcome=OUTCOME_TO_PB[state.outcome],
-            reasons=[r.value for r in state.reasons],
+            reasons=[r.code.value for r in state.reasons],
             frames=state.frames,
             closed=state.closed,
             tentative=state.tentative,
+            alert_id=state.alert_id,
         )
         for p in state.plates:
             plate_to_pb(p, passage.plates.add())

@@ -308,6 +308,7 @@ class LanescreenServer:
             raise OSError(f"cannot listen on {listen}: address in use or not local")
         self.cache.start()  # before any frame: confirmed, not as loaded seconds ago
         self.lanes.start()
+        self.screener.start()
         self._grpc.start()
         self.sink.start()
         if self._edits is not None:

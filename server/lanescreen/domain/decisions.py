@@ -189,7 +189,7 @@ class PassageState:
 
     passage_id: str
     outcome: Outcome
-    reasons: tuple[ReasonCode, ...]
+    reasons: tuple[Reason, ...]
     plates: tuple[PlateRead, ...]
     """One consolidated read per plate track."""
     frames: int
@@ -197,16 +197,22 @@ class PassageState:
     """The passage ended with this frame (the next vehicle came, or its plates were gone)."""
     tentative: bool = False
     """Its plate was glimpsed in a frame or two and never read confidently: perhaps no vehicle."""
+    matches: tuple[MatchRecord, ...] = ()
+    alert_id: str = ""
+    """The officers' alert for this passage, once it has one: from its first HIT, or when it
+    ends a REVIEW (not a tentative one). The same id for every frame of the passage."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "passage_id": self.passage_id,
             "outcome": self.outcome.value,
-            "reasons": [r.value for r in self.reasons],
+            "reasons": [_reason_json(r) for r in self.reasons],
             "plates": [_plate_json(p) for p in self.plates],
             "frames": self.frames,
             "closed": self.closed,
             "tentative": self.tentative,
+            "matches": [_match_json(m) for m in self.matches],
+            "alert_id": self.alert_id,
         }
 
     @classmethod
@@ -214,12 +220,24 @@ class PassageState:
         return cls(
             passage_id=data["passage_id"],
             outcome=Outcome(data["outcome"]),
-            reasons=tuple(ReasonCode(r) for r in data["reasons"]),
+            reasons=tuple(_reason_from_json(r) for r in data["reasons"]),
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
             frames=int(data["frames"]),
             closed=bool(data.get("closed", False)),
             tentative=bool(data.get("tentative", False)),
+            matches=tuple(_match_from_json(m) for m in data.get("matches", ())),
+            alert_id=data.get("alert_id", ""),
         )
+
+
+def _reason_json(r: Reason) -> dict[str, str]:
+    return {"code": r.code.value, "detail": r.detail, "stage": r.stage}
+
+
+def _reason_from_json(r: dict[str, str] | str) -> Reason:
+    if isinstance(r, str):
+        return Reason(ReasonCode(r), "")
+    return Reason(ReasonCode(r["code"]), r["detail"], r.get("stage", ""))
 
 
 @dataclass(frozen=True)
@@ -247,9 +265,19 @@ class Decision:
     passages: tuple[PassageState, ...] = ()
     """The passages this frame belongs to (two vehicles in one frame: two), then those it
     closed."""
+    frame_decision_id: str = ""
+    """For an alert (the hit log's record of a passage): the frame decision it was last
+    updated from. Empty for a frame's own decision."""
     answered: bool = True
     """False when the node stopped after making the decision durable and before answering it:
     its times are those known then, and the lane may never have had it."""
+
+    @property
+    def alert_id(self) -> str:
+        """The alert of the decision's passage, if it has one (an alert's own id, for one)."""
+        if self.frame_decision_id:
+            return self.decision_id
+        return next((s.alert_id for s in self.passages if s.passage_id == self.passage_id), "")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: the stored form and the JSON Lines export form."""
@@ -261,14 +289,13 @@ class Decision:
             "camera": self.camera.value,
             "passage_id": self.passage_id,
             "outcome": self.outcome.value,
-            "reasons": [
-                {"code": r.code.value, "detail": r.detail, "stage": r.stage} for r in self.reasons
-            ],
+            "reasons": [_reason_json(r) for r in self.reasons],
             "plates": [_plate_json(p) for p in self.plates],
             "faces": [_face_json(f) for f in self.faces],
             "frame_ids": list(self.frame_ids),
             "frame_plates": [_plate_json(p) for p in self.frame_plates],
             "passages": [p.to_json() for p in self.passages],
+            **({"frame_decision_id": self.frame_decision_id} if self.frame_decision_id else {}),
             "matches": [_match_json(m) for m in self.matches],
             "timings": {t.stage: round(t.ms, 3) for t in self.timings},
             "budget_ms": self.budget_ms,
@@ -288,15 +315,13 @@ class Decision:
             camera=CameraRole(data["camera"]),
             passage_id=data.get("passage_id", ""),
             outcome=Outcome(data["outcome"]),
-            reasons=tuple(
-                Reason(ReasonCode(r["code"]), r["detail"], r.get("stage", ""))
-                for r in data["reasons"]
-            ),
+            reasons=tuple(_reason_from_json(r) for r in data["reasons"]),
             plates=tuple(_plate_from_json(p) for p in data["plates"]),
             faces=tuple(_face_from_json(f) for f in data.get("faces", ())),
             frame_ids=tuple(data.get("frame_ids", ())),
             frame_plates=tuple(_plate_from_json(p) for p in data.get("frame_plates", ())),
             passages=tuple(PassageState.from_json(p) for p in data.get("passages", ())),
+            frame_decision_id=data.get("frame_decision_id", ""),
             matches=tuple(_match_from_json(m) for m in data["matches"]),
             timings=tuple(StageTiming(stage, float(ms)) for stage, ms in data["timings"].items()),
             budget_ms=int(data["budget_ms"]),

@@ -71,6 +71,8 @@ class PassageView:
 
     id: str
     lane_id: str
+    key: str
+    """Unique to this passage (a terminal's passage ids may repeat some day): its alert's id."""
     frame_ids: tuple[str, ...]
     plate_frames: int
     reads: tuple[PlateRead, ...]
@@ -80,6 +82,8 @@ class PassageView:
     first_seen: float
     last_seen: float
     closed: bool = False
+    unscreened: int = 0
+    """Frames of it whose recognition overran its budget or failed (never looked at)."""
     tentative: bool = False
     """Its plates were seen in fewer than :data:`SETTLED_FRAMES` frames and never read
     confidently: perhaps no vehicle at all (a sign, a glare), so it does not speak for a frame
@@ -158,7 +162,9 @@ class _Passage:
     """Plate frames of the lane in a row that none of this passage's tracks was seen in."""
     face_frames: int = 0
     faces: list[FaceSighting] = field(default_factory=list)
+    unscreened: int = 0
     closed_at: float | None = None
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def plate_last_seen(self) -> float | None:
         return max((t.last_seen for t in self.tracks), default=None)
@@ -176,6 +182,7 @@ class _Passage:
         return PassageView(
             id=self.id,
             lane_id=self.lane_id,
+            key=self.key,
             frame_ids=tuple(self.frame_ids),
             plate_frames=self.plate_frames,
             reads=tuple(fused),
@@ -184,6 +191,7 @@ class _Passage:
             first_seen=self.first_seen,
             last_seen=self.last_seen,
             closed=self.closed_at is not None,
+            unscreened=self.unscreened,
             tentative=bool(self.tracks)
             and not self.confident_texts(min_confidence)
             and max(len(t.reads) for t in self.tracks) < SETTLED_FRAMES,
@@ -256,7 +264,8 @@ class PassageTracker:
         reads: Sequence[PlateRead] | None = None,
         faces: Sequence[FaceSighting] | None = None,
     ) -> FrameUpdate:
-        """Add one screened frame (a plate frame gives ``reads``, a driver frame ``faces``)."""
+        """Add one frame: a plate frame gives ``reads``, a driver frame ``faces``, a frame whose
+        recognition overran or failed neither."""
         now = self._clock()
         with self._lock:
             lane = self._lanes.setdefault(lane_id, _Lane())
@@ -449,6 +458,8 @@ class PassageTracker:
         passage.frame_ids.append(frame_id)
         if reads is not None:
             passage.plate_frames += 1
+        if reads is None and faces is None:
+            passage.unscreened += 1
         if faces is not None:
             passage.face_frames += 1
             passage.faces.extend(faces)

@@ -49,12 +49,14 @@ from .decisions import (
     Verdict,
     decide,
 )
+from .errors import NotFoundError, PreconditionError
 from .face_screening import FaceScreening, sighting
 from .lanes import LaneRegistry
 from .limits import LaneRateLimiter
 from .matching import read_texts
 from .passages import FaceSighting, PassageTracker, PassageView
 from .plates import plate_format, settle_read
+from .refresher import Refresher
 from .watchlist_cache import WatchlistCache
 from .watchlists import ListKind
 
@@ -189,6 +191,10 @@ class _Conclusion:
 
 
 _SEVERITY = {Outcome.CLEAR: 0, Outcome.REVIEW: 1, Outcome.HIT: 2}
+SWEEP_S = 0.5
+"""How often passages of lanes gone quiet are looked at (they end ``passage_gap_s`` after)."""
+MAX_ALERTED = 10_000
+"""Passages remembered as alerted: far more than are ever open at once."""
 
 
 def _combine(verdicts: list[Verdict]) -> Verdict:
@@ -204,15 +210,44 @@ def _combine(verdicts: list[Verdict]) -> Verdict:
     )
 
 
-def _state(view: PassageView, verdict: Verdict) -> PassageState:
+def _state(view: PassageView, verdict: Verdict, alerted: bool) -> PassageState:
     return PassageState(
         passage_id=view.id,
         outcome=verdict.outcome,
-        reasons=tuple(r.code for r in verdict.reasons),
+        reasons=tuple(verdict.reasons),
         plates=view.reads,
         frames=len(view.frame_ids),
         closed=view.closed,
         tentative=view.tentative,
+        matches=tuple(verdict.matches),
+        alert_id=view.key if alerted else "",
+    )
+
+
+def _final_decision(
+    lane: LaneConfig, view: PassageView, verdict: Verdict, state: PassageState
+) -> Decision:
+    """A passage's end, decided when its lane went quiet: no frame, nothing answered."""
+    now = datetime.now(UTC)
+    return Decision(
+        decision_id=str(uuid.uuid4()),
+        lane_id=lane.id,
+        frame_id="",
+        camera=CameraRole.PLATE,
+        outcome=verdict.outcome,
+        reasons=tuple(verdict.reasons),
+        plates=view.reads,
+        faces=tuple(f.read for f in view.faces),
+        frame_ids=view.frame_ids,
+        passages=(state,),
+        matches=tuple(verdict.matches),
+        timings=(),
+        budget_ms=lane.budget_ms,
+        budget_met=True,
+        total_ms=0.0,
+        captured_at=now,
+        decided_at=now,
+        passage_id=view.id,
     )
 
 
@@ -241,6 +276,16 @@ class Screener:
             gap_s=config.faces.passage_gap_s,
             gap_frames=config.faces.passage_gap_frames,
         )
+        self._alerted: dict[str, None] = {}
+        """Keys of passages that have an alert (kept for their later frames), oldest first."""
+        self._alerted_lock = threading.Lock()
+        self._sweeper = Refresher(
+            "passages",
+            self.sweep_passages,
+            SWEEP_S,
+            failing="cannot end the passages of quiet lanes",
+            recovered="ending the passages of quiet lanes again",
+        )
         self._tail = _TailEstimate()
         limits = config.server
         self._limits = LaneRateLimiter(limits.max_lane_fps, limits.max_lane_burst)
@@ -260,7 +305,32 @@ class Screener:
         """Frames costing more than :data:`HEAVY_DECODE_MEGAPIXELS` to decode run here, one at a
         time and at a lower CPU priority, so they can never hold the lanes' own workers."""
 
+    def start(self) -> None:
+        """Close the passages of lanes gone quiet in the background (their alerts end)."""
+        self._sweeper.start()
+
+    def sweep_passages(self) -> list[Decision]:
+        """End the passages whose gap has passed with no frame to notice it; a passage with an
+        alert (or one it ends with: a REVIEW) gets its final decision recorded, CLEAR ones
+        need none. Returns what was recorded."""
+        recorded = []
+        for view in self._passages.sweep():
+            try:
+                lane = self.lane(view.lane_id)
+            except (NotFoundError, PreconditionError):
+                continue  # the lane was taken out of the site meanwhile
+            verdict = self._decide(lane, view)
+            state = self._state(view, verdict)
+            if not state.alert_id:
+                continue
+            decision = _final_decision(lane, view, verdict, state)
+            self._sink.record(decision, None)
+            self._sink.settle(decision)
+            recorded.append(decision)
+        return recorded
+
     def close(self) -> None:
+        self._sweeper.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._heavy_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -361,11 +431,13 @@ class Screener:
         update = self._passages.add(
             lane.id, frame.passage_id, frame.frame_id, reads=reads, faces=faces
         )
-        if verdict is not None:  # overran or failed: no time to decide the passages
-            return _Conclusion(verdict, update.passages, ())
+        if verdict is not None:  # overran or failed: no time to decide the passages, and
+            # nothing for their alerts (the frame was not looked at)
+            unseen = tuple(_state(view, verdict, alerted=False) for view in update.passages)
+            return _Conclusion(verdict, update.passages, unseen)
         decided = [(view, self._decide(lane, view)) for view in update.passages]
         ended = [(view, self._decide(lane, view)) for view in update.closed]
-        states = tuple(_state(view, v) for view, v in decided + ended)
+        states = tuple(self._state(view, v) for view, v in decided + ended)
         # A doubtful glimpse of something beside a vehicle does not speak for the frame,
         # unless it is a HIT.
         speaking = [v for view, v in decided if not view.tentative or v.outcome is Outcome.HIT] or [
@@ -462,7 +534,27 @@ class Screener:
             return None, Verdict(Outcome.REVIEW, [reason]), list(progress.timings)
         return recognition, None, [t for t in progress.timings if t.stage != "done"]
 
+    def _state(self, view: PassageView, verdict: Verdict) -> PassageState:
+        """The passage as decided. It has an alert from its first HIT, or when it ends a REVIEW
+        (a REVIEW while it goes on is often a far plate not read yet), and keeps it after."""
+        worthy = verdict.outcome is Outcome.HIT or (
+            verdict.outcome is Outcome.REVIEW and view.closed and not view.tentative
+        )
+        with self._alerted_lock:
+            if worthy:
+                self._alerted[view.key] = None
+                while len(self._alerted) > MAX_ALERTED:
+                    del self._alerted[next(iter(self._alerted))]
+            alerted = view.key in self._alerted
+        return _state(view, verdict, alerted)
+
     def _decide(self, lane: LaneConfig, passage: PassageView) -> Verdict:
+        if not passage.plate_frames and not passage.face_frames and passage.unscreened:
+            detail = (
+                f"none of the passage's {passage.unscreened} frames could be screened within the "
+                f"lane's {lane.budget_ms} ms budget"
+            )
+            return Verdict(Outcome.REVIEW, [Reason(ReasonCode.BUDGET_EXCEEDED, detail)])
         age = self._watchlists.staleness_s()  # before the index is read: never younger than it
         index = self._watchlists.index()
         deny_ids = {

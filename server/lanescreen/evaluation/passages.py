@@ -69,7 +69,7 @@ class PassageRun:
     labels: Sequence[VehicleLabel] = ()
 
     def summary(self) -> dict[str, Any]:
-        by_frame = {int(d.frame_id): d for d in self.decisions}
+        by_frame = {int(d.frame_id): d for d in self.decisions if d.frame_id}
         states: dict[str, list[PassageState]] = defaultdict(list)
         for decision in self.decisions:
             for state in decision.passages:
@@ -155,6 +155,8 @@ def evaluate_passages(
             screener.warm_up()
             cache.start()
             _stream(screener, frames, fps, run, progress)
+            time.sleep(config.faces.passage_gap_s + 1)  # the last passages end
+            screener.sweep_passages()
         finally:
             cache.stop()
             screener.close()

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,14 +19,14 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from ..domain.decisions import Decision, Evidence, Outcome
+from ..domain.decisions import Decision, Evidence, Outcome, PassageState
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from .db import Database, storable, storable_copy
 from .models import (
-    ClearReadRow,
     DecisionMatchRow,
     DecisionRow,
     DispositionRow,
+    FrameLogRow,
     TrailRow,
     WatchlistRow,
 )
@@ -89,9 +89,10 @@ class HitLogCheck:
         return self.broken_decision is None
 
 
-def decision_event(decision: Decision) -> TrailEvent:
-    """A HIT or REVIEW's audit-trail record: enough to tie the stored decision to what was
-    shown, matched and decided, so a later edit of the hit log is evident."""
+def decision_event(decision: Decision, record: dict[str, Any] | None = None) -> TrailEvent:
+    """A HIT or REVIEW alert's audit-trail record, at its opening and at each change: enough to
+    tie the stored record (``record``; default the decision's JSON) to what was shown, matched
+    and decided, so a later edit of the hit log is evident."""
     detail = {
         "lane_id": decision.lane_id,
         "frame_id": decision.frame_id,
@@ -104,7 +105,7 @@ def decision_event(decision: Decision) -> TrailEvent:
             for m in decision.matches
         ],
         "decided_at": decision.decided_at.isoformat(),
-        "record_sha256": record_digest(decision.to_json()),
+        "record_sha256": record_digest(record if record is not None else _first_record(decision)),
     }
     return TrailEvent(
         f"decision.{decision.outcome.value.lower()}",
@@ -112,6 +113,106 @@ def decision_event(decision: Decision) -> TrailEvent:
         f"decision:{decision.decision_id}",
         detail,
     )
+
+
+def _first_record(alert: Decision) -> dict[str, Any]:
+    return {**alert.to_json(), "history": [_history_entry(alert)]}
+
+
+def _history_entry(alert: Decision) -> dict[str, Any]:
+    return {
+        "at": alert.decided_at.isoformat(),
+        "outcome": alert.outcome.value,
+        "reasons": [r.code.value for r in alert.reasons],
+        "frame_id": alert.frame_id,
+        "decision_id": alert.frame_decision_id or alert.decision_id,
+    }
+
+
+def _substance(alert: Decision) -> tuple[Any, ...]:
+    """What makes an alert's record worth rewriting (and trailing) when it changes."""
+    return (
+        alert.outcome,
+        tuple(r.code for r in alert.reasons),
+        tuple((p.text, p.track_id) for p in alert.plates),
+        tuple((m.watchlist_id, m.entry_id) for m in alert.matches),
+    )
+
+
+def _frame_log_row(decision: Decision) -> FrameLogRow:
+    plates = decision.frame_plates or decision.plates
+    alert = next((s.alert_id for s in decision.passages if s.passage_id == decision.passage_id), "")
+    return FrameLogRow(
+        decision_id=decision.decision_id,
+        lane_id=_column_text(decision.lane_id),
+        plate_text=_column_text(plates[0].text if plates else ""),
+        decided_at=decision.decided_at,
+        outcome=decision.outcome.value,
+        frame_id=_column_text(decision.frame_id),
+        alert_id=alert or None,
+    )
+
+
+def _alerts_of(decision: Decision) -> list[tuple[PassageState | None, Decision]]:
+    """Each alert ``decision`` reaches, as the alert's own decision (its passage's outcome,
+    reasons, reads and matches, under the alert's id)."""
+    if not decision.passages:  # decided before passages were (an older node's journal)
+        if decision.outcome is Outcome.CLEAR:
+            return []
+        return [(None, decision)]
+    return [
+        (
+            state,
+            replace(
+                decision,
+                decision_id=state.alert_id,
+                frame_decision_id=decision.decision_id,
+                outcome=state.outcome,
+                reasons=state.reasons,
+                plates=state.plates,
+                matches=state.matches,
+                passage_id=state.passage_id,
+                passages=(state,),
+            ),
+        )
+        for state in decision.passages
+        if state.alert_id
+    ]
+
+
+def _alert_row(alert: Decision, evidence: Evidence | None, score: float) -> DecisionRow:
+    return DecisionRow(
+        decision_id=alert.decision_id,
+        lane_id=_column_text(alert.lane_id),
+        frame_id=_column_text(alert.frame_id),
+        camera=alert.camera.value,
+        passage_id=_column_text(alert.passage_id),
+        outcome=alert.outcome.value,
+        captured_at=alert.captured_at,
+        decided_at=alert.decided_at,
+        plate_text=_column_text(alert.plates[0].text if alert.plates else ""),
+        record=_first_record(alert),
+        budget_met=alert.budget_met,
+        total_ms=alert.total_ms,
+        plate_crop_jpeg=evidence.plate_crop_jpeg if evidence else None,
+        frame_jpeg=evidence.frame_jpeg if evidence else None,
+        face_chip_jpeg=evidence.face_chip_jpeg if evidence else None,
+        frame_count=1,
+        last_frame_at=alert.decided_at,
+        closed_at=alert.decided_at if alert.passages and alert.passages[0].closed else None,
+        evidence_score=score if evidence else 0.0,
+    )
+
+
+def alert_row(session: Session, key: str) -> DecisionRow | None:
+    """The hit log's alert called ``key``, or the one the frame decision ``key`` went to."""
+    if not storable(key):
+        return None
+    row = session.get(DecisionRow, key)
+    if row is None:
+        alert = session.scalar(select(FrameLogRow.alert_id).where(FrameLogRow.decision_id == key))
+        row = session.get(DecisionRow, alert) if alert else None
+    return row
 
 
 class DecisionStore:
@@ -122,53 +223,78 @@ class DecisionStore:
         """Keep a decision once; committed when this returns. ConflictError if its id is
         already stored (a journal shipped again after a crash).
 
-        HIT and REVIEW go to the hit log with their evidence and matched lists. CLEAR keeps one
-        minimal row (lane, first plate text, time) and never its evidence.
+        Every decision goes to the frame log (lane, frame, outcome, plate text, time, never an
+        image). Each of its passages that has an alert updates that alert in the hit log: the
+        first HIT (or final REVIEW) opens it, later frames count into it and replace its record
+        when its outcome, reads or matches change (trailed), and better evidence replaces its
+        images. A HIT or REVIEW decided outside any passage (an older journal) is an alert of
+        its own.
         """
-        if decision.outcome is Outcome.CLEAR:
-            plate = decision.plates[0].text if decision.plates else ""
-            try:
-                with self._db.write() as session:
-                    session.add(
-                        ClearReadRow(
-                            decision_id=decision.decision_id,
-                            lane_id=_column_text(decision.lane_id),
-                            plate_text=_column_text(plate),
-                            decided_at=decision.decided_at,
-                        )
-                    )
-            except IntegrityError as exc:
-                raise ConflictError(f"CLEAR {decision.decision_id!r} is already recorded") from exc
-            return
-        row = DecisionRow(
-            decision_id=decision.decision_id,
-            lane_id=_column_text(decision.lane_id),
-            frame_id=_column_text(decision.frame_id),
-            camera=decision.camera.value,
-            passage_id=_column_text(decision.passage_id),
-            outcome=decision.outcome.value,
-            captured_at=decision.captured_at,
-            decided_at=decision.decided_at,
-            plate_text=_column_text(decision.plates[0].text if decision.plates else ""),
-            record=decision.to_json(),
-            budget_met=decision.budget_met,
-            total_ms=decision.total_ms,
-            plate_crop_jpeg=evidence.plate_crop_jpeg if evidence else None,
-            frame_jpeg=evidence.frame_jpeg if evidence else None,
-            face_chip_jpeg=evidence.face_chip_jpeg if evidence else None,
-        )
-        matched = dict.fromkeys((m.watchlist_id, m.entry_id) for m in decision.matches)
         try:
             with self._db.write() as session:
-                session.add(row)
+                session.add(_frame_log_row(decision))
                 session.flush()
-                session.add_all(
-                    DecisionMatchRow(decision_id=decision.decision_id, watchlist_id=w, entry_id=e)
-                    for w, e in matched
-                )
-                self._db.trail.append(session, [decision_event(decision)])
+                for state, alert in _alerts_of(decision):
+                    self._keep_alert(session, decision, state, alert, evidence)
         except IntegrityError as exc:
             raise ConflictError(f"decision {decision.decision_id!r} is already recorded") from exc
+
+    def _keep_alert(
+        self,
+        session: Session,
+        decision: Decision,
+        state: PassageState | None,
+        alert: Decision,
+        evidence: Evidence | None,
+    ) -> None:
+        row = session.get(DecisionRow, alert.decision_id, with_for_update=True)
+        score = alert.plates[0].confidence if alert.plates else 0.0
+        primary = state is None or state.passage_id == decision.passage_id
+        kept = evidence if primary and evidence is not None else None
+        if row is None:
+            row = _alert_row(alert, kept, score)
+            session.add(row)
+            session.flush()
+            self._add_matches(session, alert)
+            self._db.trail.append(session, [decision_event(alert)])
+            return
+        if decision.frame_id:
+            row.frame_count += 1
+        row.last_frame_at = decision.decided_at
+        if state is not None and state.closed:
+            row.closed_at = decision.decided_at
+        if kept is not None and score > row.evidence_score:
+            row.plate_crop_jpeg, row.frame_jpeg = kept.plate_crop_jpeg, kept.frame_jpeg
+            row.face_chip_jpeg = kept.face_chip_jpeg or row.face_chip_jpeg
+            row.evidence_score = score
+        before = Decision.from_json(row.record)
+        if _substance(before) == _substance(alert) and not (state and state.closed):
+            return
+        history = [*row.record.get("history", []), _history_entry(alert)]
+        row.record = {**alert.to_json(), "history": history}
+        row.outcome = alert.outcome.value
+        row.plate_text = _column_text(alert.plates[0].text if alert.plates else "")
+        row.frame_id, row.total_ms, row.budget_met = (
+            _column_text(alert.frame_id) or row.frame_id,
+            alert.total_ms,
+            alert.budget_met,
+        )
+        self._add_matches(session, alert)
+        self._db.trail.append(session, [decision_event(alert, row.record)])
+
+    def _add_matches(self, session: Session, alert: Decision) -> None:
+        known = set(
+            session.execute(
+                select(DecisionMatchRow.watchlist_id, DecisionMatchRow.entry_id).where(
+                    DecisionMatchRow.decision_id == alert.decision_id
+                )
+            ).all()
+        )
+        for w, e in dict.fromkeys((m.watchlist_id, m.entry_id) for m in alert.matches):
+            if (w, e) not in known:
+                session.add(
+                    DecisionMatchRow(decision_id=alert.decision_id, watchlist_id=w, entry_id=e)
+                )
 
     def verify_against_trail(self) -> HitLogCheck:
         """Check each stored decision against its trail record (run after the chain verifies).
@@ -178,10 +304,10 @@ class DecisionStore:
         """
         with self._db.read() as session:
             expected: dict[str, str] = {}
-            for target, detail in session.execute(
-                select(TrailRow.target, TrailRow.detail).where(
-                    TrailRow.action.in_(("decision.hit", "decision.review"))
-                )
+            for target, detail in session.execute(  # an alert's latest record counts
+                select(TrailRow.target, TrailRow.detail)
+                .where(TrailRow.action.in_(("decision.hit", "decision.review")))
+                .order_by(TrailRow.at, TrailRow.seq)
             ):
                 expected[target.removeprefix("decision:")] = str(detail.get("record_sha256", ""))
             count = 0
@@ -201,9 +327,10 @@ class DecisionStore:
                     )
                 if record_digest(record) != expected[decision_id]:
                     chain, seq = session.execute(
-                        select(TrailRow.chain, TrailRow.seq).where(
-                            TrailRow.target == f"decision:{decision_id}"
-                        )
+                        select(TrailRow.chain, TrailRow.seq)
+                        .where(TrailRow.target == f"decision:{decision_id}")
+                        .order_by(TrailRow.at.desc(), TrailRow.seq.desc())
+                        .limit(1)
                     ).one()
                     return HitLogCheck(
                         count,
@@ -284,22 +411,18 @@ class DecisionStore:
             after = (rows[-1][0], rows[-1][1])
 
     def get_evidence(self, decision_id: str) -> Evidence:
-        """The images kept with a decision. ``NotFoundError`` if there is no such decision."""
-        if not storable(decision_id):
-            raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
+        """The images kept with an alert (or with the alert a frame decision went to: the
+        passage's best). ``NotFoundError`` if there is no such alert."""
         with self._db.read() as session:
-            row = session.execute(
-                select(
-                    DecisionRow.plate_crop_jpeg, DecisionRow.frame_jpeg, DecisionRow.face_chip_jpeg
-                ).where(DecisionRow.decision_id == decision_id)
-            ).first()
-        if row is None:
-            raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
-        return Evidence(plate_crop_jpeg=row[0], frame_jpeg=row[1], face_chip_jpeg=row[2])
+            row = alert_row(session, decision_id)
+            if row is None:
+                raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
+            return Evidence(row.plate_crop_jpeg, row.frame_jpeg, row.face_chip_jpeg)
 
     def count_clear_reads(self) -> int:
         with self._db.read() as session:
-            return int(session.scalar(select(func.count()).select_from(ClearReadRow)) or 0)
+            count = select(func.count()).select_from(FrameLogRow)
+            return int(session.scalar(count.where(FrameLogRow.outcome == "CLEAR")) or 0)
 
 
 def hit_query(session: Session, filter: HitFilter) -> Select[tuple[datetime, str, dict[str, Any]]]:

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from ..domain.dispositions import Disposition, Verdict, check_disposition
 from ..domain.errors import NotFoundError
-from .db import Database, storable
-from .decisions import HitFilter, _disposition_condition, hit_query
+from .db import Database
+from .decisions import HitFilter, _disposition_condition, alert_row, hit_query
 from .models import DecisionRow, DispositionRow
 from .trail import TrailEvent
 from .watchlists import _actor
@@ -46,14 +46,16 @@ class DispositionStore:
     def dispose(
         self, decision_id: str, verdict: str, code: str, note: str, actor: str
     ) -> Disposition:
-        """Record a finding on a stored decision (and in the audit trail)."""
+        """Record a finding on an alert (named by its id, or by any frame decision that went to
+        it), and in the audit trail."""
         checked, code, note = check_disposition(verdict, code, note)
         actor = _actor(actor)
         now = datetime.now(UTC)
         with self._db.write() as session:
-            row = session.get(DecisionRow, decision_id) if storable(decision_id) else None
+            row = alert_row(session, decision_id)
             if row is None:
                 raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
+            decision_id = row.decision_id  # a frame's decision: its passage's alert
             previous = session.scalar(
                 select(DispositionRow.verdict)
                 .where(DispositionRow.decision_id == decision_id)

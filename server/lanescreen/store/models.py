@@ -175,7 +175,9 @@ class ChangeRow(Base):
 
 
 class DecisionRow(Base):
-    """A HIT or REVIEW: the whole decision as JSON plus the columns audits filter on."""
+    """An alert: one per passage that became a HIT or ended a REVIEW (its id is the alert id),
+    kept up to date as the passage's frames come; the passage's latest decision as JSON plus
+    the columns audits filter on. (Before alerts, one per HIT or REVIEW frame.)"""
 
     __tablename__ = "decisions"
     __table_args__ = (
@@ -200,6 +202,13 @@ class DecisionRow(Base):
     frame_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     face_chip_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The aligned face of a HIT or REVIEW; a CLEAR keeps no face image at all."""
+    frame_count: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Frames of the passage that reached the alert."""
+    last_frame_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    """When the passage ended (None: still going on, or it never said)."""
+    evidence_score: Mapped[float] = mapped_column(Float, server_default="0")
+    """How good the kept evidence is (its plate's read confidence): better frames replace it."""
 
 
 class DecisionMatchRow(Base):
@@ -234,8 +243,10 @@ class DispositionRow(Base):
     at: Mapped[datetime]
 
 
-class ClearReadRow(Base):
-    """A CLEAR read, kept only as lane, plate text and time, and purged after the retention."""
+class FrameLogRow(Base):
+    """Every frame's decision, minimally: lane, frame, outcome, plate text, time and the alert it
+    went to; purged after ``clear_retention_hours``. A CLEAR read is kept only here. (The table
+    keeps its first name, from when it held only CLEAR reads.)"""
 
     __tablename__ = "clear_reads"
 
@@ -245,6 +256,10 @@ class ClearReadRow(Base):
     lane_id: Mapped[str] = mapped_column(Text)
     plate_text: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(8), server_default="CLEAR")
+    frame_id: Mapped[str] = mapped_column(Text, server_default="")
+    alert_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The alert (``decisions`` row) the frame's passage went to, if any."""
 
 
 class TrailRow(Base):

@@ -2,7 +2,7 @@
 
 | class | what | default |
 |---|---|---|
-| ``clear_reads`` | a CLEAR read's minimal record (lane, plate, time) | 24 hours |
+| ``frame_log`` | every frame's minimal record (lane, frame, outcome, plate, time): all a CLEAR read leaves | 24 hours |
 | ``evidence`` | the images kept with a HIT or REVIEW (plate crop, frame, face) | 180 days |
 | ``review_decisions`` | REVIEW decisions with their matches and dispositions | 90 days |
 | ``hit_decisions`` | HIT decisions with their matches and dispositions | 730 days |
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..config import StorageConfig
 from .db import Database
-from .models import ClearReadRow, DecisionRow, TrailRow
+from .models import DecisionRow, FrameLogRow, TrailRow
 from .trail import TrailEvent
 
 ACTOR = "system:retention"
@@ -54,8 +54,8 @@ class DataClassState:
 def classes(storage: StorageConfig) -> list[DataClass]:
     return [
         DataClass(
-            "clear_reads",
-            "CLEAR reads: lane, plate text, time",
+            "frame_log",
+            "every frame's lane, outcome, plate text and time (all a CLEAR read leaves)",
             timedelta(hours=storage.clear_retention_hours),
         ),
         DataClass(
@@ -84,10 +84,10 @@ _HAS_EVIDENCE = or_(
 )
 
 
-def _scope(name: str) -> tuple[type[ClearReadRow] | type[DecisionRow], ColumnElement[bool] | None]:
+def _scope(name: str) -> tuple[type[FrameLogRow] | type[DecisionRow], ColumnElement[bool] | None]:
     """The table a class lives in and the condition that picks its records."""
-    if name == "clear_reads":
-        return ClearReadRow, None
+    if name == "frame_log":
+        return FrameLogRow, None
     if name == "evidence":
         return DecisionRow, _HAS_EVIDENCE
     outcome = "REVIEW" if name == "review_decisions" else "HIT"

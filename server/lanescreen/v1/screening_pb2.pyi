@@ -122,7 +122,7 @@ class PlateRead(_message.Message):
     def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ..., frames: _Optional[int] = ..., track_id: _Optional[str] = ...) -> None: ...
 
 class PassageState(_message.Message):
-    __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed", "tentative")
+    __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed", "tentative", "alert_id")
     PASSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +130,7 @@ class PassageState(_message.Message):
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     TENTATIVE_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     passage_id: str
     outcome: _common_pb2.Outcome
     reasons: _containers.RepeatedScalarFieldContainer[str]
@@ -137,7 +138,8 @@ class PassageState(_message.Message):
     frames: int
     closed: bool
     tentative: bool
-    def __init__(self, passage_id: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., frames: _Optional[int] = ..., closed: _Optional[bool] = ..., tentative: _Optional[bool] = ...) -> None: ...
+    alert_id: str
+    def __init__(self, passage_id: _Optional[str] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., frames: _Optional[int] = ..., closed: _Optional[bool] = ..., tentative: _Optional[bool] = ..., alert_id: _Optional[str] = ...) -> None: ...
 
 class FaceRead(_message.Message):
     __slots__ = ("box", "detection_score", "camera_type", "eye_distance_px", "sharpness", "yaw_deg", "quality_ok", "quality_detail", "embedder", "frame_id")
@@ -218,7 +220,7 @@ class StageTiming(_message.Message):
     def __init__(self, stage: _Optional[str] = ..., ms: _Optional[float] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids", "frame_plates", "passages")
+    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids", "frame_plates", "passages", "alert_id")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     LANE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
@@ -238,6 +240,7 @@ class Decision(_message.Message):
     FRAME_IDS_FIELD_NUMBER: _ClassVar[int]
     FRAME_PLATES_FIELD_NUMBER: _ClassVar[int]
     PASSAGES_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     lane_id: str
     frame_id: str
@@ -257,4 +260,5 @@ class Decision(_message.Message):
     frame_ids: _containers.RepeatedScalarFieldContainer[str]
     frame_plates: _containers.RepeatedCompositeFieldContainer[PlateRead]
     passages: _containers.RepeatedCompositeFieldContainer[PassageState]
-    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ..., frame_plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., passages: _Optional[_Iterable[_Union[PassageState, _Mapping]]] = ...) -> None: ...
+    alert_id: str
+    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ..., frame_plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., passages: _Optional[_Iterable[_Union[PassageState, _Mapping]]] = ..., alert_id: _Optional[str] = ...) -> None: ...
