@@ -7,6 +7,8 @@ edge; some pass side by side.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from lanescreen.config import (
 from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.evaluation.sequences import VehicleLabel, simulate
 from lanescreen.v1 import (
+    audit_pb2,
+    audit_pb2_grpc,
     common_pb2,
     screening_pb2,
     screening_pb2_grpc,
@@ -36,6 +40,7 @@ from tests.support import EU_PHOTOS
 pytestmark = pytest.mark.slow
 
 HIT, CLEAR = common_pb2.OUTCOME_HIT, common_pb2.OUTCOME_CLEAR
+PENDING_1 = audit_pb2.HitFilter(watchlist="stolen-1", disposition="pending")
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +127,27 @@ def test_vehicles_in_video_are_one_passage_each_decided_on_their_consolidated_re
     assert [s.passage_id for s in closed] == list(passages_of(listed))
     assert closed[0].outcome == HIT and closed[0].plates[0].text == listed.plate
     assert all(d.budget_met for d in decisions)
+    # The officer's queue holds one alert for the listed vehicle (not one per HIT frame), with
+    # its consolidated read and frame count; disposing of it covers the passage.
+    alert = own[-1].alert_id
+    assert alert and {d.alert_id for d in own[first_hit:]} == {alert}
+    assert node.sink.caught_up(timeout_s=30)
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        audit = audit_pb2_grpc.AuditServiceStub(channel)
+        queue = audit.ListHits(audit_pb2.ListHitsRequest(filter=PENDING_1)).hits
+        assert [h.alert_id for h in queue] == [alert] and queue[0].decision_id == alert
+        assert queue[0].plates[0].text == listed.plate
+        assert queue[0].alert.frames >= len(own) - first_hit and queue[0].alert.HasField(
+            "closed_at"
+        )
+        audit.DisposeHit(audit_pb2.DisposeHitRequest(
+            decision_id=own[-3].decision_id, verdict="confirmed", code="vehicle_stopped"))  # fmt: skip
+        assert not audit.ListHits(audit_pb2.ListHitsRequest(filter=PENDING_1)).hits
+        exported = b"".join(c.data for c in audit.ExportHits(audit_pb2.ExportHitsRequest(
+            filter=audit_pb2.HitFilter(watchlist="stolen-1"), format=audit_pb2.EXPORT_FORMAT_CSV,
+            reason="passage test")))  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    assert [(r["decision_id"], int(r["frames"])) for r in rows] == [(alert, queue[0].alert.frames)]
 
 
 def test_two_vehicles_side_by_side_are_two_passages(node: LanescreenServer, tmp_path: Path) -> None:
@@ -137,3 +163,9 @@ def test_two_vehicles_side_by_side_are_two_passages(node: LanescreenServer, tmp_
     )
     assert len({s.passage_id for s in last.passages}) == 2
     assert len({m.entry_plate for m in last.matches}) == 2
+    assert node.sink.caught_up(timeout_s=30)
+    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+        listed = audit_pb2_grpc.AuditServiceStub(channel).ListHits(
+            audit_pb2.ListHitsRequest(filter=audit_pb2.HitFilter(watchlist="stolen-2"))
+        )
+    assert sorted(h.plates[0].text for h in listed.hits) == sorted([left.plate, right.plate])

@@ -128,6 +128,16 @@ def decision_to_pb(d: Decision) -> screening_pb2.Decision:
     )
     msg.captured_at.CopyFrom(timestamp(d.captured_at))
     msg.decided_at.CopyFrom(timestamp(d.decided_at))
+    if d.alert is not None:
+        msg.alert.frames = d.alert.frames
+        msg.alert.first_at.CopyFrom(timestamp(d.alert.first_at))
+        msg.alert.last_at.CopyFrom(timestamp(d.alert.last_at))
+        if d.alert.closed_at is not None:
+            msg.alert.closed_at.CopyFrom(timestamp(d.alert.closed_at))
+        msg.alert.history.extend(
+            f"{h['at']} {h['outcome']} {','.join(h['reasons'])}{' (ended)' if h.get('closed') else ''}"
+            for h in d.alert.history
+        )
     for r in d.reasons:
         msg.reasons.add(code=r.code.value, detail=r.detail, stage=r.stage)
     for p in d.plates:

@@ -241,6 +241,27 @@ def _reason_from_json(r: dict[str, str] | str) -> Reason:
 
 
 @dataclass(frozen=True)
+class AlertSummary:
+    """What the hit log knows of an alert beyond its latest decision: its passage's frames."""
+
+    frames: int
+    first_at: datetime
+    last_at: datetime
+    closed_at: datetime | None
+    history: tuple[dict[str, Any], ...] = ()
+    """Each change of its outcome: when, to what, why, from which frame."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "frames": self.frames,
+            "first_at": self.first_at.isoformat(),
+            "last_at": self.last_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "history": list(self.history),
+        }
+
+
+@dataclass(frozen=True)
 class Decision:
     decision_id: str
     lane_id: str
@@ -265,6 +286,8 @@ class Decision:
     passages: tuple[PassageState, ...] = ()
     """The passages this frame belongs to (two vehicles in one frame: two), then those it
     closed."""
+    alert: AlertSummary | None = None
+    """Set on decisions listed from the hit log: the alert they stand for."""
     frame_decision_id: str = ""
     """For an alert (the hit log's record of a passage): the frame decision it was last
     updated from. Empty for a frame's own decision."""
@@ -296,6 +319,7 @@ class Decision:
             "frame_plates": [_plate_json(p) for p in self.frame_plates],
             "passages": [p.to_json() for p in self.passages],
             **({"frame_decision_id": self.frame_decision_id} if self.frame_decision_id else {}),
+            **({"alert": self.alert.to_json()} if self.alert else {}),
             "matches": [_match_json(m) for m in self.matches],
             "timings": {t.stage: round(t.ms, 3) for t in self.timings},
             "budget_ms": self.budget_ms,

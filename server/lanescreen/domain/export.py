@@ -39,8 +39,12 @@ CSV_COLUMNS = (
     "budget_ms",
     "budget_met",
     "total_ms",
+    "frames",
+    "last_frame_at",
+    "closed_at",
 )
-"""The CSV header. ``entry_id`` to ``distance`` describe the best match (the decision's first)."""
+"""The CSV header: one row per alert (a passage). ``entry_id`` to ``distance`` describe the best
+match (the decision's first); ``frames`` to ``closed_at`` the passage's frames."""
 
 
 def export_hits(decisions: Iterable[Decision], fmt: str) -> Iterator[bytes]:
@@ -91,6 +95,9 @@ def csv_row(decision: Decision) -> list[str]:
         str(decision.budget_ms),
         "true" if decision.budget_met else "false",
         str(record["total_ms"]),
+        str(decision.alert.frames) if decision.alert else "1",
+        decision.alert.last_at.isoformat() if decision.alert else record["decided_at"],
+        decision.alert.closed_at.isoformat() if decision.alert and decision.alert.closed_at else "",
     ]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from ..domain.decisions import Decision, Evidence, Outcome, PassageState
+from ..domain.decisions import AlertSummary, Decision, Evidence, Outcome, PassageState
 from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from .db import Database, storable, storable_copy
 from .models import (
@@ -126,6 +126,7 @@ def _history_entry(alert: Decision) -> dict[str, Any]:
         "reasons": [r.code.value for r in alert.reasons],
         "frame_id": alert.frame_id,
         "decision_id": alert.frame_decision_id or alert.decision_id,
+        "closed": bool(alert.passages and alert.passages[0].closed),
     }
 
 
@@ -202,6 +203,20 @@ def _alert_row(alert: Decision, evidence: Evidence | None, score: float) -> Deci
         closed_at=alert.decided_at if alert.passages and alert.passages[0].closed else None,
         evidence_score=score if evidence else 0.0,
     )
+
+
+def _listed(row: Any) -> Decision:
+    """A hit-log row as the decision it stands for, with its alert's summary."""
+    decided_at, _, record, frames, last_at, closed_at = row
+    decision = Decision.from_json(record)
+    summary = AlertSummary(
+        frames=frames,
+        first_at=decided_at,
+        last_at=last_at or decided_at,
+        closed_at=closed_at,
+        history=tuple(record.get("history", ())),
+    )
+    return replace(decision, alert=summary)
 
 
 def alert_row(session: Session, key: str) -> DecisionRow | None:
@@ -379,7 +394,7 @@ class DecisionStore:
         if len(rows) > size:
             rows = rows[:size]
             token = _encode_token(rows[-1][0], rows[-1][1], filter)
-        return [Decision.from_json(record) for _, _, record in rows], token
+        return [_listed(row) for row in rows], token
 
     def iter_hits(self, filter: HitFilter, batch: int = 500) -> Iterator[Decision]:
         """Every matching decision, oldest first, read in batches (for exports of any size).
@@ -404,8 +419,8 @@ class DecisionStore:
                     )
                 query = query.order_by(DecisionRow.decided_at, DecisionRow.decision_id).limit(batch)
                 rows = session.execute(query).all()
-            for _, _, record in rows:
-                yield Decision.from_json(record)
+            for row in rows:
+                yield _listed(row)
             if len(rows) < batch:
                 return
             after = (rows[-1][0], rows[-1][1])
@@ -425,8 +440,9 @@ class DecisionStore:
             return int(session.scalar(count.where(FrameLogRow.outcome == "CLEAR")) or 0)
 
 
-def hit_query(session: Session, filter: HitFilter) -> Select[tuple[datetime, str, dict[str, Any]]]:
-    """The stored decisions ``filter`` selects, as (decided_at, decision_id, record) rows."""
+def hit_query(session: Session, filter: HitFilter) -> Select[tuple[Any, ...]]:
+    """The stored alerts ``filter`` selects, as (decided_at, decision_id, record, frame_count,
+    last_frame_at, closed_at) rows (:func:`_listed` makes them decisions)."""
     conditions: list[ColumnElement[bool]] = []
     if filter.since is not None:
         conditions.append(DecisionRow.decided_at >= _aware(filter.since))
@@ -458,9 +474,14 @@ def hit_query(session: Session, filter: HitFilter) -> Select[tuple[datetime, str
         )
     if filter.disposition:
         conditions.append(_disposition_condition(filter.disposition))
-    return select(DecisionRow.decided_at, DecisionRow.decision_id, DecisionRow.record).where(
-        *conditions
-    )
+    return select(
+        DecisionRow.decided_at,
+        DecisionRow.decision_id,
+        DecisionRow.record,
+        DecisionRow.frame_count,
+        DecisionRow.last_frame_at,
+        DecisionRow.closed_at,
+    ).where(*conditions)
 
 
 def _disposition_condition(wanted: str) -> ColumnElement[bool]:

@@ -220,7 +220,7 @@ class StageTiming(_message.Message):
     def __init__(self, stage: _Optional[str] = ..., ms: _Optional[float] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids", "frame_plates", "passages", "alert_id")
+    __slots__ = ("decision_id", "lane_id", "frame_id", "camera", "outcome", "reasons", "plates", "matches", "timings", "budget_ms", "budget_met", "total_ms", "captured_at", "decided_at", "passage_id", "faces", "frame_ids", "frame_plates", "passages", "alert_id", "alert")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     LANE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
@@ -241,6 +241,7 @@ class Decision(_message.Message):
     FRAME_PLATES_FIELD_NUMBER: _ClassVar[int]
     PASSAGES_FIELD_NUMBER: _ClassVar[int]
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     lane_id: str
     frame_id: str
@@ -261,4 +262,19 @@ class Decision(_message.Message):
     frame_plates: _containers.RepeatedCompositeFieldContainer[PlateRead]
     passages: _containers.RepeatedCompositeFieldContainer[PassageState]
     alert_id: str
-    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ..., frame_plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., passages: _Optional[_Iterable[_Union[PassageState, _Mapping]]] = ..., alert_id: _Optional[str] = ...) -> None: ...
+    alert: AlertSummary
+    def __init__(self, decision_id: _Optional[str] = ..., lane_id: _Optional[str] = ..., frame_id: _Optional[str] = ..., camera: _Optional[_Union[_common_pb2.CameraRole, str]] = ..., outcome: _Optional[_Union[_common_pb2.Outcome, str]] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., matches: _Optional[_Iterable[_Union[WatchlistMatch, _Mapping]]] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., budget_ms: _Optional[int] = ..., budget_met: _Optional[bool] = ..., total_ms: _Optional[float] = ..., captured_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., passage_id: _Optional[str] = ..., faces: _Optional[_Iterable[_Union[FaceRead, _Mapping]]] = ..., frame_ids: _Optional[_Iterable[str]] = ..., frame_plates: _Optional[_Iterable[_Union[PlateRead, _Mapping]]] = ..., passages: _Optional[_Iterable[_Union[PassageState, _Mapping]]] = ..., alert_id: _Optional[str] = ..., alert: _Optional[_Union[AlertSummary, _Mapping]] = ...) -> None: ...
+
+class AlertSummary(_message.Message):
+    __slots__ = ("frames", "first_at", "last_at", "closed_at", "history")
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    frames: int
+    first_at: _timestamp_pb2.Timestamp
+    last_at: _timestamp_pb2.Timestamp
+    closed_at: _timestamp_pb2.Timestamp
+    history: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, frames: _Optional[int] = ..., first_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[str]] = ...) -> None: ...
