@@ -6,6 +6,7 @@ officer and lane certificates from it and works only through the gRPC API.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,14 +82,21 @@ def test_every_vehicle_comes_out_as_it_should(
         assert actors == {"demo.officer"}, actors
         issued = set(session.scalars(select(CredentialRow.name)))
         assert {"demo.officer", "lane-1", "staff-1"} <= issued
-    # Every HIT and REVIEW frame is in the hit log: 3 frames of the stolen car, 3 + 3 reviews.
-    assert server.sink.caught_up()
-    with server.database.read() as session:
-        rows = session.execute(
-            select(DecisionRow.outcome, func.count()).group_by(DecisionRow.outcome)
-        )
-        counts = {outcome: n for outcome, n in rows}
-    assert counts == {"HIT": 3, "REVIEW": 6}
+    # One alert per vehicle, not per frame: the stolen car's HIT at once, the stranger at the
+    # staff gate at once, the car without a plate when its passage ends (more frames could
+    # have shown the plate).
+    deadline = time.monotonic() + 20
+    while True:
+        assert server.sink.caught_up()
+        with server.database.read() as session:
+            rows = session.execute(
+                select(DecisionRow.outcome, func.count()).group_by(DecisionRow.outcome)
+            )
+            counts = {outcome: n for outcome, n in rows}
+        if counts == {"HIT": 1, "REVIEW": 2} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert counts == {"HIT": 1, "REVIEW": 2}
 
     # Again: the lists are kept as they are, nothing is added twice, the outcomes are the same.
     assert main(demo) == 0

@@ -56,7 +56,7 @@ def test_hit_is_logged_in_postgres(
             assert decision.outcome == common_pb2.OUTCOME_HIT
             assert decision.matches[0].entry_id == entry.id
             hits = audit_pb2_grpc.AuditServiceStub(channel).ListHits(audit_pb2.ListHitsRequest())
-            assert [h.decision_id for h in hits.hits] == [decision.decision_id]
+            assert [h.decision_id for h in hits.hits] == [decision.alert_id]  # its alert
     finally:
         server.stop(grace=1)
         postgres_server.drop_schema(schema)

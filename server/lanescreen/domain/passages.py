@@ -484,8 +484,10 @@ class PassageTracker:
     def _over(self, passage: _Passage, now: float) -> bool:
         if now - passage.last_seen > self._window_s:
             return True
+        if passage.explicit:  # the terminal groups it: over when its frames stop coming
+            return now - passage.last_seen > self._gap_s
         seen = passage.plate_last_seen()
-        if seen is None or passage.explicit:
+        if seen is None:
             return False
         return now - seen > self._gap_s or passage.frames_without_plate > self._gap_frames
 

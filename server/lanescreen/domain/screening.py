@@ -191,6 +191,18 @@ class _Conclusion:
 
 
 _SEVERITY = {Outcome.CLEAR: 0, Outcome.REVIEW: 1, Outcome.HIT: 2}
+PASSING_DOUBTS = frozenset(
+    {
+        ReasonCode.NO_PLATE_FOUND,
+        ReasonCode.LOW_CONFIDENCE_READ,
+        ReasonCode.BUDGET_EXCEEDED,
+        ReasonCode.RECOGNITION_FAILED,
+        ReasonCode.NO_FACE_FOUND,
+        ReasonCode.POOR_FACE_QUALITY,
+        ReasonCode.WATCHLIST_STALE,
+    }
+)
+"""REVIEW reasons a passage's later frames may well remove: its alert waits for its end."""
 SWEEP_S = 0.5
 """How often passages of lanes gone quiet are looked at (they end ``passage_gap_s`` after)."""
 MAX_ALERTED = 10_000
@@ -535,10 +547,12 @@ class Screener:
         return recognition, None, [t for t in progress.timings if t.stage != "done"]
 
     def _state(self, view: PassageView, verdict: Verdict) -> PassageState:
-        """The passage as decided. It has an alert from its first HIT, or when it ends a REVIEW
-        (a REVIEW while it goes on is often a far plate not read yet), and keeps it after."""
+        """The passage as decided. It has an alert from its first HIT or firm REVIEW (a stranger
+        at an allow-list gate), or when it ends a REVIEW of doubt (while it goes on, a far plate
+        not read yet is such a doubt), and keeps it after."""
+        firm = not any(r.code in PASSING_DOUBTS for r in verdict.reasons)
         worthy = verdict.outcome is Outcome.HIT or (
-            verdict.outcome is Outcome.REVIEW and view.closed and not view.tentative
+            verdict.outcome is Outcome.REVIEW and (view.closed or firm) and not view.tentative
         )
         with self._alerted_lock:
             if worthy:

@@ -434,6 +434,14 @@ class DecisionStore:
                 raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
             return Evidence(row.plate_crop_jpeg, row.frame_jpeg, row.face_chip_jpeg)
 
+    def logged_frames(self, outcome: Outcome | None = None) -> list[tuple[str, str | None]]:
+        """(decision id, alert id) of every frame decision in the frame log, oldest first."""
+        query = select(FrameLogRow.decision_id, FrameLogRow.alert_id).order_by(FrameLogRow.id)
+        if outcome is not None:
+            query = query.where(FrameLogRow.outcome == outcome.value)
+        with self._db.read() as session:
+            return [(str(d), a) for d, a in session.execute(query).all()]
+
     def count_clear_reads(self) -> int:
         with self._db.read() as session:
             count = select(func.count()).select_from(FrameLogRow)
