@@ -298,7 +298,7 @@ def test_audit_hits_export_and_purge(
         "--reason",
         "case 2026/118",
     )
-    assert status == 0 and "exported 2 decisions" in err
+    assert status == 0 and "exported 2 alerts" in err
     assert target.read_bytes() == expected_csv == over_rpc
     status, out, _ = cli(
         "audit",

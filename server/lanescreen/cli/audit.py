@@ -200,7 +200,7 @@ def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
                 out.write(piece)
     except OSError as exc:
         return fail(f"cannot write {args.output}: {exc.strerror or exc}")
-    print(f"exported {count} decisions to {args.output}", file=sys.stderr)
+    print(f"exported {count} alerts to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -227,7 +227,7 @@ def run_hits(args: argparse.Namespace, config: Config, db: Database) -> int:
         print_json({"hits": [d.to_json() for d in found], "more": bool(token)})
         return 0
     if not found:
-        print("no stored decisions match")
+        print("no alerts match")
     for d in found:
         best = d.matches[0] if d.matches else None
         plate = d.plates[0].text if d.plates else "-"
@@ -235,8 +235,10 @@ def run_hits(args: argparse.Namespace, config: Config, db: Database) -> int:
             f"{best.watchlist_name}/{best.category or '-'} ({best.match_kind})" if best else "-"
         )
         detail = d.reasons[0].detail if d.reasons else ""
+        frames = f"{d.alert.frames} frame{'s' if d.alert.frames != 1 else ''}" if d.alert else ""
         print(
-            f"{d.decided_at.isoformat()}  {d.lane_id}  {d.outcome.value:<6} {plate:<10} {listed}  {detail}"
+            f"{d.decided_at.isoformat()}  {d.decision_id[:8]}  {d.lane_id}  {d.outcome.value:<6} "
+            f"{plate:<10} {frames:>9}  {listed}  {detail}"
         )
         print(f"    decision {d.decision_id}")
     if token:
@@ -373,7 +375,7 @@ def run_stats(args: argparse.Namespace, config: Config, db: Database) -> int:
         print_json({"by_outcome": rows, "by_code": dict(sorted(stats.by_code.items()))})
         return 0
     if not rows:
-        print("no stored decisions match")
+        print("no alerts match")
     for outcome, row in rows.items():
         share = row["confirmed_share"]
         shown = (
