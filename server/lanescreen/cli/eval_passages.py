@@ -38,6 +38,12 @@ def register(sets: Any) -> None:
     )
     passages.add_argument("--budget-ms", type=int, default=250, help="the lane's budget (250)")
     passages.add_argument("--region", default="", help="the lane's plate region (us, eu, cn...)")
+    passages.add_argument(
+        "--no-plate-clear",
+        action="store_true",
+        help="the lane's review_when_no_plate = false, as for a camera streaming an empty road "
+        "between vehicles (default: true, every stretch of road without a plate is a REVIEW)",
+    )
     add_json_flag(passages)
     passages.set_defaults(handler=run_passages)
     simulated = sets.add_parser(
@@ -99,6 +105,7 @@ def run_passages(args: argparse.Namespace, config: Config) -> int:
             fps=fps,
             budget_ms=args.budget_ms,
             region=args.region.strip().lower(),
+            review_when_no_plate=not args.no_plate_clear,
             progress=lambda n: bar.update(n - bar.n),
         )
     if args.json:

@@ -6,8 +6,8 @@ frame rate, as a lane terminal would stream them, with every labelled plate on a
 lenient entries, so that alerts measure how vehicles are followed, and reads are measured exactly
 below): each vehicle should be one passage and one alert. Measured:
 
-* ``alerts_per_vehicle``: passages that became a HIT (or ended as a REVIEW, unless only
-  glimpsed: :attr:`~lanescreen.domain.passages.PassageView.tentative`), per labelled
+* ``alerts_per_vehicle``: the alerts officers would get (a passage's first HIT or firm REVIEW,
+  or its end as a REVIEW unless only glimpsed), per labelled
   vehicle (target 1.0: more is one vehicle alerted twice, less a listed vehicle missed);
 * ``frame_exact_read_rate``: of the frames showing a vehicle, those whose own reads hold its
   plate exactly; ``passage_exact_read_rate``: of the vehicles, those whose passage's
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lanescreen.config import Config, LaneConfig
-from lanescreen.domain.decisions import CameraRole, Decision, Evidence, Outcome, PassageState
+from lanescreen.domain.decisions import CameraRole, Decision, Evidence, PassageState
 from lanescreen.domain.fusion import distance
 from lanescreen.domain.plates import normalize_plate
 from lanescreen.domain.screening import FrameInput, Screener
@@ -75,12 +75,7 @@ class PassageRun:
             for state in decision.passages:
                 states[state.passage_id].append(state)
         plated = {pid for pid, seen in states.items() if any(s.plates for s in seen)}
-        alerted = {
-            pid
-            for pid, seen in states.items()
-            if any(s.outcome is Outcome.HIT for s in seen)
-            or (seen[-1].closed and seen[-1].outcome is Outcome.REVIEW and not seen[-1].tentative)
-        }
+        alerted = {s.alert_id for seen in states.values() for s in seen if s.alert_id}
         frame_hits = frame_total = passage_hits = 0
         for label in self.labels:
             plate = normalize_plate(label.plate)
@@ -134,12 +129,13 @@ def evaluate_passages(
     fps: float,
     budget_ms: int = 250,
     region: str = "",
+    review_when_no_plate: bool = True,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, Any]:
     """Stream ``frames`` at ``fps`` through a screener whose deny list holds every label."""
     lanes = [
-        LaneConfig(id=LANE, budget_ms=budget_ms, region=region),
-        LaneConfig(id=STILLS, budget_ms=budget_ms, region=region),
+        LaneConfig(id=id_, budget_ms=budget_ms, region=region, review_when_no_plate=review)
+        for id_, review in ((LANE, review_when_no_plate), (STILLS, True))
     ]
     config = Config(server=config.server, storage=config.storage, vision=config.vision, lanes=lanes)
     run = PassageRun(labels=labels)
