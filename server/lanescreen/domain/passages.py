@@ -101,16 +101,21 @@ class FrameUpdate:
     """Passages of the lane this frame closed (the next vehicle came, or the gap passed)."""
 
 
+def _apart(seen: Box, box: Box) -> float | None:
+    """How far ``box`` is from ``seen``, centre to centre, in plate widths; None when its width
+    is off by more than half or double (another plate: one leaving near, one coming far)."""
+    if not 0.5 <= box.width / max(seen.width, 1.0) <= 2.0:
+        return None
+    dx = (box.x + box.width / 2) - (seen.x + seen.width / 2)
+    dy = (box.y + box.height / 2) - (seen.y + seen.height / 2)
+    return math.hypot(dx, dy) / max(seen.width, box.width, 1.0)
+
+
 def _nearness(predicted: Box, box: Box) -> float:
     """1 where ``box`` is where the plate was predicted, falling to 0 at :data:`MAX_STEP`
     plate widths away, or when its width is off by more than half or double."""
-    width = max(predicted.width, box.width, 1.0)
-    ratio = box.width / max(predicted.width, 1.0)
-    if not 0.5 <= ratio <= 2.0:
-        return 0.0
-    dx = (box.x + box.width / 2) - (predicted.x + predicted.width / 2)
-    dy = (box.y + box.height / 2) - (predicted.y + predicted.height / 2)
-    return max(0.0, 1 - math.hypot(dx, dy) / (MAX_STEP * width))
+    apart = _apart(predicted, box)
+    return 0.0 if apart is None else max(0.0, 1 - apart / MAX_STEP)
 
 
 @dataclass
@@ -218,11 +223,8 @@ def _near_its_plates(
             box, reach = track.seen[-1][1], 2.0
         else:
             continue
-        if not 0.5 <= read.box.width / max(box.width, 1.0) <= 2.0:
-            continue  # another size: another plate (one leaving near, one coming far)
-        dx = (box.x + box.width / 2) - (read.box.x + read.box.width / 2)
-        dy = (box.y + box.height / 2) - (read.box.y + read.box.height / 2)
-        if math.hypot(dx, dy) <= reach * max(box.width, read.box.width):
+        apart = _apart(box, read.box)
+        if apart is not None and apart <= reach:
             return True
     return False
 

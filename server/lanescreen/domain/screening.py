@@ -222,7 +222,7 @@ def _combine(verdicts: list[Verdict]) -> Verdict:
     )
 
 
-def _state(view: PassageView, verdict: Verdict, alerted: bool) -> PassageState:
+def _passage_state(view: PassageView, verdict: Verdict, alerted: bool) -> PassageState:
     return PassageState(
         passage_id=view.id,
         outcome=verdict.outcome,
@@ -445,7 +445,7 @@ class Screener:
         )
         if verdict is not None:  # overran or failed: no time to decide the passages, and
             # nothing for their alerts (the frame was not looked at)
-            unseen = tuple(_state(view, verdict, alerted=False) for view in update.passages)
+            unseen = tuple(_passage_state(view, verdict, alerted=False) for view in update.passages)
             return _Conclusion(verdict, update.passages, unseen)
         decided = [(view, self._decide(lane, view)) for view in update.passages]
         ended = [(view, self._decide(lane, view)) for view in update.closed]
@@ -560,7 +560,7 @@ class Screener:
                 while len(self._alerted) > MAX_ALERTED:
                     del self._alerted[next(iter(self._alerted))]
             alerted = view.key in self._alerted
-        return _state(view, verdict, alerted)
+        return _passage_state(view, verdict, alerted)
 
     def _decide(self, lane: LaneConfig, passage: PassageView) -> Verdict:
         if not passage.plate_frames and not passage.face_frames and passage.unscreened:

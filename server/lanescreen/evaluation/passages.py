@@ -114,7 +114,7 @@ def _passage_read(
         last = next((s for s in reversed(states[pid]) if s.plates), None)
         if last is None:
             continue
-        read = max(last.plates, key=lambda p: -distance(plate, p.text)).text
+        read = min(last.plates, key=lambda p: distance(plate, p.text)).text
         if not best or distance(plate, read) < distance(plate, best):
             best = read
     return best

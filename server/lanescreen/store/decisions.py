@@ -142,7 +142,6 @@ def _substance(alert: Decision) -> tuple[Any, ...]:
 
 def _frame_log_row(decision: Decision) -> FrameLogRow:
     plates = decision.frame_plates or decision.plates
-    alert = next((s.alert_id for s in decision.passages if s.passage_id == decision.passage_id), "")
     return FrameLogRow(
         decision_id=decision.decision_id,
         lane_id=_column_text(decision.lane_id),
@@ -150,7 +149,7 @@ def _frame_log_row(decision: Decision) -> FrameLogRow:
         decided_at=decision.decided_at,
         outcome=decision.outcome.value,
         frame_id=_column_text(decision.frame_id),
-        alert_id=alert or None,
+        alert_id=decision.alert_id or None,
     )
 
 
