@@ -3,6 +3,8 @@ vehicles in one frame, the next vehicle, plates entering and leaving the picture
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lanescreen.domain.decisions import PlateRead
 from lanescreen.domain.passages import PassageTracker
 from lanescreen.vision.types import Box
@@ -122,3 +124,76 @@ def test_frames_of_a_named_passage_stay_together_and_driver_frames_join_the_late
     auto = passages.add("lane-2", "", "g0", reads=[read("XY987ZW", 0.8, approaching(1)[0])])
     driver = passages.add("lane-2", "", "g1", faces=[])
     assert driver.passages[0].id == auto.passages[0].id and driver.passages[0].face_frames == 1
+
+
+def test_focus_searches_near_tracked_plates_and_the_whole_frame_on_schedule() -> None:
+    clock = Clock()
+    passages = tracker(clock, full_frame_every=3)
+    assert passages.focus("lane-1").whole_frame  # nothing tracked: search it all
+    boxes = approaching(8)
+    turns = []
+    for k in range(6):
+        passages.add("lane-1", "", f"f{k}", reads=[read("AB123CD", 0.8, boxes[k])])
+        clock.tick()
+        focus = passages.focus("lane-1")
+        turns.append(focus.whole_frame)
+        [track] = focus.tracks
+        # Where the plate should be next: moved on as it last moved (seen once: where it was).
+        expected = boxes[k + 1] if k else boxes[0]
+        assert abs(track.box.y - expected.y) < 1e-6 and abs(track.box.width - expected.width) < 1e-6
+    assert turns == [False, False, True, False, False, True]  # every third frame is searched whole
+    for k in range(2):  # the plate is gone from two frames: no longer expected anywhere
+        passages.add("lane-1", "", f"e{k}", reads=[])
+        clock.tick()
+    assert passages.focus("lane-1").tracks == ()
+
+
+def test_a_settled_read_is_carried_two_frames_then_read_again() -> None:
+    clock = Clock()
+    passages = tracker(clock, settled_frames=4)
+    boxes = approaching(20)
+    confident = [read("AB123CD", 0.95, boxes[k]) for k in range(20)]
+    for k in range(3):
+        passages.add("lane-1", "", f"f{k}", reads=[confident[k]])
+        clock.tick()
+        assert passages.focus("lane-1").tracks[0].settled is None  # not over enough frames yet
+    passages.add("lane-1", "", "f3", reads=[confident[3]])
+    clock.tick()
+    focus = passages.focus("lane-1")
+    settled = focus.settled_read(boxes[4])
+    assert settled is not None and settled.text == "AB123CD" and settled.frames == 4
+    assert focus.settled_read(Box(1200, 50, 80, 20)) is None  # a plate elsewhere: read it
+    carried = [True]
+    for k in range(4, 8):
+        focus = passages.focus("lane-1")
+        settled = focus.settled_read(boxes[k])
+        carried.append(settled is not None)
+        this = confident[k] if settled is None else replace(settled, box=boxes[k], carried=True)
+        update = passages.add("lane-1", "", f"f{k}", reads=[this])
+        clock.tick()
+    assert carried == [True, True, True, False, True]  # two carried, then read again
+    [fused] = update.passages[0].reads
+    assert fused.frames == 5  # four reads, one check: carried frames are not counted
+
+
+def test_a_read_that_disagrees_unsettles_the_track() -> None:
+    clock = Clock()
+    passages = tracker(clock, settled_frames=3)
+    boxes = approaching(6)
+    for k, text in enumerate(["AB123CD", "AB123CD", "AB123CD", "AB123CD", "AB128CD"]):
+        passages.add("lane-1", "", f"f{k}", reads=[read(text, 0.95, boxes[k])])
+        clock.tick()
+    assert passages.focus("lane-1").tracks[0].settled is None
+
+
+def test_a_passage_the_sweep_ended_is_told_to_the_lanes_next_frame() -> None:
+    clock = Clock()
+    passages = tracker(clock, gap_s=1.0)
+    first = passages.add("lane-1", "", "a0", reads=[read("AB123CD", 0.8, approaching(1)[0])])
+    clock.tick(2.0)
+    [swept] = passages.sweep()
+    assert swept.id == first.passages[0].id and swept.closed
+    clock.tick(30.0)  # long after: a new vehicle, and the end of the one before told once
+    update = passages.add("lane-1", "", "b0", reads=[read("KL456MN", 0.8, approaching(1)[0])])
+    assert [p.id for p in update.closed] == [swept.id] and update.closed[0].closed
+    assert passages.add("lane-1", "", "b1", reads=[]).closed == ()

@@ -110,15 +110,23 @@ def test_vehicles_in_video_are_one_passage_each_decided_on_their_consolidated_re
     # is one passage; the three are three.
     assert [len(passages_of(v)) for v in labels] == [1, 1, 1]
     assert len(set.union(*map(passages_of, labels))) == 3
-    # The listed vehicle is a HIT on the stream frame by frame once its plate is read, to the
-    # end of its passage; its consolidated read is the plate, read in many frames.
+    # The listed vehicle is a HIT on the stream frame by frame once its plate is read (a far,
+    # doubtful read may HIT leniently before), to the end of its passage; its consolidated
+    # read is the plate, read in many frames.
     own = decisions[listed.first_frame : listed.last_frame + 1]
-    first_hit = next(n for n, d in enumerate(own) if d.outcome == HIT)
+    first_hit = next(n for n, d in enumerate(own) if d.plates and d.plates[0].text == listed.plate)
     assert all(d.outcome == HIT for d in own[first_hit:])
     assert first_hit < len(own) - 5
     consolidated = own[-1].plates[0]
     assert consolidated.text == listed.plate and consolidated.frames > 10 and consolidated.track_id
     assert own[first_hit].frame_plates, "each frame's own read is there too"
+    # Less work per frame: once the plate is tracked, most of its frames are searched only
+    # around where it should be, and once its read is settled some are not read again (their
+    # read carried, and said so), while the frames searched whole still find new vehicles.
+    searches = [{t.stage for t in d.timings} & {"track", "detect"} for d in own]
+    assert sum(s == {"track"} for s in searches) >= len(own) // 3
+    assert any(p.carried for d in own for p in d.frame_plates)
+    assert all(p.text == listed.plate for d in own for p in d.frame_plates if p.carried)
     # The unlisted vehicle that followed is CLEAR once read, in a passage of its own; the
     # listed one's passage was closed by it, and said so with its final state.
     theirs = decisions[unlisted.first_frame : unlisted.last_frame + 1]

@@ -98,6 +98,30 @@ def test_the_frames_of_a_passage_make_one_alert(store: DecisionStore, database: 
     assert check.ok and check.decisions == 1
 
 
+def test_an_alerts_end_told_again_changes_nothing_and_a_reopened_one_goes_on(
+    store: DecisionStore, database: Database
+) -> None:
+    alert = "alert-8"
+    store.record(_frame_of("p-2", alert, 0, Outcome.HIT, 0.9), None)
+    ended = _frame_of("p-2", alert, 1, Outcome.HIT, 0.9)
+    ended = replace(ended, frame_id="", passages=(replace(ended.passages[0], closed=True),))
+    store.record(ended, None)  # the sweep ended it while the lane was quiet
+    # The lane's next frame (another vehicle's) tells its terminal of that end again.
+    told = _frame_of("p-9", "", 5, Outcome.CLEAR, 0.9)
+    store.record(replace(told, passages=(*told.passages, ended.passages[0])), None)
+
+    def alert_row() -> tuple[int, bool, list[bool]]:
+        with database.read() as session:
+            row = session.get(DecisionRow, alert)
+            assert row is not None
+            closed = [h["closed"] for h in row.record["history"]]
+            return row.frame_count, row.closed_at is not None, closed
+
+    assert alert_row() == (1, True, [False, True])
+    store.record(_frame_of("p-2", alert, 6, Outcome.HIT, 0.9), None)  # its plate seen again
+    assert alert_row() == (2, False, [False, True, False])
+
+
 def test_a_review_without_evidence_or_matches(store: DecisionStore) -> None:
     decision = make_decision(Outcome.REVIEW, decided_at=T0)
     store.record(decision, None)

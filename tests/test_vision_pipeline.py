@@ -15,6 +15,7 @@ from lanescreen.vision.pipeline import (
     build_detector,
     build_pipeline,
     ensure_models,
+    search_region,
     select,
 )
 from lanescreen.vision.types import Box, PlateDetection
@@ -87,3 +88,27 @@ def test_missing_models_without_auto_fetch(tmp_path: Path) -> None:
         ensure_models(vision, tmp_path)
     with pytest.raises(ValueError, match="unknown plate detector 'yolo'"):
         build_detector("yolo", tmp_path)
+
+
+def test_search_region_is_a_square_around_the_plate_inside_the_frame() -> None:
+    assert search_region(Box(500, 300, 100, 30), 1280, 720) == (300, 65, 800, 565)
+    # At the frame's edge the square moves in rather than shrink; never larger than the frame.
+    assert search_region(Box(1250, 700, 100, 30), 1280, 720) == (780, 220, 1280, 720)
+    assert search_region(Box(10, 10, 400, 100), 640, 480) == (0, 0, 480, 480)
+    assert search_region(Box(10, 10, 4, 2), 640, 480) == (0, 0, 160, 160)  # far: its surroundings
+
+
+@pytest.mark.slow
+def test_detect_near_finds_a_tracked_plate_and_says_when_one_is_lost(
+    pipeline: PlatePipeline,
+) -> None:
+    assert pipeline.track_detector is not None  # vision.track_detector's default
+    scene = load_scenes(EU_PHOTOS)[0]
+    image = np.asarray(cv2.imread(str(scene.image)), np.uint8)
+    plate = scene.plates[0].box
+    expected = Box(plate.x + 0.3 * plate.width, plate.y, plate.width, plate.height)  # a bit off
+    found = pipeline.detect_near(image, [expected])
+    assert found and found[0].box.iou(plate) >= 0.5
+    assert pipeline.detect_near(image, [expected, Box(2, 2, 40, 12)]) is None  # one lost
+    assert pipeline.detect_near(image, [Box(-500, 10, 40, 12)]) is None  # gone from the frame
+    assert pipeline.detect_near(image, []) is None

@@ -154,6 +154,21 @@ class VisionConfig:
     """Only the strongest detections are read, so a crowded frame cannot blow the budget."""
     onnx_threads: int = 1
     """Intra-op threads per ONNX session (parallelism comes from ``recognition_threads``)."""
+    track_detector: str = "y5fu_320"
+    """Detector that looks for a tracked plate around where it should be in the lane's next
+    frame, instead of searching the whole frame (about 4x less work); empty: every frame is
+    searched whole (docs/configuration.md, Passages)."""
+    full_frame_every: int = 6
+    """While plates are tracked, every this many plate frames of a lane is still searched
+    whole, so a vehicle coming in beside them is found within half a second at 12 frames/s."""
+    settled_read_frames: int = 5
+    """A tracked plate whose consolidated read has this many frames, is confident and agrees
+    with its latest reads is not read again in its next two frames of three (0: every frame
+    is read)."""
+
+    def detectors(self) -> list[str]:
+        """The detectors this configuration loads."""
+        return [self.detector, *([self.track_detector] if self.track_detector else [])]
 
 
 @dataclass

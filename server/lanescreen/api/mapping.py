@@ -104,7 +104,7 @@ def plate_to_pb(p: PlateRead, plate: screening_pb2.PlateRead) -> None:
     plate.confidence, plate.detection_score = p.confidence, p.detection_score
     plate.char_confidences.extend(p.char_confidences)
     plate.reader, plate.frame_id = p.reader, p.frame_id
-    plate.frames, plate.track_id = p.frames, p.track_id
+    plate.frames, plate.track_id, plate.carried = p.frames, p.track_id, p.carried
     plate.box.CopyFrom(box_to_pb(p.box))
     for x, y in p.corners or ():
         plate.corners.add(x=x, y=y)

@@ -13,7 +13,6 @@ from pathlib import Path
 from socket import gethostname
 
 import grpc
-import numpy as np
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -57,7 +56,7 @@ from ..v1 import (
 )
 from ..vision.faces.pipeline import ensure_face_models
 from ..vision.faces.workers import FaceWorkerPool
-from ..vision.pipeline import build_pipeline, ensure_models
+from ..vision.pipeline import build_pipeline, ensure_models, warm_up_reader
 from ..vision.readers import build_reader
 from ..vision.weights import known_readers
 from .audit import AuditServicer
@@ -261,7 +260,7 @@ class LanescreenServer:
         vision, model_dir = self.config.vision, self.config.model_dir
         ensure_models(vision, model_dir, extra_readers=[name])
         reader = build_reader(name, model_dir, vision.onnx_threads)
-        reader.read([np.full((48, 160, 3), 200, np.uint8)])  # its lazy set-up, off the lane
+        warm_up_reader(reader)
         self._pipeline.add_reader(name, reader)
         log.info("loaded plate reader %s for lane %s", name, lane.id)
 

@@ -122,8 +122,11 @@ def _describe(r: dict[str, Any], fps: float) -> str:
             f"passages, {r['alerts']} alerts ({r['alerts_per_vehicle']} per vehicle; target 1)",
             f"exact reads: per frame {r['frame_exact_read_rate']:.3f}, per passage (consolidated) "
             f"{r['passage_exact_read_rate']:.3f}",
-            f"server time: {r['ms_per_frame']} ms a frame of a passage (p95 "
-            f"{r['ms_per_frame_p95']}), {r['ms_per_still']} ms a still photo; "
-            f"{r['within_budget']:.3f} within budget",
+            f"server time: {r['ms_per_frame']} ms a frame (p95 {r['ms_per_frame_p95']}), "
+            f"{r['ms_per_vehicle_frame']} ms a frame showing a vehicle, {r['ms_per_still']} ms "
+            f"a still photo; {r['within_budget']:.3f} within budget",
+            f"work saved: {r['frames_searched_near_tracks']:.3f} of frames searched only around "
+            f"tracked plates, {r['reads_carried']:.3f} of reads carried from a settled track",
+            *(f"refused: {bad}" for bad in r["bad_frames"]),
         ]
     )

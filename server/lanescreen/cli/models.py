@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
 
 
 def _configured(config: Config) -> list[str]:
-    return required_models(config.vision.detector, config.vision.reader, *config.lane_readers())
+    return required_models(config.vision.detectors(), config.vision.reader, *config.lane_readers())
 
 
 def run_fetch(args: argparse.Namespace, config: Config) -> int:

@@ -81,6 +81,9 @@ class PlateRead:
     frame's own read."""
     track_id: str = ""
     """The plate track it belongs to: one plate followed from frame to frame."""
+    carried: bool = False
+    """Not read in its frame: detected where its track's plate was expected, and given the
+    track's settled consolidated read (:class:`~lanescreen.domain.passages.TrackFocus`)."""
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,7 @@ def _plate_json(p: PlateRead) -> dict[str, Any]:
         "frame_id": p.frame_id,
         "frames": p.frames,
         "track_id": p.track_id,
+        "carried": p.carried,
     }
 
 
@@ -393,6 +397,7 @@ def _plate_from_json(d: dict[str, Any]) -> PlateRead:
         frame_id=d.get("frame_id", ""),
         frames=int(d.get("frames", 1)),
         track_id=d.get("track_id", ""),
+        carried=bool(d.get("carried", False)),
     )
 
 

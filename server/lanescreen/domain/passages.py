@@ -17,6 +17,10 @@ seen for ``gap_s`` seconds or ``gap_frames`` plate frames of its lane (or, witho
 no frame came for ``window_s``); a plate read again on the lane within ``window_s`` of its
 passage's close reopens that passage rather than count the vehicle twice.
 
+The tracks also say where the lane's next frame should be searched (:meth:`PassageTracker.focus`):
+around each plate's predicted box, the whole frame on a schedule or when a plate is lost, and
+which settled reads need not be read again.
+
 A terminal that knows its passages sends a passage id; frames are then grouped by it (and still
 tracked within it). What a passage has shown (reads, faces with embeddings and chips) is kept in
 memory only, and only until it closes.
@@ -52,6 +56,12 @@ MISSED_FRAMES = 3
 """Plate frames in a row a passage's plate may go undetected and the frames still be its own."""
 CONTRADICTS = 3
 """Edits at which two confident reads are two plates (fewer: a misread of one)."""
+SETTLED_CONFIDENCE = 0.9
+"""Least confidence of a consolidated read that later frames need not read again."""
+AGREEING_READS = 3
+"""A settled track's latest reads that must all be its consolidated read."""
+CARRIED_IN_A_ROW = 2
+"""Frames in a row a settled track's read may be carried; the next is read, to check it."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,35 @@ class PassageView:
 
 
 @dataclass(frozen=True)
+class TrackFocus:
+    """A tracked plate as the lane's next frame should show it."""
+
+    track_id: str
+    box: Box
+    """Where the plate should be (its last box moved as it last moved)."""
+    settled: PlateRead | None = None
+    """Its consolidated read, when that is settled (confident, over enough frames, agreeing
+    with the latest reads) and need not be read again in this frame."""
+
+
+@dataclass(frozen=True)
+class LaneFocus:
+    """Where a lane's next plate frame should be searched."""
+
+    tracks: tuple[TrackFocus, ...] = ()
+    """The plates seen in the lane's latest plate frames, each expected near its box."""
+    whole_frame: bool = True
+    """Search the whole frame: no plate tracked, or it is the schedule's turn (new vehicles)."""
+
+    def settled_read(self, box: Box) -> PlateRead | None:
+        """The settled read of the tracked plate a detection at ``box`` is plainly the one
+        expected there (within half of :data:`MAX_STEP` of its predicted box), if it has one."""
+        near = [(_nearness(t.box, box), t) for t in self.tracks if t.settled is not None]
+        best = max(near, key=lambda pair: pair[0], default=None)
+        return best[1].settled if best is not None and best[0] >= 0.5 else None
+
+
+@dataclass(frozen=True)
 class FrameUpdate:
     """What one frame did to its lane's passages."""
 
@@ -124,6 +163,8 @@ class _Track:
     reads: list[PlateRead] = field(default_factory=list)
     seen: list[tuple[float, Box]] = field(default_factory=list)
     fused: PlateRead | None = None
+    carried: int = 0
+    """Frames in a row given its settled read instead of being read."""
 
     @property
     def last_seen(self) -> float:
@@ -145,12 +186,33 @@ class _Track:
         return Box(cx - width / 2, cy - height / 2, width, height)
 
     def add(self, read: PlateRead, at: float) -> None:
+        """One more frame of the plate; a carried read moves it without counting as a read."""
         self.seen.append((at, read.box))
         del self.seen[:-2]
-        self.reads.append(replace(read, track_id=self.id))
+        if read.carried and self.reads:
+            self.carried += 1
+            return
+        self.carried = 0
+        self.reads.append(replace(read, track_id=self.id, carried=False))
         if len(self.reads) > MAX_READS_PER_TRACK:
             self.reads.remove(min(self.reads, key=lambda r: r.confidence))
         self.fused = fuse(self.reads)
+
+    def settled(self, min_frames: int) -> PlateRead | None:
+        """Its consolidated read, if later frames need not read it again: confident, over at
+        least ``min_frames`` reads, the latest :data:`AGREEING_READS` of them saying the same,
+        and not carried :data:`CARRIED_IN_A_ROW` frames already."""
+        fused = self.fused
+        if (
+            min_frames <= 0
+            or fused is None
+            or fused.confidence < SETTLED_CONFIDENCE
+            or len(self.reads) < max(min_frames, AGREEING_READS)
+            or self.carried >= CARRIED_IN_A_ROW
+        ):
+            return None
+        latest = self.reads[-AGREEING_READS:]
+        return fused if all(r.text == fused.text for r in latest) else None
 
 
 @dataclass
@@ -209,6 +271,11 @@ class _Lane:
     """Open passages, oldest first."""
     recent: list[_Passage] = field(default_factory=list)
     """Passages closed within the window, for a plate read again to reopen."""
+    plate_frames: int = 0
+    frame_times: list[float] = field(default_factory=list)
+    """When its latest two plate frames came."""
+    unannounced: list[_Passage] = field(default_factory=list)
+    """Passages the sweep closed while the lane was quiet: its next frame tells of them."""
 
 
 def _near_its_plates(
@@ -247,9 +314,14 @@ class PassageTracker:
         *,
         gap_s: float = 3.0,
         gap_frames: int = 24,
+        full_frame_every: int = 6,
+        settled_frames: int = 5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``full_frame_every``, ``settled_frames``: see :meth:`focus`."""
         self._window_s = window_s
+        self._full_frame_every = full_frame_every
+        self._settled_frames = settled_frames
         self._gap_s = gap_s
         self._gap_frames = gap_frames
         self._min_confidence = min_confidence
@@ -271,7 +343,8 @@ class PassageTracker:
         now = self._clock()
         with self._lock:
             lane = self._lanes.setdefault(lane_id, _Lane())
-            closed = self._close_gone(lane, now)
+            closed = [*lane.unannounced, *self._close_gone(lane, now)]
+            lane.unannounced = []
             if passage_id:
                 passages = [self._explicit(lane, lane_id, passage_id, now)]
                 if reads:
@@ -287,18 +360,39 @@ class PassageTracker:
                 self._count_plate_frame(lane, now)
             return FrameUpdate(
                 tuple(p.view(self._min_confidence) for p in passages),
-                tuple(p.view(self._min_confidence) for p in closed),
-            )
+                tuple(p.view(self._min_confidence) for p in closed if p.closed_at is not None),
+            )  # (a passage this frame reopened is among its passages, not its closed ones)
 
     def sweep(self) -> list[PassageView]:
         """Close the passages whose gap has passed with no frame to notice it (a lane gone
-        quiet); each is returned once, closed."""
+        quiet); each is returned once, closed, and is among the ``closed`` of the lane's next
+        frame (its terminal hears of the end)."""
         now = self._clock()
         with self._lock:
             closed = []
             for lane in self._lanes.values():
-                closed += self._close_gone(lane, now)
+                ended = self._close_gone(lane, now)
+                lane.unannounced = [*lane.unannounced, *ended][-MAX_PASSAGES_PER_LANE:]
+                closed += ended
             return [p.view(self._min_confidence) for p in closed]
+
+    def focus(self, lane_id: str) -> LaneFocus:
+        """Where the lane's next plate frame should be searched: near each plate seen in its
+        latest two plate frames, with the settled ones' reads to carry; and whole when none is,
+        or on every ``full_frame_every``-th plate frame (a vehicle coming in beside them)."""
+        with self._lock:
+            lane = self._lanes.get(lane_id)
+            if lane is None or not lane.frame_times:
+                return LaneFocus()
+            now, since = self._clock(), lane.frame_times[0]
+            tracks = tuple(
+                TrackFocus(t.id, t.predict(now), t.settled(self._settled_frames))
+                for p in lane.open.values()
+                for t in p.tracks
+                if t.last_seen >= since
+            )
+            turn = self._full_frame_every <= 1 or lane.plate_frames % self._full_frame_every == 0
+            return LaneFocus(tracks, whole_frame=not tracks or turn)
 
     def open_passages(self, lane_id: str) -> int:
         with self._lock:
@@ -479,6 +573,8 @@ class PassageTracker:
     def _count_plate_frame(self, lane: _Lane, now: float) -> None:
         """A plate frame of the lane: count it against each open passage whose plates it did
         not show."""
+        lane.plate_frames += 1
+        lane.frame_times = [*lane.frame_times[-1:], now]
         for passage in lane.open.values():
             shown = passage.plate_last_seen() == now
             passage.frames_without_plate = 0 if shown else passage.frames_without_plate + 1

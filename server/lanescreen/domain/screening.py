@@ -33,7 +33,7 @@ from ..vision.image import (
     encode_jpeg,
 )
 from ..vision.pipeline import PlatePipeline
-from ..vision.types import Box, Image, PlateDetection
+from ..vision.types import Box, Image, PlateDetection, PlateText
 from .decisions import (
     CameraRole,
     Decision,
@@ -287,6 +287,8 @@ class Screener:
             config.vision.min_read_confidence,
             gap_s=config.faces.passage_gap_s,
             gap_frames=config.faces.passage_gap_frames,
+            full_frame_every=config.vision.full_frame_every,
+            settled_frames=config.vision.settled_read_frames,
         )
         self._alerted: dict[str, None] = {}
         """Keys of passages that have an alert (kept for their later frames), oldest first."""
@@ -355,11 +357,7 @@ class Screener:
         """Run the models once so the first real frame is not slowed by lazy initialisation."""
         import numpy as np
 
-        image = np.full((480, 640, 3), 127, dtype=np.uint8)
-        detections = self._pipeline.detect(image)
-        crop = np.full((48, 160, 3), 200, dtype=np.uint8)
-        for name in {lane.plate_reader() for lane in self._lanes.lanes()}:
-            self._pipeline.read([crop], name)
+        detections = self._pipeline.warm_up(lane.plate_reader() for lane in self._lanes.lanes())
         # The first HIT's tail (evidence images, then the durable write) must fit the reserve
         # too: start the estimate from what evidence of a 1080p frame costs here.
         storage = self._config.storage
@@ -368,12 +366,12 @@ class Screener:
         encode_jpeg(
             frame, quality=storage.evidence_jpeg_quality, max_side=storage.evidence_frame_max_side
         )
-        encode_jpeg(crop, quality=storage.evidence_jpeg_quality)
+        encode_jpeg(frame[:48, :160], quality=storage.evidence_jpeg_quality)
         evidence_ms = (time.perf_counter() - start) * 1000
         self._tail.observe(evidence_ms + _TailEstimate.WRITE_MS)
         log.info(
             "models warmed up (%d detections on a blank frame); evidence takes %.0f ms",
-            len(detections),
+            detections,
             evidence_ms,
         )
 
@@ -696,52 +694,76 @@ class Screener:
 
         enter("decode")
         image = decode_checked(frame.image, header)
-        enter("detect")
-        detections = self._detect(image, frame.region_hint)
+        focus = self._passages.focus(frame.lane_id)
+        detections = None
+        if frame.region_hint is None and not focus.whole_frame:
+            enter("track")  # around the lane's tracked plates; None: one of them is lost
+            detections = self._pipeline.detect_near(image, [t.box for t in focus.tracks])
+        if detections is None:
+            enter("detect")
+            detections = self._pipeline.detect(image, _hint_region(image, frame.region_hint))
         enter("rectify")
         crops = [self._pipeline.crop(image, det) for det in detections]
         enter("read")
         lane_reader = self.lane(frame.lane_id).plate_reader()
-        reader = self._pipeline.reader_for(lane_reader)
-        texts = self._pipeline.read(crops, lane_reader, rows=[d.rows for d in detections])
-        progress.enter("done")
-        reads = []
-        for det, text in zip(detections, texts, strict=True):
-            settled = settle_read(text, frame.plate_region)
-            fmt = plate_format(settled.text, frame.plate_region)
-            reads.append(
-                PlateRead(
-                    text=settled.text,
-                    confidence=settled.confidence,
-                    char_confidences=settled.char_confidences,
-                    candidates=settled.candidates,
-                    box=det.box,
-                    corners=det.corners,
-                    detection_score=det.score,
-                    reader=reader.name,
-                    region=fmt.region if fmt else frame.plate_region,
-                    format=fmt.name if fmt else "",
-                    frame_id=frame.frame_id,
-                )
+        reader = self._pipeline.reader_for(lane_reader).name
+        carried = [focus.settled_read(det.box) for det in detections]
+        unread = [i for i, settled in enumerate(carried) if settled is None]
+        texts = iter(
+            self._pipeline.read(
+                [crops[i] for i in unread], lane_reader, rows=[detections[i].rows for i in unread]
             )
+            if unread
+            else []
+        )
+        progress.enter("done")
+        reads = [
+            _carried_read(settled, det, frame.frame_id)
+            if settled is not None
+            else _plate_read(next(texts), det, reader, frame)
+            for det, settled in zip(detections, carried, strict=True)
+        ]
         return _Recognition(image=image, reads=reads, crops=crops)
 
-    def _detect(self, image: Image, hint: Box | None) -> list[PlateDetection]:
-        if hint is None or hint.width <= 0 or hint.height <= 0:
-            return self._pipeline.detect(image)
-        height, width = image.shape[:2]
-        x0, y0 = max(0, int(hint.x)), max(0, int(hint.y))
-        x1, y1 = min(width, int(hint.x + hint.width)), min(height, int(hint.y + hint.height))
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return self._pipeline.detect(image)
-        found = self._pipeline.detect(image[y0:y1, x0:x1])
-        return [_offset(det, x0, y0) for det in found]
+
+def _hint_region(image: Image, hint: Box | None) -> tuple[int, int, int, int] | None:
+    """The part of the frame the terminal said to search (None: all of it, or a hint too
+    small to search)."""
+    if hint is None or hint.width <= 0 or hint.height <= 0:
+        return None
+    height, width = image.shape[:2]
+    x0, y0 = max(0, int(hint.x)), max(0, int(hint.y))
+    x1, y1 = min(width, int(hint.x + hint.width)), min(height, int(hint.y + hint.height))
+    return (x0, y0, x1, y1) if x1 - x0 >= 8 and y1 - y0 >= 8 else None
 
 
-def _offset(det: PlateDetection, dx: float, dy: float) -> PlateDetection:
-    box = Box(det.box.x + dx, det.box.y + dy, det.box.width, det.box.height)
-    corners = None
-    if det.corners:
-        a, b, c, d = ((x + dx, y + dy) for x, y in det.corners)
-        corners = (a, b, c, d)
-    return replace(det, box=box, corners=corners)
+def _plate_read(text: PlateText, det: PlateDetection, reader: str, frame: FrameInput) -> PlateRead:
+    """A plate read in this frame, settled for the lane's region."""
+    settled = settle_read(text, frame.plate_region)
+    fmt = plate_format(settled.text, frame.plate_region)
+    return PlateRead(
+        text=settled.text,
+        confidence=settled.confidence,
+        char_confidences=settled.char_confidences,
+        candidates=settled.candidates,
+        box=det.box,
+        corners=det.corners,
+        detection_score=det.score,
+        reader=reader,
+        region=fmt.region if fmt else frame.plate_region,
+        format=fmt.name if fmt else "",
+        frame_id=frame.frame_id,
+    )
+
+
+def _carried_read(settled: PlateRead, det: PlateDetection, frame_id: str) -> PlateRead:
+    """A detection of a tracked plate whose read is settled: that read, where it is now."""
+    return replace(
+        settled,
+        box=det.box,
+        corners=det.corners,
+        detection_score=det.score,
+        frame_id=frame_id,
+        frames=1,
+        carried=True,
+    )

@@ -272,17 +272,20 @@ class DecisionStore:
             self._add_matches(session, alert)
             self._db.trail.append(session, [decision_event(alert)])
             return
+        ended = state is not None and state.closed
+        if ended and row.closed_at is not None:
+            return  # its end, told again to its lane's next frame: recorded when it happened
+        reopened = row.closed_at is not None  # its plate seen again soon after its end
         if decision.frame_id:
             row.frame_count += 1
         row.last_frame_at = decision.decided_at
-        if state is not None and state.closed:
-            row.closed_at = decision.decided_at
+        row.closed_at = decision.decided_at if ended else None
         if kept is not None and score > row.evidence_score:
             row.plate_crop_jpeg, row.frame_jpeg = kept.plate_crop_jpeg, kept.frame_jpeg
             row.face_chip_jpeg = kept.face_chip_jpeg or row.face_chip_jpeg
             row.evidence_score = score
         before = Decision.from_json(row.record)
-        if _substance(before) == _substance(alert) and not (state and state.closed):
+        if _substance(before) == _substance(alert) and not ended and not reopened:
             return
         history = [*row.record.get("history", []), _history_entry(alert)]
         row.record = {**alert.to_json(), "history": history}

@@ -92,7 +92,7 @@ class PlateCandidate(_message.Message):
     def __init__(self, text: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class PlateRead(_message.Message):
-    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader", "frame_id", "frames", "track_id")
+    __slots__ = ("text", "region", "format", "confidence", "char_confidences", "candidates", "box", "corners", "detection_score", "reader", "frame_id", "frames", "track_id", "carried")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class PlateRead(_message.Message):
     FRAME_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     TRACK_ID_FIELD_NUMBER: _ClassVar[int]
+    CARRIED_FIELD_NUMBER: _ClassVar[int]
     text: str
     region: str
     format: str
@@ -119,7 +120,8 @@ class PlateRead(_message.Message):
     frame_id: str
     frames: int
     track_id: str
-    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ..., frames: _Optional[int] = ..., track_id: _Optional[str] = ...) -> None: ...
+    carried: bool
+    def __init__(self, text: _Optional[str] = ..., region: _Optional[str] = ..., format: _Optional[str] = ..., confidence: _Optional[float] = ..., char_confidences: _Optional[_Iterable[float]] = ..., candidates: _Optional[_Iterable[_Union[PlateCandidate, _Mapping]]] = ..., box: _Optional[_Union[_common_pb2.Box, _Mapping]] = ..., corners: _Optional[_Iterable[_Union[_common_pb2.Point, _Mapping]]] = ..., detection_score: _Optional[float] = ..., reader: _Optional[str] = ..., frame_id: _Optional[str] = ..., frames: _Optional[int] = ..., track_id: _Optional[str] = ..., carried: _Optional[bool] = ...) -> None: ...
 
 class PassageState(_message.Message):
     __slots__ = ("passage_id", "outcome", "reasons", "plates", "frames", "closed", "tentative", "alert_id")

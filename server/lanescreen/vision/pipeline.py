@@ -7,9 +7,11 @@ tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from lanescreen.config import VisionConfig
 
@@ -17,7 +19,7 @@ from .detectors import Y5fuDetector
 from .readers import build_reader
 from .rectify import crop_plate
 from .rows import read_plates
-from .types import Image, PlateDetection, PlateDetector, PlateReader, PlateText
+from .types import Box, Image, PlateDetection, PlateDetector, PlateReader, PlateText
 from .weights import DETECTOR_MODELS, fetch, require, required_models
 
 DETECTOR_NAMES = tuple(DETECTOR_MODELS)
@@ -27,6 +29,13 @@ CROP_HEIGHT = 64
 CROP_PAD = 0.2
 """Margin around the plate, as a fraction of its height; chosen on openalpr (docs/accuracy.md)."""
 
+
+SEARCH_SIDE = 5.0
+"""The square searched around a tracked plate's predicted box, in plate widths: room for its
+prediction to be off by two widths either way, and the plate a fifth of what the track detector
+sees (about the scale y5fu was trained at)."""
+MIN_SEARCH_SIDE = 160
+"""The least side of a search square, in pixels: a far plate is searched with its surroundings."""
 
 SAME_PLATE_OVERLAP = 0.6
 """Two detections whose boxes share this much of the smaller one are one plate: a detector's
@@ -46,6 +55,39 @@ def select(
         if all(k.box.overlap(detection.box) < SAME_PLATE_OVERLAP for k in kept):
             kept.append(detection)
     return kept
+
+
+def search_region(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
+    """The square (``x0, y0, x1, y1``, inside a ``width`` x ``height`` frame) where a plate
+    predicted at ``box`` is looked for: :data:`SEARCH_SIDE` plate widths around its centre,
+    shifted inwards at the frame's edges rather than cut."""
+    side = int(min(max(SEARCH_SIDE * box.width, MIN_SEARCH_SIDE), width, height))
+    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    x0 = int(min(max(cx - side / 2, 0), width - side))
+    y0 = int(min(max(cy - side / 2, 0), height - side))
+    return x0, y0, x0 + side, y0 + side
+
+
+def _centre_inside(box: Box, width: int, height: int) -> bool:
+    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    return 0 <= cx < width and 0 <= cy < height
+
+
+def shifted(detection: PlateDetection, dx: float, dy: float) -> PlateDetection:
+    """``detection`` moved by ``dx, dy``: from a part of a frame to the frame."""
+    box = detection.box
+    corners = None
+    if detection.corners:
+        a, b, c, d = ((x + dx, y + dy) for x, y in detection.corners)
+        corners = (a, b, c, d)
+    return replace(
+        detection, box=Box(box.x + dx, box.y + dy, box.width, box.height), corners=corners
+    )
+
+
+def warm_up_reader(reader: PlateReader) -> None:
+    """Run ``reader`` once on a blank crop: its lazy set-up done before a lane's frame needs it."""
+    reader.read([np.full((48, 160, 3), 200, np.uint8)])
 
 
 def build_detector(name: str, model_dir: Path, threads: int = 1) -> PlateDetector:
@@ -68,7 +110,7 @@ def ensure_models(
     With ``auto_fetch`` they are fetched (mirror first) when missing or corrupt; without it a
     missing one raises ModelError saying how to fetch it.
     """
-    names = required_models(vision.detector, vision.reader, *extra_readers)
+    names = required_models(vision.detectors(), vision.reader, *extra_readers)
     if vision.auto_fetch:
         return fetch(names, model_dir, mirror=vision.model_mirror, progress=progress)
     return [require(model_dir, name) for name in names]
@@ -87,13 +129,57 @@ class PlatePipeline:
     crop_pad: float = CROP_PAD
     lane_readers: dict[str, PlateReader] = field(default_factory=dict)
     """Other readers lanes may ask for by name (``LaneConfig.reader``)."""
+    track_detector: PlateDetector | None = None
+    """Searches around plates already tracked (:meth:`detect_near`); None: frames are always
+    searched whole."""
 
-    def detect(self, image: Image) -> list[PlateDetection]:
-        """The strongest ``max_plates`` detections scoring at least ``min_score``, best first."""
-        return select(self.detector.detect(image), self.min_score, self.max_plates)
+    def detect(
+        self, image: Image, region: tuple[int, int, int, int] | None = None
+    ) -> list[PlateDetection]:
+        """The strongest ``max_plates`` detections scoring at least ``min_score``, best first;
+        ``region`` (``x0, y0, x1, y1``): only there, in the frame's coordinates."""
+        if region is None:
+            return select(self.detector.detect(image), self.min_score, self.max_plates)
+        x0, y0, x1, y1 = region
+        found = self.detector.detect(image[y0:y1, x0:x1])
+        return select([shifted(d, x0, y0) for d in found], self.min_score, self.max_plates)
+
+    def detect_near(self, image: Image, boxes: Sequence[Box]) -> list[PlateDetection] | None:
+        """The plates found around each of ``boxes`` (where tracked plates should be now), with
+        the track detector on a square around each (:func:`search_region`); None when one of
+        them shows no plate (its track is lost: the caller searches the whole frame) or there
+        is no track detector. A plate expected outside the frame has left it: not searched."""
+        if self.track_detector is None or not boxes:
+            return None
+        height, width = image.shape[:2]
+        inside = [b for b in boxes if _centre_inside(b, width, height)]
+        if not inside:
+            return None
+        found: list[PlateDetection] = []
+        for box in inside:
+            x0, y0, x1, y1 = search_region(box, width, height)
+            near = [
+                shifted(d, x0, y0)
+                for d in self.track_detector.detect(image[y0:y1, x0:x1])
+                if d.score >= self.min_score
+            ]
+            if not near:
+                return None
+            found += near
+        return select(found, self.min_score, self.max_plates)
 
     def crop(self, image: Image, detection: PlateDetection) -> Image:
         return crop_plate(image, detection, out_h=self.crop_height, pad=self.crop_pad)
+
+    def warm_up(self, readers: Iterable[str]) -> int:
+        """Run the detectors and the named readers once on blank images, so that the first
+        real frame is not slowed by their lazy set-up; returns the (blank) frame's detections."""
+        image = np.full((480, 640, 3), 127, dtype=np.uint8)
+        found = len(self.detect(image))
+        self.detect_near(image, [Box(270, 225, 100, 30)])
+        for name in dict.fromkeys(readers):
+            warm_up_reader(self.reader_for(name))
+        return found
 
     def reader_for(self, name: str = "") -> PlateReader:
         """The reader called ``name`` (empty: the default); KeyError if it was not loaded."""
@@ -134,8 +220,17 @@ def build_pipeline(
         for name in dict.fromkeys(extra_readers)
         if name != vision.reader
     }
+    detector = build_detector(vision.detector, model_dir, vision.onnx_threads)
+    track_detector = None
+    if vision.track_detector:
+        track_detector = (
+            detector
+            if vision.track_detector == vision.detector
+            else build_detector(vision.track_detector, model_dir, vision.onnx_threads)
+        )
     return PlatePipeline(
-        detector=build_detector(vision.detector, model_dir, vision.onnx_threads),
+        detector=detector,
+        track_detector=track_detector,
         reader=build_reader(vision.reader, model_dir, vision.onnx_threads),
         min_score=vision.min_detection_score,
         max_plates=vision.max_plates_per_frame,

@@ -196,11 +196,15 @@ def spec(name: str) -> ModelSpec:
         raise ModelError(f"unknown model {name!r} (known: {', '.join(MODELS)})") from None
 
 
-def required_models(detector: str, *readers: str) -> list[str]:
-    """The model names a configured detector and readers load (shipped readers need none)."""
-    if detector not in DETECTOR_MODELS:
-        raise ModelError(f"unknown detector {detector!r} (known: {', '.join(DETECTOR_MODELS)})")
-    names = [DETECTOR_MODELS[detector]]
+def required_models(detectors: str | Sequence[str], *readers: str) -> list[str]:
+    """The model names configured detectors and readers load (shipped readers need none)."""
+    names: list[str] = []
+    for detector in [detectors] if isinstance(detectors, str) else detectors:
+        if detector not in DETECTOR_MODELS:
+            known = ", ".join(DETECTOR_MODELS)
+            raise ModelError(f"unknown detector {detector!r} (known: {known})")
+        if DETECTOR_MODELS[detector] not in names:
+            names.append(DETECTOR_MODELS[detector])
     for reader in readers:
         if reader in SHIPPED_READERS:
             continue
