@@ -63,7 +63,8 @@ def test_duplicate_name_is_a_conflict(store: WatchlistStore) -> None:
     [
         ("", OFFICER, "name: is required"),
         ("x" * 201, OFFICER, "name: is longer"),
-        ("two\nlines", OFFICER, "name: must be one line"),
+        ("two\nlines", OFFICER, "name: contains the control character U.000A; it must be one line"),
+        ("stolen\u202e", OFFICER, "name: contains the invisible character U.202E"),
         ("0b7c6f0e-1f52-4c55-9d0b-0a6c5d1e2f3a", OFFICER, "look like a watchlist id"),
         ("ok", "", "actor: is required"),
     ],

@@ -14,6 +14,7 @@ from typing import Any
 
 from .decisions import Decision, MatchRecord, PlateRead
 from .errors import InvalidRequestError
+from .text import csv_cell
 
 EXPORT_FORMATS = ("csv", "jsonl")
 CSV_COLUMNS = (
@@ -118,5 +119,5 @@ def _json(value: Any) -> str:
 
 def _csv_line(cells: Iterable[str]) -> bytes:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
+    csv.writer(out, lineterminator="\n").writerow(csv_cell(cell) for cell in cells)
     return out.getvalue().encode()

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import InvalidRequestError
+from .text import csv_cell, from_csv_cell
 from .watchlists import ENTRY_FIELD_NAMES, EntryFields, PlateEntry, validate_entry
 
 FORMATS = ("auto", "csv", "json")
@@ -80,7 +81,7 @@ def format_export(entries: Iterable[PlateEntry], fmt: str = "csv") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ENTRY_FIELD_NAMES)
-    writer.writerows([r[name] for name in ENTRY_FIELD_NAMES] for r in records)
+    writer.writerows([csv_cell(str(r[name])) for name in ENTRY_FIELD_NAMES] for r in records)
     return out.getvalue().encode()
 
 
@@ -141,7 +142,7 @@ def _parse_csv(text: str, when: datetime) -> list[ImportRow]:
                 break
             continue
         if any(cell.strip() for cell in record):
-            rows.append(_csv_row(start, names, record, when))
+            rows.append(_csv_row(start, names, [from_csv_cell(c) for c in record], when))
     return rows
 
 

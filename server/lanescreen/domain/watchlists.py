@@ -7,7 +7,6 @@ never matches, nor does one awaiting a second person's approval (:mod:`.governan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,6 +14,7 @@ from typing import Any
 
 from .governance import Approval, ApprovalStatus
 from .plates import normalize_plate
+from .text import text_problem
 
 
 class ListKind(StrEnum):
@@ -125,20 +125,14 @@ ENTRY_FIELD_NAMES = ("plate", "region", "match_mode", *GOVERNANCE_FIELD_NAMES)
 _MAX_TEXT = 500
 MAX_PLATE_TEXT = 64
 """Longest plate as written (spaces and dashes included); the normalised form is at most 12."""
-# C0 controls and DEL, except tab and line breaks (a quoted CSV reason may span lines), and lone
-# surrogates (undecodable bytes): PostgreSQL rejects NUL and no database keeps surrogates, so
-# without this one bad byte would fail a whole import instead of its row.
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _check_text(name: str, value: str) -> None:
-    bad = _UNSTORABLE.search(value)
-    if bad is None:
-        return
-    char = bad.group()
-    if "\ud800" <= char <= "\udfff":
-        raise EntryError(name, "is not valid UTF-8 text")
-    raise EntryError(name, f"contains the control character U+{ord(char):04X}")
+    """EntryError unless ``value`` is text a person may keep here (:mod:`.text`): no control
+    or invisible characters (tab and line breaks allowed: a quoted CSV reason may span lines)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise EntryError(name, problem)
 
 
 def parse_timestamp(value: Any, field_name: str = "expires_at") -> datetime | None:

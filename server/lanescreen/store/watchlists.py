@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from ..domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus, check_review
 from ..domain.plates import normalize_plate
+from ..domain.text import text_problem
 from ..domain.watchlists import (
     GOVERNANCE_FIELD_NAMES,
     EntryFields,
@@ -85,7 +86,6 @@ _JOURNAL_FIELDS = (
     "expires_at",
 )
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 class WatchlistStore:
@@ -776,8 +776,9 @@ def _line(name: str, value: str, limit: int, *, required: bool = False) -> str:
         raise InvalidRequestError(f"{name}: is required")
     if len(value) > limit:
         raise InvalidRequestError(f"{name}: is longer than {limit} characters")
-    if _CONTROL.search(value):
-        raise InvalidRequestError(f"{name}: must be one line of text without control characters")
+    problem = text_problem(value, multiline=False)
+    if problem is not None:
+        raise InvalidRequestError(f"{name}: {problem}; it must be one line of visible text")
     return value
 
 
@@ -785,8 +786,9 @@ def _text(name: str, value: str, *, required: bool = False) -> str:
     value = value.strip()
     if required and not value:
         raise InvalidRequestError(f"{name}: is required")
-    if re.search("[\x00\ud800-\udfff]", value):
-        raise InvalidRequestError(f"{name}: contains NUL or text that is not valid UTF-8")
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidRequestError(f"{name}: {problem}")
     return value
 
 
