@@ -145,9 +145,8 @@ def _apart(seen: Box, box: Box) -> float | None:
     is off by more than half or double (another plate: one leaving near, one coming far)."""
     if not 0.5 <= box.width / max(seen.width, 1.0) <= 2.0:
         return None
-    dx = (box.x + box.width / 2) - (seen.x + seen.width / 2)
-    dy = (box.y + box.height / 2) - (seen.y + seen.height / 2)
-    return math.hypot(dx, dy) / max(seen.width, box.width, 1.0)
+    (bx, by), (sx, sy) = box.centre, seen.centre
+    return math.hypot(bx - sx, by - sy) / max(seen.width, box.width, 1.0)
 
 
 def _nearness(predicted: Box, box: Box) -> float:
@@ -181,8 +180,8 @@ class _Track:
         k = min((at - t1) / (t1 - t0), 3.0)  # no further than three steps ahead
         width = max(1.0, b1.width + (b1.width - b0.width) * k)
         height = max(1.0, b1.height + (b1.height - b0.height) * k)
-        cx = b1.x + b1.width / 2 + ((b1.x + b1.width / 2) - (b0.x + b0.width / 2)) * k
-        cy = b1.y + b1.height / 2 + ((b1.y + b1.height / 2) - (b0.y + b0.height / 2)) * k
+        (x1, y1), (x0, y0) = b1.centre, b0.centre
+        cx, cy = x1 + (x1 - x0) * k, y1 + (y1 - y0) * k
         return Box(cx - width / 2, cy - height / 2, width, height)
 
     def add(self, read: PlateRead, at: float) -> None:

@@ -713,8 +713,6 @@ class Screener:
             self._pipeline.read(
                 [crops[i] for i in unread], lane_reader, rows=[detections[i].rows for i in unread]
             )
-            if unread
-            else []
         )
         progress.enter("done")
         reads = [

@@ -62,15 +62,24 @@ def search_region(box: Box, width: int, height: int) -> tuple[int, int, int, int
     predicted at ``box`` is looked for: :data:`SEARCH_SIDE` plate widths around its centre,
     shifted inwards at the frame's edges rather than cut."""
     side = int(min(max(SEARCH_SIDE * box.width, MIN_SEARCH_SIDE), width, height))
-    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    cx, cy = box.centre
     x0 = int(min(max(cx - side / 2, 0), width - side))
     y0 = int(min(max(cy - side / 2, 0), height - side))
     return x0, y0, x0 + side, y0 + side
 
 
 def _centre_inside(box: Box, width: int, height: int) -> bool:
-    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    cx, cy = box.centre
     return 0 <= cx < width and 0 <= cy < height
+
+
+def _detect_in(
+    detector: PlateDetector, image: Image, region: tuple[int, int, int, int]
+) -> list[PlateDetection]:
+    """``detector``'s plates in ``region`` (``x0, y0, x1, y1``) of ``image``, in the frame's
+    coordinates."""
+    x0, y0, x1, y1 = region
+    return [shifted(d, x0, y0) for d in detector.detect(image[y0:y1, x0:x1])]
 
 
 def shifted(detection: PlateDetection, dx: float, dy: float) -> PlateDetection:
@@ -138,11 +147,12 @@ class PlatePipeline:
     ) -> list[PlateDetection]:
         """The strongest ``max_plates`` detections scoring at least ``min_score``, best first;
         ``region`` (``x0, y0, x1, y1``): only there, in the frame's coordinates."""
-        if region is None:
-            return select(self.detector.detect(image), self.min_score, self.max_plates)
-        x0, y0, x1, y1 = region
-        found = self.detector.detect(image[y0:y1, x0:x1])
-        return select([shifted(d, x0, y0) for d in found], self.min_score, self.max_plates)
+        found = (
+            self.detector.detect(image)
+            if region is None
+            else _detect_in(self.detector, image, region)
+        )
+        return select(found, self.min_score, self.max_plates)
 
     def detect_near(self, image: Image, boxes: Sequence[Box]) -> list[PlateDetection] | None:
         """The plates found around each of ``boxes`` (where tracked plates should be now), with
@@ -157,10 +167,10 @@ class PlatePipeline:
             return None
         found: list[PlateDetection] = []
         for box in inside:
-            x0, y0, x1, y1 = search_region(box, width, height)
+            region = search_region(box, width, height)
             near = [
-                shifted(d, x0, y0)
-                for d in self.track_detector.detect(image[y0:y1, x0:x1])
+                d
+                for d in _detect_in(self.track_detector, image, region)
                 if d.score >= self.min_score
             ]
             if not near:

@@ -27,6 +27,10 @@ class Box:
     width: float
     height: float
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.width / 2, self.y + self.height / 2
+
     def iou(self, other: Box) -> float:
         """Intersection over union, the measure openalpr's benchmark counts detections with."""
         ix = max(0.0, min(self.x + self.width, other.x + other.width) - max(self.x, other.x))
