@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 from benchutil import ROOT
 from lanescreen.config import LaneConfig
-from lanescreen.domain.errors import NotFoundError
 from lanescreen.domain.lanes import LaneRegistry
 from lanescreen.domain.matching import ReadText
 from lanescreen.domain.watchlist_cache import WatchlistCache
 from lanescreen.domain.watchlists import EntryFields, ListKind
+from lanescreen.errors import NotFoundError
 from lanescreen.store.db import Database
 from lanescreen.store.lanes import LaneStore
 from lanescreen.store.notify import EditListener

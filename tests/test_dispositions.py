@@ -9,7 +9,7 @@ import pytest
 from lanescreen.cli.main import main
 from lanescreen.domain.decisions import Outcome
 from lanescreen.domain.dispositions import Verdict
-from lanescreen.domain.errors import InvalidRequestError, NotFoundError
+from lanescreen.errors import InvalidRequestError, NotFoundError
 from lanescreen.store.db import Database
 from lanescreen.store.decisions import DecisionStore, HitFilter
 from lanescreen.store.dispositions import DispositionStore

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 from lanescreen.domain.decisions import Decision, Outcome
-from lanescreen.domain.errors import InvalidRequestError
 from lanescreen.domain.export import CSV_COLUMNS, export_hits
+from lanescreen.errors import InvalidRequestError
 
 from tests.store_fixtures import make_decision
 

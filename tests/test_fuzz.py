@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lanescreen.domain.errors import InvalidRequestError
 from lanescreen.domain.faces import validate_subject
 from lanescreen.domain.importing import parse_import
 from lanescreen.domain.watchlists import EntryError, validate_entry
+from lanescreen.errors import InvalidRequestError
 from lanescreen.vision.image import FrameError, decode_frame
 
 LIMITS = {"max_bytes": 2_000_000, "max_pixels": 4_000_000}

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lanescreen.domain.errors import InvalidRequestError
 from lanescreen.domain.importing import ImportRow, format_export, parse_import
-from lanescreen.domain.watchlists import EntryFields, MatchMode, PlateEntry
+from lanescreen.domain.watchlists import EntryFields, MatchMode
+from lanescreen.errors import InvalidRequestError
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 HEADER = "plate,region,match_mode,category,action,priority,reason,legal_basis,owner,expires_at\n"
@@ -178,7 +178,6 @@ def test_json_that_is_not_entries() -> None:
 
 
 def test_export_round_trips() -> None:
-    when = datetime(2026, 1, 1, tzinfo=UTC)
     fields = [
         EntryFields(
             "AB-123, CD",
@@ -195,9 +194,8 @@ def test_export_round_trips() -> None:
         ),
         EntryFields("京A12345", region="cn"),
     ]
-    entries = [PlateEntry(f"id{n}", "wl", f, "officer", when, when) for n, f in enumerate(fields)]
     for fmt in ("csv", "json"):
-        data = format_export(entries, fmt)
+        data = format_export(fields, fmt)
         assert [row.fields for row in parse(data, fmt)] == fields
     assert format_export([]).decode() == EXPORT_HEADER
 

@@ -17,8 +17,8 @@ from lanescreen.config import (
     StorageConfig,
     VisionConfig,
 )
-from lanescreen.domain.errors import RateLimitedError
 from lanescreen.domain.limits import LaneRateLimiter
+from lanescreen.errors import RateLimitedError
 from lanescreen.store.decisions import DecisionStore, HitFilter
 from lanescreen.v1 import common_pb2, screening_pb2, screening_pb2_grpc
 

@@ -371,7 +371,9 @@ def test_audit_export_contains_every_hit_with_entry_read_and_timings(client: Cli
     mine = exported[hit.alert_id]
     assert mine["matches"][0]["entry_id"] == hit.matches[0].entry_id
     assert mine["plates"][0]["text"] == hit.plates[0].text
-    assert {"detect", "read"} <= set(mine["timings"])
+    # found by a whole-frame search, or near the lane's tracked plate when the frame joins a
+    # passage an earlier test left open
+    assert "read" in mine["timings"] and {"detect", "track"} & set(mine["timings"])
     assert all(r["outcome"] in {"HIT", "REVIEW"} for r in records)
 
     csv_bytes = b"".join(

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from lanescreen.domain.decisions import Decision, Outcome, PassageState
-from lanescreen.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from lanescreen.domain.watchlists import ListKind
+from lanescreen.errors import ConflictError, InvalidRequestError, NotFoundError
 from lanescreen.store.db import Database
 from lanescreen.store.decisions import DecisionStore, Evidence, HitFilter
 from lanescreen.store.dispositions import DispositionStore

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from lanescreen.domain.errors import InvalidRequestError, NotFoundError
 from lanescreen.domain.faces import NewTemplate, SubjectFields, validate_subject
 from lanescreen.domain.watchlists import EntryError, ListKind
+from lanescreen.errors import InvalidRequestError, NotFoundError
 from lanescreen.store.db import Database
 from lanescreen.store.faces import MAX_TEMPLATES_PER_SUBJECT, FaceStore
 from lanescreen.store.models import ChangeRow, FaceTemplateRow

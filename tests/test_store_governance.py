@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from lanescreen.domain.errors import ForbiddenError, InvalidRequestError, PreconditionError
 from lanescreen.domain.face_index import FaceIndex
 from lanescreen.domain.faces import NewTemplate, SubjectFields, validate_subject
 from lanescreen.domain.governance import ApprovalPolicy, ApprovalStatus
 from lanescreen.domain.matching import PlateIndex, ReadText
 from lanescreen.domain.watchlists import EntryFields, ListKind, Watchlist
+from lanescreen.errors import ForbiddenError, InvalidRequestError, PreconditionError
 from lanescreen.store.db import Database
 from lanescreen.store.faces import FaceStore
 from lanescreen.store.models import ChangeRow, TrailRow

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 from lanescreen.config import LaneConfig, default_lanes
-from lanescreen.domain.errors import InvalidRequestError, NotFoundError, PreconditionError
 from lanescreen.domain.lanes import LaneRegistry
+from lanescreen.errors import InvalidRequestError, NotFoundError, PreconditionError
 from lanescreen.store.db import Database
 from lanescreen.store.lanes import LaneStore
 from lanescreen.store.models import TrailRow

@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lanescreen.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from lanescreen.domain.watchlists import EntryFields, ListKind, MatchMode, WatchlistDelta
+from lanescreen.errors import ConflictError, InvalidRequestError, NotFoundError
 from lanescreen.store.db import Database
 from lanescreen.store.models import ChangeRow, EntryRow
 from lanescreen.store.watchlists import WatchlistStore
@@ -308,3 +308,16 @@ def test_lookups_with_text_no_database_can_hold_find_nothing(store: WatchlistSto
     with pytest.raises(InvalidRequestError, match="page_token"):
         store.list_entries(wl.id, page_token=base64.urlsafe_b64encode(forged).decode())
     assert token
+
+
+def test_the_same_vehicle_twice_on_one_list_is_a_conflict(store: WatchlistStore) -> None:
+    wl = store.create_watchlist("stolen", ListKind.DENY, "", "jones")
+    first = store.add_entry(wl.id, stolen("AB-123-CD"), "jones")
+    with pytest.raises(ConflictError, match=f"already on 'stolen' as entry {first.id}"):
+        store.add_entry(wl.id, stolen("ab 123 cd"), "jones")
+    other = store.add_entry(wl.id, stolen("XY-1"), "jones")
+    with pytest.raises(ConflictError, match="already on 'stolen'"):
+        store.update_entry(other.id, stolen("AB123CD"), "jones")
+    store.add_entry(wl.id, stolen("AB123CD", region="fr"), "jones")  # another country's plate
+    store.update_entry(first.id, stolen("AB-123-CD", reason="still stolen"), "jones")
+    assert store.listed_plates(wl.id, [("AB123CD", ""), ("ZZ1", "")]) == {("AB123CD", ""): first.id}

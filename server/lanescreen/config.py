@@ -11,6 +11,7 @@ registry (:mod:`lanescreen.store.lanes`), whose lanes every node serves.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import socket
 import tomllib
@@ -29,6 +30,17 @@ class ConfigError(ValueError):
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "lanescreen"
+
+
+def is_loopback(listen: str) -> bool:
+    """Whether a ``host:port`` binds only this machine (what plaintext is allowed on)."""
+    host = listen.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -223,6 +235,37 @@ class GovernanceConfig:
     101 turns two-person approval off."""
 
 
+@dataclass
+class ConsoleConfig:
+    """The officers' web console (``lanescreen console``, docs/console.md): a client of the
+    gRPC API like any other, holding a console certificate; never a database user."""
+
+    console_listen: str = "127.0.0.1:8080"
+    """host:port the console's web server binds. Plain HTTP only on a loopback address (behind a
+    local TLS proxy, or at the desk itself); elsewhere set console_tls_cert_file."""
+    console_server: str = "127.0.0.1:50051"
+    """The lanescreen gRPC server the console calls."""
+    console_name: str = "console"
+    """The console certificate to present: <data_dir>/pki/consoles/<name>.pem and .key
+    (``lanescreen pki issue-console NAME``) unless console_cert_file says otherwise."""
+    console_cert_file: Path | None = None
+    console_key_file: Path | None = None
+    """Default: console_cert_file with the suffix .key."""
+    console_ca_file: Path | None = None
+    """The CA the server's certificate must chain to (default: beside the certificate, else
+    the site's <data_dir>/pki/ca.pem)."""
+    console_tls_cert_file: Path | None = None
+    """HTTPS for browsers: the console's own server certificate and key (PEM)."""
+    console_tls_key_file: Path | None = None
+    console_session_hours: float = 8.0
+    """A sign-in lasts at most this long (one shift), however active."""
+    console_idle_minutes: float = 30.0
+    """A sign-in not used for this long is over: an unattended desk signs itself out."""
+    console_insecure_dev: bool = False
+    """Development only: plaintext to an ``--insecure-dev`` server, people named by what they
+    type at sign-in, both on loopback only."""
+
+
 REGION_READERS = {"cn": "lanescreen"}
 """A lane's reader when it names none, by its plate region: a ``cn`` lane reading with the site's
 Latin reader would misread every Chinese plate, whose province character only lanescreen's own
@@ -276,6 +319,7 @@ class Config:
     vision: VisionConfig = field(default_factory=VisionConfig)
     faces: FaceConfig = field(default_factory=FaceConfig)
     governance: GovernanceConfig = field(default_factory=GovernanceConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
     lanes: list[LaneConfig] = field(default_factory=default_lanes)
     """Replaced as a whole by the TOML file's ``[[lanes]]``; they seed the site's registry, and a
     server replaces them with the registry's lanes when it starts."""
@@ -303,6 +347,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "vision": VisionConfig,
     "faces": FaceConfig,
     "governance": GovernanceConfig,
+    "console": ConsoleConfig,
 }
 
 

@@ -3,17 +3,26 @@ and disposed of (the officer queue)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import grpc
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..domain.decisions import Decision
 from ..domain.dispositions import Disposition
 from ..domain.export import export_hits
 from ..store.decisions import DecisionStore, HitFilter
 from ..store.dispositions import DispositionStore
-from ..v1 import audit_pb2, audit_pb2_grpc
+from ..v1 import audit_pb2, audit_pb2_grpc, screening_pb2
+from .errors import errors_to_status
 from .mapping import OUTCOME_FROM_PB, decision_to_pb, from_timestamp, timestamp
-from .watchlists import actor_of, domain_errors_to_status
+from .watchlists import actor_of
+
+log = logging.getLogger(__name__)
 
 EXPORT_CHUNK_BYTES = 64 * 1024
 
@@ -38,19 +47,29 @@ def disposition_to_pb(d: Disposition) -> audit_pb2.DispositionRecord:
 
 
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
+    WATCH_POLL_S = 0.25
+    """How often a live queue looks for new alerts: well inside the second officers expect."""
+    WATCH_LOOKBACK_S = 300.0
+    """How far back each look reaches: an alert decided that long before a node ships it (a
+    database outage) reaches the queue on its next load, not live."""
+    MAX_REPLAY_S = 600
+
     def __init__(
         self,
         decisions: DecisionStore,
         dispositions: DispositionStore,
         caught_up: Callable[[], object] = lambda: None,
+        closing: threading.Event | None = None,
     ) -> None:
         self._decisions = decisions
         self._dispositions = dispositions
         self._caught_up = caught_up
         """Called before the hit log is read: waits (bounded) until this node's journal has
         shipped every decision answered so far, so an officer here sees them all."""
+        self._closing = closing or threading.Event()
+        """Set when the server stops: live queues end."""
 
-    @domain_errors_to_status
+    @errors_to_status
     def ListHits(
         self, request: audit_pb2.ListHitsRequest, context: grpc.ServicerContext
     ) -> audit_pb2.ListHitsResponse:
@@ -71,6 +90,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             ],
         )
 
+    @errors_to_status
     def ExportHits(
         self, request: audit_pb2.ExportHitsRequest, context: grpc.ServicerContext
     ) -> Iterator[audit_pb2.ExportChunk]:
@@ -95,7 +115,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         if buffer:
             yield audit_pb2.ExportChunk(data=bytes(buffer))
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetEvidence(
         self, request: audit_pb2.GetEvidenceRequest, context: grpc.ServicerContext
     ) -> audit_pb2.Evidence:
@@ -111,7 +131,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             face_chip_jpeg=evidence.face_chip_jpeg or b"",
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def DisposeHit(
         self, request: audit_pb2.DisposeHitRequest, context: grpc.ServicerContext
     ) -> audit_pb2.DispositionRecord:
@@ -121,7 +141,7 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         )
         return disposition_to_pb(disposition)
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetDispositionStats(
         self, request: audit_pb2.HitFilter, context: grpc.ServicerContext
     ) -> audit_pb2.DispositionStats:
@@ -138,3 +158,54 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         for code, n in stats.by_code.items():
             reply.by_code[code] = n
         return reply
+
+    @errors_to_status
+    def GetHit(
+        self, request: audit_pb2.GetHitRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.HitDetail:
+        self._caught_up()
+        decision = self._decisions.get_hit(request.decision_id)
+        self._decisions.record_access(
+            "audit.view", actor_of(context), HitFilter(), {"decision_id": decision.decision_id}
+        )
+        return audit_pb2.HitDetail(
+            decision=decision_to_pb(decision),
+            dispositions=[
+                disposition_to_pb(d) for d in self._dispositions.history(decision.decision_id)
+            ],
+        )
+
+    @errors_to_status
+    def WatchHits(
+        self, request: audit_pb2.WatchHitsRequest, context: grpc.ServicerContext
+    ) -> Iterator[screening_pb2.Decision]:
+        """Looks for alerts every :attr:`WATCH_POLL_S` in the site's hit log, where every node
+        ships its own, and sends each one not sent yet (once, when it first appears)."""
+        hit_filter = replace(filter_from_pb(request.filter), since=None, until=None)
+        replay = timedelta(seconds=min(max(request.replay_s, 0), self.MAX_REPLAY_S))
+        self._decisions.record_access(
+            "audit.watch", actor_of(context), hit_filter, {"replay_s": replay.seconds}
+        )
+        sent: dict[str, datetime] = {}
+        since = datetime.now(UTC) - replay
+        while context.is_active() and not self._closing.is_set():
+            now = datetime.now(UTC)
+            for decision in self._new_hits(hit_filter, since, sent):
+                yield decision_to_pb(decision)
+            since = now - timedelta(seconds=self.WATCH_LOOKBACK_S)
+            for decision_id in [k for k, at in sent.items() if at < since]:
+                del sent[decision_id]
+            self._closing.wait(self.WATCH_POLL_S)
+
+    def _new_hits(
+        self, hit_filter: HitFilter, since: datetime, sent: dict[str, datetime]
+    ) -> list[Decision]:
+        try:
+            found = list(self._decisions.iter_hits(replace(hit_filter, since=since)))
+        except SQLAlchemyError:
+            log.warning("live queue: the hit log cannot be read now; trying again", exc_info=True)
+            return []
+        new = [d for d in found if d.decision_id not in sent]
+        for decision in new:
+            sent[decision.decision_id] = decision.decided_at
+        return new

@@ -48,11 +48,6 @@ if TYPE_CHECKING:
 else:  # generic only in the type stubs
     _ServerInterceptor = grpc.ServerInterceptor
 
-_STATUS = {
-    "UNAUTHENTICATED": grpc.StatusCode.UNAUTHENTICATED,
-    "PERMISSION_DENIED": grpc.StatusCode.PERMISSION_DENIED,
-}
-
 
 def identity_of(context: grpc.ServicerContext) -> Identity | None:
     """The caller the interceptor admitted for this RPC (None outside an intercepted call)."""
@@ -83,9 +78,9 @@ class RefusalLog:
     ) -> None:
         peer = context.peer()
         log.warning(
-            "refused %s to %s from %s: %s %s", method, error.actor, peer, error.code, error.reason
+            "refused %s to %s from %s: %s %s", method, error.actor, peer, error.status, error.reason
         )
-        event = {"peer": peer, "code": error.code, "reason": error.reason, **detail}
+        event = {"peer": peer, "code": error.status, "reason": error.reason, **detail}
         try:
             self._waiting.put_nowait((error.actor, method, event))
         except queue.Full:
@@ -196,7 +191,7 @@ class AuthInterceptor(_ServerInterceptor):
 
     def _refuse(self, context: grpc.ServicerContext, method: str, error: AuthError) -> NoReturn:
         self._refusals.refused(context, method, error)
-        context.abort(_STATUS[error.code], error.reason)
+        context.abort(grpc.StatusCode[error.status], error.reason)
 
 
 class _Gate:

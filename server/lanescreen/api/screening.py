@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterator
 
 import grpc
 
-from ..domain.errors import NotFoundError, PreconditionError, RateLimitedError
-from ..domain.screening import Screener, UnsupportedCameraError
+from ..domain.screening import Screener
 from ..security.identity import PermissionDenied
 from ..v1 import screening_pb2, screening_pb2_grpc
-from ..vision.image import FrameError
 from .auth import RefusalLog, identity_of
+from .errors import status_of
 from .mapping import decision_to_pb, frame_from_pb
 
 log = logging.getLogger(__name__)
@@ -27,28 +26,6 @@ DEADLINE_MARGIN_S = 0.010
 """Kept back from a caller's gRPC deadline so the reply is on the wire before it expires."""
 SCREEN_FRAME = "/lanescreen.v1.ScreeningService/ScreenFrame"
 SCREEN = "/lanescreen.v1.ScreeningService/Screen"
-
-
-def frame_status(exc: Exception) -> tuple[grpc.StatusCode, str]:
-    """The gRPC status for a frame that cannot be screened, and a message naming the problem."""
-    if isinstance(exc, FrameError):
-        code = (
-            grpc.StatusCode.RESOURCE_EXHAUSTED
-            if exc.code == "too_large"
-            else grpc.StatusCode.INVALID_ARGUMENT
-        )
-        return code, str(exc)
-    if isinstance(exc, NotFoundError):
-        return grpc.StatusCode.NOT_FOUND, str(exc)
-    if isinstance(exc, RateLimitedError):
-        return grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)
-    if isinstance(exc, PreconditionError):
-        return grpc.StatusCode.FAILED_PRECONDITION, str(exc)
-    if isinstance(exc, UnsupportedCameraError):
-        return grpc.StatusCode.UNIMPLEMENTED, str(exc)
-    if isinstance(exc, ValueError):
-        return grpc.StatusCode.INVALID_ARGUMENT, str(exc)
-    return grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
 
 
 class RefusalPacing:
@@ -132,7 +109,7 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
         try:
             return self._screen(request, context)
         except Exception as exc:
-            code, message = frame_status(exc)
+            code, message = status_of(exc)
             if code is grpc.StatusCode.INTERNAL:
                 log.exception(
                     "screening frame %s of lane %s failed", request.frame_id, request.lane_id
@@ -160,7 +137,7 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
             try:
                 decision = self._screen(frame, context)
             except Exception as exc:
-                code, message = frame_status(exc)
+                code, message = status_of(exc)
                 if code is grpc.StatusCode.INTERNAL:
                     log.exception(
                         "screening frame %s of lane %s failed", frame.frame_id, frame.lane_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 import threading
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from ..config import Config, ConfigError, LaneConfig
+from ..config import Config, ConfigError, LaneConfig, is_loopback
 from ..domain.enrolment import Enroller
 from ..domain.face_matching import Calibration
 from ..domain.face_screening import FaceScreening, load_calibration
@@ -79,16 +78,6 @@ HEALTH_POLL_S = 0.25
 CLOCK_POLL_S = 60.0
 
 
-def _is_loopback(listen: str) -> bool:
-    host = listen.rpartition(":")[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def transport_security(config: Config) -> ServerTls | None:
     """The TLS material for the port, or None in development mode (plaintext, loopback only).
 
@@ -96,7 +85,7 @@ def transport_security(config: Config) -> ServerTls | None:
     """
     server = config.server
     if server.insecure_dev:
-        if not _is_loopback(server.listen):
+        if not is_loopback(server.listen):
             raise ConfigError(
                 f"server.insecure_dev serves plaintext, so only on a loopback address; "
                 f"{server.listen!r} is not one (drop insecure_dev to serve TLS)"
@@ -129,6 +118,7 @@ class LanescreenServer:
         self.database = open_configured(config.storage)
         self._wall_clock = wall_clock
         self._node = f"node:{config.storage.resolved_node_id()}"
+        self._stopping = threading.Event()
         try:
             self.lane_store = LaneStore(self.database, known_readers())
             self._join_site(wall_clock)
@@ -137,7 +127,6 @@ class LanescreenServer:
         except BaseException:
             self.database.close()
             raise
-        self._stopping = threading.Event()
         self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
         self._health_check = Refresher(
             "health",
@@ -233,7 +222,12 @@ class LanescreenServer:
             WatchlistServicer(self.watchlists, self.cache, self.faces, self._enroller), server
         )
         audit_pb2_grpc.add_AuditServiceServicer_to_server(
-            AuditServicer(self.decisions, DispositionStore(self.database), self.sink.caught_up),
+            AuditServicer(
+                self.decisions,
+                DispositionStore(self.database),
+                self.sink.caught_up,
+                closing=self._stopping,
+            ),
             server,
         )
         site_pb2_grpc.add_SiteServiceServicer_to_server(

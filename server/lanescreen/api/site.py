@@ -13,7 +13,9 @@ from ..store.db import Database
 from ..store.lanes import LaneStore
 from ..store.site import set_site_policy, site_policy
 from ..v1 import site_pb2, site_pb2_grpc
-from .watchlists import actor_of, domain_errors_to_status
+from .auth import identity_of
+from .errors import errors_to_status
+from .watchlists import actor_of
 
 
 def lane_to_pb(lane: LaneConfig) -> site_pb2.Lane:
@@ -45,6 +47,10 @@ def lane_from_pb(msg: site_pb2.Lane) -> LaneConfig:
     )
 
 
+PERSON_PROOFS = ("token@", "user-certificate", "insecure-dev")
+"""How a person's identity is proven (:attr:`Identity.via`); lanes and bare consoles differ."""
+
+
 class SiteServicer(site_pb2_grpc.SiteServiceServicer):
     def __init__(
         self, database: Database, lanes: LaneStore, lanes_changed: Callable[[], None]
@@ -54,14 +60,14 @@ class SiteServicer(site_pb2_grpc.SiteServiceServicer):
         self._lanes = lanes
         self._lanes_changed = lanes_changed
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetSitePolicy(
         self, request: site_pb2.GetSitePolicyRequest, context: grpc.ServicerContext
     ) -> site_pb2.SitePolicy:
         settings = {k: v for k, v in site_policy(self._db).items() if v is not None}
         return site_pb2.SitePolicy(settings=settings)
 
-    @domain_errors_to_status
+    @errors_to_status
     def SetSitePolicy(
         self, request: site_pb2.SetSitePolicyRequest, context: grpc.ServicerContext
     ) -> site_pb2.SitePolicyChange:
@@ -70,13 +76,13 @@ class SiteServicer(site_pb2_grpc.SiteServiceServicer):
         )
         return site_pb2.SitePolicyChange(name=request.name, before=before or "", after=after)
 
-    @domain_errors_to_status
+    @errors_to_status
     def ListLanes(
         self, request: site_pb2.ListLanesRequest, context: grpc.ServicerContext
     ) -> site_pb2.LaneList:
         return site_pb2.LaneList(lanes=[lane_to_pb(lane) for lane in self._lanes.lanes()])
 
-    @domain_errors_to_status
+    @errors_to_status
     def PutLane(
         self, request: site_pb2.PutLaneRequest, context: grpc.ServicerContext
     ) -> site_pb2.LaneChange:
@@ -88,10 +94,23 @@ class SiteServicer(site_pb2_grpc.SiteServiceServicer):
             before=lane_to_pb(before) if before is not None else None, after=lane_to_pb(after)
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def RemoveLane(
         self, request: site_pb2.RemoveLaneRequest, context: grpc.ServicerContext
     ) -> site_pb2.LaneChange:
         before = self._lanes.remove(request.lane_id, actor_of(context), request.reason)
         self._lanes_changed()
         return site_pb2.LaneChange(before=lane_to_pb(before))
+
+    def GetCaller(
+        self, request: site_pb2.GetCallerRequest, context: grpc.ServicerContext
+    ) -> site_pb2.Caller:
+        identity = identity_of(context)
+        if identity is None:  # not reached: the interceptor admits every call first
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "no credentials")
+        return site_pb2.Caller(
+            name=identity.name,
+            roles=sorted(identity.roles),
+            via=identity.via,
+            person=identity.via.startswith(PERSON_PROOFS),
+        )

@@ -6,31 +6,27 @@ Supervisors' approvals go through here too; who may call them is the policy tabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.enrolment import Enroller, PhotoResult, refusals
-from ..domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidRequestError,
-    NotFoundError,
-    PreconditionError,
-)
 from ..domain.faces import validate_subject
 from ..domain.governance import ApprovalStatus
-from ..domain.importing import parse_import
+from ..domain.importing import ImportRow, PlateKey, parse_import, plate_key, refuse_duplicates
 from ..domain.watchlist_cache import WatchlistCache
-from ..domain.watchlists import EntryError, validate_entry
+from ..domain.watchlists import validate_entry
+from ..errors import (
+    InvalidRequestError,
+    PreconditionError,
+)
 from ..store.faces import FaceStore
 from ..store.watchlists import WatchlistStore
 from ..v1 import watchlist_pb2, watchlist_pb2_grpc
 from .auth import actor_of as actor_of  # re-exported: servicers take the actor from here
+from .errors import errors_to_status
 from .mapping import (
     KIND_FROM_PB,
     STATUS_FROM_PB,
@@ -49,37 +45,8 @@ _FORMATS = {
     watchlist_pb2.IMPORT_FORMAT_JSON: "json",
 }
 
-R = TypeVar("R")
 
-
-def domain_errors_to_status(method: Callable[..., R]) -> Callable[..., R]:
-    """Map domain errors to their gRPC status, with the domain's message."""
-
-    @wraps(method)
-    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> R:
-        try:
-            return method(self, request, context)
-        except NotFoundError as exc:
-            context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
-        except ConflictError as exc:
-            context.abort(grpc.StatusCode.ALREADY_EXISTS, str(exc))
-        except (EntryError, InvalidRequestError) as exc:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except ForbiddenError as exc:
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
-        except (FacesOffError, PreconditionError) as exc:
-            context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
-        except SQLAlchemyError as exc:
-            cause = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
-            context.abort(
-                grpc.StatusCode.UNAVAILABLE,
-                f"the database is unreachable ({cause}); screening goes on, try this again later",
-            )
-
-    return wrapper
-
-
-class FacesOffError(Exception):
+class FacesOffError(PreconditionError):
     """Face enrolment was asked of a server that does not screen faces."""
 
 
@@ -129,7 +96,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             raise InvalidRequestError(f"no photo could be enrolled: {refusals(results)}")
         return results
 
-    @domain_errors_to_status
+    @errors_to_status
     def CreateWatchlist(
         self, request: watchlist_pb2.CreateWatchlistRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.Watchlist:
@@ -144,13 +111,13 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return watchlist_to_pb(wl)
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetWatchlist(
         self, request: watchlist_pb2.GetWatchlistRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.Watchlist:
         return watchlist_to_pb(self._store.get_watchlist(request.watchlist))
 
-    @domain_errors_to_status
+    @errors_to_status
     def ListWatchlists(
         self, request: watchlist_pb2.ListWatchlistsRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.ListWatchlistsResponse:
@@ -158,7 +125,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlists=[watchlist_to_pb(wl) for wl in self._store.list_watchlists()]
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def AddPlateEntry(
         self, request: watchlist_pb2.AddPlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
@@ -167,13 +134,13 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return entry_to_pb(entry)
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetPlateEntry(
         self, request: watchlist_pb2.GetPlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
         return entry_to_pb(self._store.get_entry(request.entry_id))
 
-    @domain_errors_to_status
+    @errors_to_status
     def UpdatePlateEntry(
         self, request: watchlist_pb2.UpdatePlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
@@ -187,7 +154,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return entry_to_pb(entry)
 
-    @domain_errors_to_status
+    @errors_to_status
     def RemovePlateEntry(
         self, request: watchlist_pb2.RemovePlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.RemovePlateEntryResponse:
@@ -199,7 +166,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
 
-    @domain_errors_to_status
+    @errors_to_status
     def ListPlateEntries(
         self, request: watchlist_pb2.ListPlateEntriesRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.ListPlateEntriesResponse:
@@ -216,12 +183,13 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlist_version=version,
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def ImportPlateEntries(
         self, request: watchlist_pb2.ImportPlateEntriesRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.ImportPlateEntriesResponse:
         watchlist = self._store.get_watchlist(request.watchlist)
         rows = parse_import(request.data, _FORMATS.get(request.format, "auto"))
+        rows = refuse_duplicates(rows, self._store.listed_plates(watchlist.id, _keys(rows)))
         good = [row for row in rows if row.fields is not None]
         ids: list[str] = []
         version = watchlist.version
@@ -253,7 +221,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlist_version=version,
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def EnrolSubject(
         self, request: watchlist_pb2.EnrolSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.EnrolSubjectResponse:
@@ -269,7 +237,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlist_version=self._store.get_watchlist(watchlist.id).version,
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def AddSubjectPhotos(
         self, request: watchlist_pb2.AddSubjectPhotosRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.EnrolSubjectResponse:
@@ -284,13 +252,13 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlist_version=self._store.get_watchlist(subject.watchlist_id).version,
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def GetSubject(
         self, request: watchlist_pb2.GetSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
         return subject_to_pb(self._faces.get_subject(request.subject_id))
 
-    @domain_errors_to_status
+    @errors_to_status
     def UpdateSubject(
         self, request: watchlist_pb2.UpdateSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
@@ -303,7 +271,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return subject_to_pb(subject)
 
-    @domain_errors_to_status
+    @errors_to_status
     def RemoveSubject(
         self, request: watchlist_pb2.RemoveSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.RemovePlateEntryResponse:
@@ -315,7 +283,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return watchlist_pb2.RemovePlateEntryResponse(watchlist_version=version)
 
-    @domain_errors_to_status
+    @errors_to_status
     def ListSubjects(
         self, request: watchlist_pb2.ListSubjectsRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.ListSubjectsResponse:
@@ -331,7 +299,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
             watchlist_version=version,
         )
 
-    @domain_errors_to_status
+    @errors_to_status
     def ApprovePlateEntry(
         self, request: watchlist_pb2.ApprovePlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
@@ -339,7 +307,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return entry_to_pb(entry)
 
-    @domain_errors_to_status
+    @errors_to_status
     def RejectPlateEntry(
         self, request: watchlist_pb2.RejectPlateEntryRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.PlateEntry:
@@ -347,7 +315,7 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return entry_to_pb(entry)
 
-    @domain_errors_to_status
+    @errors_to_status
     def ApproveSubject(
         self, request: watchlist_pb2.ApproveSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
@@ -355,10 +323,14 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         self._cache.refresh()
         return subject_to_pb(subject)
 
-    @domain_errors_to_status
+    @errors_to_status
     def RejectSubject(
         self, request: watchlist_pb2.RejectSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:
         subject = self._faces.reject_subject(request.subject_id, actor_of(context), request.note)
         self._cache.refresh()
         return subject_to_pb(subject)
+
+
+def _keys(rows: list[ImportRow]) -> list[PlateKey]:
+    return [plate_key(row.fields) for row in rows if row.fields is not None]

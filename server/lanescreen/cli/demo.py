@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..api.client import open_channel, site_credentials
 from ..config import Config
 from ..demo import DENY_LIST, Listing, Passage, Plan, plan
 from ..security.pki import LANE, USER, PkiError, SitePaths
 from ..store.db import Database
 from .common import add_client_flags, add_json_flag, fail, print_json
-from .lane import open_channel, outcome_of, screen_stream, site_credentials, summary, totals_line
+from .lane import outcome_of, screen_stream, summary, totals_line
 from .pki import issue_recorded
 from .watchlist import with_database
 

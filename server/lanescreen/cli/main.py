@@ -15,9 +15,37 @@ from pathlib import Path
 from lanescreen import __version__
 from lanescreen.config import ConfigError, load_config
 
-from . import audit, demo, eval, journal, lane, models, pki, serve, site, train, users, watchlist
+from . import (
+    audit,
+    console,
+    demo,
+    eval,
+    journal,
+    lane,
+    models,
+    pki,
+    serve,
+    site,
+    train,
+    users,
+    watchlist,
+)
 
-_MODULES = (serve, demo, watchlist, audit, journal, site, models, lane, eval, train, pki, users)
+_MODULES = (
+    serve,
+    console,
+    demo,
+    watchlist,
+    audit,
+    journal,
+    site,
+    models,
+    lane,
+    eval,
+    train,
+    pki,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

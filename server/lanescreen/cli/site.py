@@ -20,7 +20,7 @@ import dataclasses
 from typing import Any
 
 from ..config import Config, LaneConfig
-from ..domain.errors import NotFoundError
+from ..errors import NotFoundError
 from ..store.db import Database
 from ..store.lanes import LaneStore
 from ..store.site import POLICY, set_site_policy, site_policy

@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidRequestError,
-    NotFoundError,
-    PreconditionError,
-)
 from ..domain.faces import FaceSubject, validate_subject
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus
-from ..domain.importing import ImportRow, format_export, parse_import
+from ..domain.importing import (
+    ImportRow,
+    format_export,
+    parse_import,
+    plate_key,
+    refuse_duplicates,
+)
 from ..domain.watchlists import (
     GOVERNANCE_FIELD_NAMES,
     EntryError,
@@ -39,6 +38,13 @@ from ..domain.watchlists import (
     PlateEntry,
     Watchlist,
     validate_entry,
+)
+from ..errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    PreconditionError,
 )
 from ..store.db import Database, StoreError, open_configured
 from ..store.faces import FaceStore
@@ -371,6 +377,8 @@ def _load(args: argparse.Namespace, store: WatchlistStore, rows: list[ImportRow]
     if wl is not None and args.create_kind and wl.kind.value != args.create_kind:
         kind = "an allow" if wl.kind is ListKind.ALLOW else "a deny"
         raise ConflictError(f"watchlist {wl.name!r} is {kind} list, not {args.create_kind}")
+    keys = [plate_key(row.fields) for row in rows if row.fields is not None]
+    rows = refuse_duplicates(rows, store.listed_plates(wl.id, keys) if wl else None)
     good = [row.fields for row in rows if row.fields is not None]
     ids: list[str] = []
     version = wl.version if wl else 0
@@ -480,7 +488,7 @@ def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
     store = stores(config, db)[0]
     wl = store.get_watchlist(args.list)
     entries, version = _all_entries(store, wl.id)
-    data = format_export(entries, "json" if args.json else "csv")
+    data = format_export([e.fields for e in entries], "json" if args.json else "csv")
     if args.output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

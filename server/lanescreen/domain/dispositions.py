@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvalidRequestError
+from ..errors import InvalidRequestError
 
 
 class Verdict(StrEnum):

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
+from ..errors import InvalidRequestError
 from ..vision.faces.types import FaceObservation
 from ..vision.image import FrameError, decode_frame, encode_jpeg
-from .errors import InvalidRequestError
 from .face_screening import FaceAnalyser
 from .faces import NewTemplate
 

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..errors import InvalidRequestError
 from .decisions import Decision, MatchRecord, PlateRead
-from .errors import InvalidRequestError
 from .text import csv_cell
 
 EXPORT_FORMATS = ("csv", "jsonl")

@@ -19,7 +19,13 @@ import numpy.typing as npt
 
 from .governance import Approval, ApprovalStatus
 from .plates import normalize_plate
-from .watchlists import GOVERNANCE_FIELD_NAMES, EntryError, check_line, validate_governance
+from .watchlists import (
+    GOVERNANCE_FIELD_NAMES,
+    EntryError,
+    check_line,
+    validate_governance,
+    written_plate,
+)
 
 MAX_SUBJECT_PLATES = 20
 """Vehicles one subject can be tied to."""
@@ -79,7 +85,7 @@ def validate_subject(raw: dict[str, Any], *, now: datetime | None = None) -> Sub
         text = check_line("plates", written)
         if not text:
             continue
-        plate = normalize_plate(text)
+        plate = normalize_plate(written_plate("plates", text))
         if not 2 <= len(plate) <= 12:
             raise EntryError("plates", f"{text!r} is not a plate of 2 to 12 plate characters")
         if plate not in plates:

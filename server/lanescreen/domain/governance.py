@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import ForbiddenError, PreconditionError
+from ..errors import ForbiddenError, PreconditionError
 
 DEFAULT_APPROVAL_MIN_PRIORITY = 80
 APPROVAL_OFF = 101

@@ -16,14 +16,15 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidRequestError
+from ..errors import InvalidRequestError
+from .plates import normalize_plate
 from .text import csv_cell, from_csv_cell
-from .watchlists import ENTRY_FIELD_NAMES, EntryFields, PlateEntry, validate_entry
+from .watchlists import ENTRY_FIELD_NAMES, EntryFields, validate_entry
 
 FORMATS = ("auto", "csv", "json")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -70,9 +71,43 @@ def parse_import(data: bytes, fmt: str = "auto", *, now: datetime | None = None)
     return _parse_json(text, when) if fmt == "json" else _parse_csv(text, when)
 
 
-def format_export(entries: Iterable[PlateEntry], fmt: str = "csv") -> bytes:
-    """Entries as an import file (``csv`` or ``json``), so an export loads back as it was."""
-    records = [_entry_record(entry) for entry in entries]
+PlateKey = tuple[str, str]
+"""What makes two entries of one list the same vehicle: normalised plate and region."""
+
+
+def plate_key(fields: EntryFields) -> PlateKey:
+    return normalize_plate(fields.plate), fields.region
+
+
+def refuse_duplicates(
+    rows: Sequence[ImportRow], listed: Mapping[PlateKey, str] | None = None
+) -> list[ImportRow]:
+    """``rows`` with each plate refused that an earlier row of the file already has, or that is
+    already on the list (``listed``: the key of each entry on it, to its id): the same vehicle
+    twice on one list is a mistake, and the second copy's governance fields would go unseen."""
+    listed = listed or {}
+    first_line: dict[PlateKey, ImportRow] = {}
+    out = []
+    for row in rows:
+        if row.fields is None:
+            out.append(row)
+            continue
+        key = plate_key(row.fields)
+        earlier = first_line.setdefault(key, row)
+        if key in listed:
+            problem = f"is already on the list as entry {listed[key]}; edit that entry instead"
+        elif earlier is not row:
+            problem = f"is already on {earlier.unit} {earlier.line} of this file"
+        else:
+            out.append(row)
+            continue
+        out.append(ImportRow(row.line, None, f"plate: {row.fields.plate!r} {problem}", row.unit))
+    return out
+
+
+def format_export(entries: Iterable[EntryFields], fmt: str = "csv") -> bytes:
+    """Entries' fields as an import file (``csv`` or ``json``): an export loads back as it was."""
+    records = [_entry_record(fields) for fields in entries]
     if fmt == "json":
         body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
         return (f"[\n{body}\n]\n" if records else "[]\n").encode()
@@ -85,9 +120,9 @@ def format_export(entries: Iterable[PlateEntry], fmt: str = "csv") -> bytes:
     return out.getvalue().encode()
 
 
-def _entry_record(entry: PlateEntry) -> dict[str, Any]:
-    record = entry.fields.as_dict()
-    expires = entry.fields.expires_at
+def _entry_record(fields: EntryFields) -> dict[str, Any]:
+    record = fields.as_dict()
+    expires = fields.expires_at
     record["expires_at"] = expires.isoformat() if expires else ""
     return record
 

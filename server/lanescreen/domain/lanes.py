@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from ..config import LaneConfig
-from .errors import InvalidRequestError, NotFoundError, PreconditionError
+from ..errors import InvalidRequestError, NotFoundError, PreconditionError
 from .refresher import Refresher
 
 log = logging.getLogger(__name__)

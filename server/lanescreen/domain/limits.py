@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .errors import RateLimitedError
+from ..errors import RateLimitedError
 
 
 class LaneRateLimiter:

@@ -7,6 +7,7 @@ characters are dropped, because watchlists and readers never agree on them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -65,9 +66,72 @@ FORMATS: tuple[PlateFormat, ...] = (
 
 
 def normalize_plate(text: str) -> str:
-    """Upper-case, fold full-width forms, keep only plate characters."""
-    folded = unicodedata.normalize("NFKC", text).upper()
-    return "".join(ch for ch in folded if ch in _ALLOWED)
+    """Upper-case, fold full-width forms and lookalike letters, keep only plate characters.
+
+    Lenient: a letter that is no plate character and looks like none is dropped. What people
+    type goes through :func:`latin_plate` first, which refuses such a letter instead."""
+    if not text.isascii():
+        text = "".join(_lookalike(ch) or ch for ch in unicodedata.normalize("NFKC", text))
+    return "".join(ch for ch in text.upper() if ch in _ALLOWED)
+
+
+class PlateTextError(ValueError):
+    """A plate written with a letter that is no plate character and looks like none."""
+
+
+def latin_plate(text: str) -> str:
+    """``text`` as a plate should be kept: full-width forms folded, lookalike letters of other
+    scripts (Cyrillic ``К``, Greek ``Ο``...) replaced by the Latin letter they are written as,
+    a Latin letter with a diacritic (``Ü``) as its base letter, any other decimal digit as its
+    ASCII digit; separators are kept as written.
+
+    A plate written ``К179658`` is the Latin plate ``K179658`` keyed in on a Cyrillic layout:
+    dropping the letter, as a plain filter does, would silently list another vehicle. Raises
+    :class:`PlateTextError` naming a letter or digit that cannot be mapped."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch.isascii() or ch.upper() in _ALLOWED or unicodedata.category(ch)[0] not in "LN":
+            out.append(ch)
+            continue
+        latin = _lookalike(ch)
+        if latin is None:
+            raise PlateTextError(
+                f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) is not a plate "
+                "character and looks like no Latin letter or digit: write the plate in Latin "
+                "letters"
+            )
+        out.append(latin)
+    return "".join(out)
+
+
+_STROKE = {"l": "I"}
+"""Unicode's confusables skeleton of an upright stroke (Greek Ι, Cyrillic І, Ӏ) is ``l``; on a
+plate, which has no lower case, that stroke is the letter I."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookalike(ch: str) -> str | None:
+    """The Latin letter or ASCII digit ``ch`` stands for: its base letter, or the one it is a
+    homoglyph of per the Unicode confusables table (TR39, through ``confusable_homoglyphs``);
+    None if none or several."""
+    if unicodedata.category(ch) == "Nd":
+        return str(unicodedata.decimal(ch))
+    base = unicodedata.normalize("NFD", ch)[0]
+    if base.isascii() and base.isalnum():
+        return base.upper()  # Ü of a German district code (MÜ) is read, and listed, as U
+    from confusable_homoglyphs import confusables
+
+    upper = ch.upper() if len(ch.upper()) == 1 else ch
+    found = confusables.is_confusable(upper, preferred_aliases=["latin"], greedy=True) or []
+    latin = {
+        _STROKE.get(h["c"], h["c"]).upper()
+        for item in found
+        for h in item["homoglyphs"]
+        if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalnum()
+    }
+    return latin.pop() if len(latin) == 1 else None
 
 
 _CN_CHARS = frozenset(CN_PROVINCES + CN_SPECIAL)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from ..config import Config, LaneConfig
+from ..errors import NotFoundError, PreconditionError, UnsupportedError
 from ..priority import RECOGNITION_NICE, lower_thread_priority
 from ..vision.image import (
     FrameError,
@@ -49,7 +50,6 @@ from .decisions import (
     Verdict,
     decide,
 )
-from .errors import NotFoundError, PreconditionError
 from .face_screening import FaceScreening, sighting
 from .lanes import LaneRegistry
 from .limits import LaneRateLimiter
@@ -124,7 +124,7 @@ class _TailEstimate:
         return self._value * self.MARGIN
 
 
-class UnsupportedCameraError(Exception):
+class UnsupportedCameraError(UnsupportedError):
     """Frames from this camera role cannot be screened by this server version."""
 
 

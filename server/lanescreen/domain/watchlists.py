@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from ..errors import InvalidRequestError
 from .governance import Approval, ApprovalStatus
-from .plates import normalize_plate
+from .plates import PlateTextError, latin_plate, normalize_plate
 from .text import text_problem
 
 
@@ -30,7 +31,7 @@ class MatchMode(StrEnum):
     """Forgives OCR confusions (O/0, I/1, B/8, S/5, Z/2...) and one missing or extra character."""
 
 
-class EntryError(ValueError):
+class EntryError(InvalidRequestError):
     """An entry field is invalid; ``field`` names it so importers and the API can say which."""
 
     def __init__(self, field_name: str, message: str) -> None:
@@ -167,6 +168,7 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     if not plate:
         raise EntryError("plate", "is required")
     _check_text("plate", plate)
+    plate = written_plate("plate", plate)
     if len(plate) > MAX_PLATE_TEXT:
         raise EntryError("plate", f"is longer than {MAX_PLATE_TEXT} characters")
     normalized = normalize_plate(plate)
@@ -185,6 +187,15 @@ def validate_entry(raw: dict[str, Any], *, now: datetime | None = None) -> Entry
     return EntryFields(
         plate=plate, region=region.lower(), match_mode=mode, **validate_governance(raw, now=now)
     )
+
+
+def written_plate(name: str, text: str) -> str:
+    """A plate as a person wrote it, lookalike letters made Latin (:func:`latin_plate`), or
+    :class:`EntryError` naming the letter that is no plate character."""
+    try:
+        return latin_plate(text)
+    except PlateTextError as exc:
+        raise EntryError(name, f"{text!r}: {exc}") from exc
 
 
 def check_line(name: str, value: Any) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..errors import LanescreenError
 from .pki import CONSOLE, LANE, PkiError, read_peer_certificate
 from .policy import ROLES, Rule, rule_for
 
@@ -92,10 +93,10 @@ class CredentialLookup(Protocol):
     def revoked_fingerprints(self) -> frozenset[str]: ...
 
 
-class AuthError(Exception):
+class AuthError(LanescreenError):
     """A refused call. ``actor`` is who it claimed or proved to be (``anonymous`` if nobody)."""
 
-    code = "UNAUTHENTICATED"
+    status = "UNAUTHENTICATED"
 
     def __init__(self, reason: str, actor: str = ANONYMOUS) -> None:
         super().__init__(reason)
@@ -110,7 +111,7 @@ class Unauthenticated(AuthError):
 class PermissionDenied(AuthError):
     """Proven, but not allowed this (gRPC PERMISSION_DENIED)."""
 
-    code = "PERMISSION_DENIED"
+    status = "PERMISSION_DENIED"
 
 
 def new_token() -> str:

@@ -76,6 +76,8 @@ POLICY: dict[str, Rule] = {
     _AUDIT + "DisposeHit": DISPOSE,
     _AUDIT + "ExportHits": AUDIT,
     _AUDIT + "GetDispositionStats": AUDIT,
+    _AUDIT + "GetHit": REVIEW_HITS,
+    _AUDIT + "WatchHits": REVIEW_HITS,
     # The site's policy: read by whoever reads the lists; changed by supervisors (trailed).
     _SITE + "GetSitePolicy": READ_LISTS,
     _SITE + "SetSitePolicy": SITE_POLICY,
@@ -83,6 +85,8 @@ POLICY: dict[str, Rule] = {
     _SITE + "ListLanes": READ_LISTS,
     _SITE + "PutLane": SITE_POLICY,
     _SITE + "RemoveLane": SITE_POLICY,
+    # Who the caller is: how a console checks a token at sign-in.
+    _SITE + "GetCaller": ANYONE,
     # Standard services: any authenticated caller.
     "/grpc.health.v1.Health/Check": ANYONE,
     "/grpc.health.v1.Health/List": ANYONE,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.decisions import AlertSummary, Decision, Evidence, Outcome, PassageState
-from ..domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from ..errors import ConflictError, InvalidRequestError, NotFoundError
 from .db import Database, storable, storable_copy
 from .models import (
     DecisionMatchRow,
@@ -426,6 +426,24 @@ class DecisionStore:
             if len(rows) < batch:
                 return
             after = (rows[-1][0], rows[-1][1])
+
+    def get_hit(self, decision_id: str) -> Decision:
+        """One alert of the hit log (or the alert a frame decision went to), with its summary.
+        ``NotFoundError`` if there is no such alert."""
+        with self._db.read() as session:
+            row = alert_row(session, decision_id)
+            if row is None:
+                raise NotFoundError(f"decision {decision_id!r} is not in the hit log")
+            return _listed(
+                (
+                    row.decided_at,
+                    row.decision_id,
+                    row.record,
+                    row.frame_count,
+                    row.last_frame_at,
+                    row.closed_at,
+                )
+            )
 
     def get_evidence(self, decision_id: str) -> Evidence:
         """The images kept with an alert (or with the alert a frame decision went to: the

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from ..domain.dispositions import Disposition, Verdict, check_disposition
-from ..domain.errors import NotFoundError
+from ..errors import NotFoundError
 from .db import Database
 from .decisions import HitFilter, _disposition_condition, alert_row, hit_query
 from .models import DecisionRow, DispositionRow

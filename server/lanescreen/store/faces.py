@@ -19,7 +19,6 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from ..domain.faces import (
     FaceSubject,
     FaceTemplate,
@@ -28,6 +27,7 @@ from ..domain.faces import (
     validate_subject,
 )
 from ..domain.governance import ApprovalPolicy, ApprovalStatus, check_review
+from ..errors import ForbiddenError, InvalidRequestError, NotFoundError
 from .db import Database, storable
 from .models import FaceSubjectRow, FaceTemplateRow
 from .site import approvals

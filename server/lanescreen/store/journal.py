@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.decisions import Decision, Evidence
-from ..domain.errors import ConflictError
+from ..errors import ConflictError
 from ..priority import lower_thread_priority
 from .decisions import DecisionStore
 

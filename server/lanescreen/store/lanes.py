@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import LaneConfig, default_lanes
-from ..domain.errors import InvalidRequestError, NotFoundError
 from ..domain.lanes import check_lane
+from ..errors import InvalidRequestError, NotFoundError
 from .db import Database
 from .models import LaneRow
 from .trail import TrailEvent

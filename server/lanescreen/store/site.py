@@ -20,8 +20,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..config import Config
-from ..domain.errors import InvalidRequestError
 from ..domain.governance import ApprovalPolicy
+from ..errors import InvalidRequestError
 from .db import Database, StoreError
 from .models import SiteSettingRow, TrailRow
 from .trail import TRAIL_KEY_CHECK, TrailEvent

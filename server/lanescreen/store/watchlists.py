@@ -14,7 +14,7 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,8 +22,8 @@ from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ..domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus, check_review
+from ..domain.importing import PlateKey, plate_key
 from ..domain.plates import normalize_plate
 from ..domain.text import text_problem
 from ..domain.watchlists import (
@@ -36,6 +36,7 @@ from ..domain.watchlists import (
     WatchlistDelta,
     validate_entry,
 )
+from ..errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from .db import Database, storable
 from .models import ChangeRow, EntryRow, FaceSubjectRow, Governed, WatchlistRow
 from .site import approvals
@@ -160,6 +161,7 @@ class WatchlistStore:
         with self._db.write() as session:
             status = approvals(session, self._policy).status_after_change(fields.priority)
             wl = _resolve(session, watchlist)
+            _refuse_listed(session, wl, fields)
             version = _bump(session, wl.id)
             row = EntryRow(**_entry_values(wl.id, fields, actor, now, status))
             session.add(row)
@@ -176,6 +178,26 @@ class WatchlistStore:
                 after=_fields_json(fields, status),
             )
             return _entry(row)
+
+    def listed_plates(self, watchlist: str, keys: Iterable[PlateKey]) -> dict[PlateKey, str]:
+        """Which of ``keys`` (normalised plate, region) the list already has: key -> entry id."""
+        wanted = set(keys)
+        plates = sorted({plate for plate, _ in wanted})
+        found: dict[PlateKey, str] = {}
+        with self._db.read() as session:
+            wl = _resolve(session, watchlist)
+            for start in range(0, len(plates), _BATCH):
+                rows = session.execute(
+                    select(EntryRow.normalized_plate, EntryRow.region, EntryRow.id).where(
+                        EntryRow.watchlist_id == wl.id,
+                        EntryRow.removed_at.is_(None),
+                        EntryRow.normalized_plate.in_(plates[start : start + _BATCH]),
+                    )
+                )
+                for plate, region, entry_id in rows:
+                    if (plate, region) in wanted:
+                        found.setdefault((plate, region), entry_id)
+        return found
 
     def get_entry(self, entry_id: str) -> PlateEntry:
         """A current entry. ``NotFoundError`` if unknown or removed (the message says which)."""
@@ -197,6 +219,7 @@ class WatchlistStore:
             before = _entry(row)
             if before.fields == fields and before.approval.status is not ApprovalStatus.REJECTED:
                 return before
+            _refuse_listed(session, session.get_one(WatchlistRow, row.watchlist_id), fields, row.id)
             version = _bump(session, row.watchlist_id)
             _assign(row, fields)
             _submitted(row, actor, now, status)
@@ -649,6 +672,30 @@ def _all_watchlists(session: Session) -> list[Watchlist]:
     counts = _counts(session)
     rows = session.scalars(select(WatchlistRow).order_by(WatchlistRow.name))
     return [_watchlist(row, *counts.get(row.id, (0, 0))) for row in rows]
+
+
+def _refuse_listed(
+    session: Session, wl: WatchlistRow, fields: EntryFields, entry_id: str = ""
+) -> None:
+    """ConflictError if the list already has this vehicle (same normalised plate and region)
+    in an entry other than ``entry_id``."""
+    plate, region = plate_key(fields)
+    existing = session.scalar(
+        select(EntryRow.id)
+        .where(
+            EntryRow.watchlist_id == wl.id,
+            EntryRow.normalized_plate == plate,
+            EntryRow.region == region,
+            EntryRow.removed_at.is_(None),
+            EntryRow.id != entry_id,
+        )
+        .limit(1)
+    )
+    if existing is not None:
+        raise ConflictError(
+            f"plate {fields.plate!r} is already on {wl.name!r} as entry {existing}; "
+            "edit that entry instead"
+        )
 
 
 def _live_entry(session: Session, entry_id: str, *, lock: bool = False) -> EntryRow:

@@ -27,7 +27,7 @@ from lanescreen.v1 import common_pb2 as lanescreen_dot_v1_dot_common__pb2
 from lanescreen.v1 import screening_pb2 as lanescreen_dot_v1_dot_screening__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lanescreen/v1/audit.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\x1a\x1dlanescreen/v1/screening.proto\"\xc3\x01\n\tHitFilter\x12)\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07lane_id\x18\x03 \x01(\t\x12\x11\n\twatchlist\x18\x04 \x01(\t\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\x12\x13\n\x0b\x64isposition\x18\x06 \x01(\t\"b\n\x0fListHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x8a\x01\n\x10ListHitsResponse\x12%\n\x04hits\x18\x01 \x03(\x0b\x32\x17.lanescreen.v1.Decision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x36\n\x0c\x64ispositions\x18\x03 \x03(\x0b\x32 .lanescreen.v1.DispositionRecord\"U\n\x11\x44isposeHitRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07verdict\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\x8c\x01\n\x11\x44ispositionRecord\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07verdict\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x10\x44ispositionCount\x12\x0f\n\x07outcome\x18\x01 \x01(\t\x12\x0f\n\x07pending\x18\x02 \x01(\x03\x12\x11\n\tconfirmed\x18\x03 \x01(\x03\x12\x11\n\tdismissed\x18\x04 \x01(\x03\"\xb4\x01\n\x10\x44ispositionStats\x12\x33\n\nby_outcome\x18\x01 \x03(\x0b\x32\x1f.lanescreen.v1.DispositionCount\x12<\n\x07\x62y_code\x18\x02 \x03(\x0b\x32+.lanescreen.v1.DispositionStats.ByCodeEntry\x1a-\n\x0b\x42yCodeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"z\n\x11\x45xportHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ExportFormat\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x1b\n\x0b\x45xportChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\x12GetEvidenceRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\"d\n\x08\x45vidence\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x17\n\x0fplate_crop_jpeg\x18\x02 \x01(\x0c\x12\x12\n\nframe_jpeg\x18\x03 \x01(\x0c\x12\x16\n\x0e\x66\x61\x63\x65_chip_jpeg\x18\x04 \x01(\x0c*]\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x17\n\x13\x45XPORT_FORMAT_JSONL\x10\x02\x32\x98\x03\n\x0c\x41uditService\x12K\n\x08ListHits\x12\x1e.lanescreen.v1.ListHitsRequest\x1a\x1f.lanescreen.v1.ListHitsResponse\x12L\n\nExportHits\x12 .lanescreen.v1.ExportHitsRequest\x1a\x1a.lanescreen.v1.ExportChunk0\x01\x12I\n\x0bGetEvidence\x12!.lanescreen.v1.GetEvidenceRequest\x1a\x17.lanescreen.v1.Evidence\x12P\n\nDisposeHit\x12 .lanescreen.v1.DisposeHitRequest\x1a .lanescreen.v1.DispositionRecord\x12P\n\x13GetDispositionStats\x12\x18.lanescreen.v1.HitFilter\x1a\x1f.lanescreen.v1.DispositionStatsB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19lanescreen/v1/audit.proto\x12\rlanescreen.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alanescreen/v1/common.proto\x1a\x1dlanescreen/v1/screening.proto\"$\n\rGetHitRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\"n\n\tHitDetail\x12)\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0b\x32\x17.lanescreen.v1.Decision\x12\x36\n\x0c\x64ispositions\x18\x02 \x03(\x0b\x32 .lanescreen.v1.DispositionRecord\"N\n\x10WatchHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12\x10\n\x08replay_s\x18\x02 \x01(\x05\"\xc3\x01\n\tHitFilter\x12)\n\x05since\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07lane_id\x18\x03 \x01(\t\x12\x11\n\twatchlist\x18\x04 \x01(\t\x12\'\n\x07outcome\x18\x05 \x01(\x0e\x32\x16.lanescreen.v1.Outcome\x12\x13\n\x0b\x64isposition\x18\x06 \x01(\t\"b\n\x0fListHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x8a\x01\n\x10ListHitsResponse\x12%\n\x04hits\x18\x01 \x03(\x0b\x32\x17.lanescreen.v1.Decision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x36\n\x0c\x64ispositions\x18\x03 \x03(\x0b\x32 .lanescreen.v1.DispositionRecord\"U\n\x11\x44isposeHitRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07verdict\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\x8c\x01\n\x11\x44ispositionRecord\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x0f\n\x07verdict\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Z\n\x10\x44ispositionCount\x12\x0f\n\x07outcome\x18\x01 \x01(\t\x12\x0f\n\x07pending\x18\x02 \x01(\x03\x12\x11\n\tconfirmed\x18\x03 \x01(\x03\x12\x11\n\tdismissed\x18\x04 \x01(\x03\"\xb4\x01\n\x10\x44ispositionStats\x12\x33\n\nby_outcome\x18\x01 \x03(\x0b\x32\x1f.lanescreen.v1.DispositionCount\x12<\n\x07\x62y_code\x18\x02 \x03(\x0b\x32+.lanescreen.v1.DispositionStats.ByCodeEntry\x1a-\n\x0b\x42yCodeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"z\n\x11\x45xportHitsRequest\x12(\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x18.lanescreen.v1.HitFilter\x12+\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\x1b.lanescreen.v1.ExportFormat\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x1b\n\x0b\x45xportChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\x12GetEvidenceRequest\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\"d\n\x08\x45vidence\x12\x13\n\x0b\x64\x65\x63ision_id\x18\x01 \x01(\t\x12\x17\n\x0fplate_crop_jpeg\x18\x02 \x01(\x0c\x12\x12\n\nframe_jpeg\x18\x03 \x01(\x0c\x12\x16\n\x0e\x66\x61\x63\x65_chip_jpeg\x18\x04 \x01(\x0c*]\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x01\x12\x17\n\x13\x45XPORT_FORMAT_JSONL\x10\x02\x32\xa3\x04\n\x0c\x41uditService\x12K\n\x08ListHits\x12\x1e.lanescreen.v1.ListHitsRequest\x1a\x1f.lanescreen.v1.ListHitsResponse\x12L\n\nExportHits\x12 .lanescreen.v1.ExportHitsRequest\x1a\x1a.lanescreen.v1.ExportChunk0\x01\x12I\n\x0bGetEvidence\x12!.lanescreen.v1.GetEvidenceRequest\x1a\x17.lanescreen.v1.Evidence\x12P\n\nDisposeHit\x12 .lanescreen.v1.DisposeHitRequest\x1a .lanescreen.v1.DispositionRecord\x12P\n\x13GetDispositionStats\x12\x18.lanescreen.v1.HitFilter\x1a\x1f.lanescreen.v1.DispositionStats\x12@\n\x06GetHit\x12\x1c.lanescreen.v1.GetHitRequest\x1a\x18.lanescreen.v1.HitDetail\x12G\n\tWatchHits\x12\x1f.lanescreen.v1.WatchHitsRequest\x1a\x17.lanescreen.v1.Decision0\x01\x42\x39\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,32 +37,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\021org.lanescreen.v1P\001Z\"lanescreen.org/api/v1;lanescreenv1'
   _globals['_DISPOSITIONSTATS_BYCODEENTRY']._loaded_options = None
   _globals['_DISPOSITIONSTATS_BYCODEENTRY']._serialized_options = b'8\001'
-  _globals['_EXPORTFORMAT']._serialized_start=1378
-  _globals['_EXPORTFORMAT']._serialized_end=1471
-  _globals['_HITFILTER']._serialized_start=137
-  _globals['_HITFILTER']._serialized_end=332
-  _globals['_LISTHITSREQUEST']._serialized_start=334
-  _globals['_LISTHITSREQUEST']._serialized_end=432
-  _globals['_LISTHITSRESPONSE']._serialized_start=435
-  _globals['_LISTHITSRESPONSE']._serialized_end=573
-  _globals['_DISPOSEHITREQUEST']._serialized_start=575
-  _globals['_DISPOSEHITREQUEST']._serialized_end=660
-  _globals['_DISPOSITIONRECORD']._serialized_start=663
-  _globals['_DISPOSITIONRECORD']._serialized_end=803
-  _globals['_DISPOSITIONCOUNT']._serialized_start=805
-  _globals['_DISPOSITIONCOUNT']._serialized_end=895
-  _globals['_DISPOSITIONSTATS']._serialized_start=898
-  _globals['_DISPOSITIONSTATS']._serialized_end=1078
-  _globals['_DISPOSITIONSTATS_BYCODEENTRY']._serialized_start=1033
-  _globals['_DISPOSITIONSTATS_BYCODEENTRY']._serialized_end=1078
-  _globals['_EXPORTHITSREQUEST']._serialized_start=1080
-  _globals['_EXPORTHITSREQUEST']._serialized_end=1202
-  _globals['_EXPORTCHUNK']._serialized_start=1204
-  _globals['_EXPORTCHUNK']._serialized_end=1231
-  _globals['_GETEVIDENCEREQUEST']._serialized_start=1233
-  _globals['_GETEVIDENCEREQUEST']._serialized_end=1274
-  _globals['_EVIDENCE']._serialized_start=1276
-  _globals['_EVIDENCE']._serialized_end=1376
-  _globals['_AUDITSERVICE']._serialized_start=1474
-  _globals['_AUDITSERVICE']._serialized_end=1882
+  _globals['_EXPORTFORMAT']._serialized_start=1608
+  _globals['_EXPORTFORMAT']._serialized_end=1701
+  _globals['_GETHITREQUEST']._serialized_start=136
+  _globals['_GETHITREQUEST']._serialized_end=172
+  _globals['_HITDETAIL']._serialized_start=174
+  _globals['_HITDETAIL']._serialized_end=284
+  _globals['_WATCHHITSREQUEST']._serialized_start=286
+  _globals['_WATCHHITSREQUEST']._serialized_end=364
+  _globals['_HITFILTER']._serialized_start=367
+  _globals['_HITFILTER']._serialized_end=562
+  _globals['_LISTHITSREQUEST']._serialized_start=564
+  _globals['_LISTHITSREQUEST']._serialized_end=662
+  _globals['_LISTHITSRESPONSE']._serialized_start=665
+  _globals['_LISTHITSRESPONSE']._serialized_end=803
+  _globals['_DISPOSEHITREQUEST']._serialized_start=805
+  _globals['_DISPOSEHITREQUEST']._serialized_end=890
+  _globals['_DISPOSITIONRECORD']._serialized_start=893
+  _globals['_DISPOSITIONRECORD']._serialized_end=1033
+  _globals['_DISPOSITIONCOUNT']._serialized_start=1035
+  _globals['_DISPOSITIONCOUNT']._serialized_end=1125
+  _globals['_DISPOSITIONSTATS']._serialized_start=1128
+  _globals['_DISPOSITIONSTATS']._serialized_end=1308
+  _globals['_DISPOSITIONSTATS_BYCODEENTRY']._serialized_start=1263
+  _globals['_DISPOSITIONSTATS_BYCODEENTRY']._serialized_end=1308
+  _globals['_EXPORTHITSREQUEST']._serialized_start=1310
+  _globals['_EXPORTHITSREQUEST']._serialized_end=1432
+  _globals['_EXPORTCHUNK']._serialized_start=1434
+  _globals['_EXPORTCHUNK']._serialized_end=1461
+  _globals['_GETEVIDENCEREQUEST']._serialized_start=1463
+  _globals['_GETEVIDENCEREQUEST']._serialized_end=1504
+  _globals['_EVIDENCE']._serialized_start=1506
+  _globals['_EVIDENCE']._serialized_end=1606
+  _globals['_AUDITSERVICE']._serialized_start=1704
+  _globals['_AUDITSERVICE']._serialized_end=2251
 # @@protoc_insertion_point(module_scope)

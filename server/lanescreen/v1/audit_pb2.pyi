@@ -21,6 +21,28 @@ EXPORT_FORMAT_UNSPECIFIED: ExportFormat
 EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_JSONL: ExportFormat
 
+class GetHitRequest(_message.Message):
+    __slots__ = ("decision_id",)
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    def __init__(self, decision_id: _Optional[str] = ...) -> None: ...
+
+class HitDetail(_message.Message):
+    __slots__ = ("decision", "dispositions")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITIONS_FIELD_NUMBER: _ClassVar[int]
+    decision: _screening_pb2.Decision
+    dispositions: _containers.RepeatedCompositeFieldContainer[DispositionRecord]
+    def __init__(self, decision: _Optional[_Union[_screening_pb2.Decision, _Mapping]] = ..., dispositions: _Optional[_Iterable[_Union[DispositionRecord, _Mapping]]] = ...) -> None: ...
+
+class WatchHitsRequest(_message.Message):
+    __slots__ = ("filter", "replay_s")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_S_FIELD_NUMBER: _ClassVar[int]
+    filter: HitFilter
+    replay_s: int
+    def __init__(self, filter: _Optional[_Union[HitFilter, _Mapping]] = ..., replay_s: _Optional[int] = ...) -> None: ...
+
 class HitFilter(_message.Message):
     __slots__ = ("since", "until", "lane_id", "watchlist", "outcome", "disposition")
     SINCE_FIELD_NUMBER: _ClassVar[int]

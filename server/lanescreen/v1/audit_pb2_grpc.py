@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from lanescreen.v1 import audit_pb2 as lanescreen_dot_v1_dot_audit__pb2
+from lanescreen.v1 import screening_pb2 as lanescreen_dot_v1_dot_screening__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -59,6 +60,16 @@ class AuditServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_audit__pb2.HitFilter.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_audit__pb2.DispositionStats.FromString,
                 _registered_method=True)
+        self.GetHit = channel.unary_unary(
+                '/lanescreen.v1.AuditService/GetHit',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.GetHitRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.HitDetail.FromString,
+                _registered_method=True)
+        self.WatchHits = channel.unary_stream(
+                '/lanescreen.v1.AuditService/WatchHits',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -102,6 +113,23 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHit(self, request, context):
+        """One stored HIT or REVIEW with every disposition of it, oldest first. NOT_FOUND if unknown.
+        Each look is recorded in the audit trail ("audit.view").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchHits(self, request, context):
+        """New HITs and REVIEWs as they are stored, by any node of the site, for as long as the
+        caller listens (the officer's live queue); those of the last `replay_s` seconds come first.
+        Recorded once in the audit trail ("audit.watch", with the filter).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +157,16 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.GetDispositionStats,
                     request_deserializer=lanescreen_dot_v1_dot_audit__pb2.HitFilter.FromString,
                     response_serializer=lanescreen_dot_v1_dot_audit__pb2.DispositionStats.SerializeToString,
+            ),
+            'GetHit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHit,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.GetHitRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.HitDetail.SerializeToString,
+            ),
+            'WatchHits': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchHits,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_screening__pb2.Decision.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +304,60 @@ class AuditService:
             '/lanescreen.v1.AuditService/GetDispositionStats',
             lanescreen_dot_v1_dot_audit__pb2.HitFilter.SerializeToString,
             lanescreen_dot_v1_dot_audit__pb2.DispositionStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/GetHit',
+            lanescreen_dot_v1_dot_audit__pb2.GetHitRequest.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.HitDetail.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchHits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/WatchHits',
+            lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.SerializeToString,
+            lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
             options,
             channel_credentials,
             insecure,

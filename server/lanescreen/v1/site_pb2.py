@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18lanescreen/v1/site.proto\x12\rlanescreen.v1\"\xd0\x01\n\x04Lane\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tbudget_ms\x18\x03 \x01(\x05\x12\x12\n\ndeny_lists\x18\x04 \x03(\t\x12\x17\n\x0f\x65very_deny_list\x18\x05 \x01(\x08\x12\x13\n\x0b\x61llow_lists\x18\x06 \x03(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x1c\n\x14review_when_no_plate\x18\x08 \x01(\x08\x12\x0e\n\x06reader\x18\t \x01(\t\x12\x1b\n\x13review_when_no_face\x18\n \x01(\x08\"\x12\n\x10ListLanesRequest\".\n\x08LaneList\x12\"\n\x05lanes\x18\x01 \x03(\x0b\x32\x13.lanescreen.v1.Lane\"C\n\x0ePutLaneRequest\x12!\n\x04lane\x18\x01 \x01(\x0b\x32\x13.lanescreen.v1.Lane\x12\x0e\n\x06reason\x18\x02 \x01(\t\"4\n\x11RemoveLaneRequest\x12\x0f\n\x07lane_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"U\n\nLaneChange\x12#\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x13.lanescreen.v1.Lane\x12\"\n\x05\x61\x66ter\x18\x02 \x01(\x0b\x32\x13.lanescreen.v1.Lane\"\x16\n\x14GetSitePolicyRequest\"x\n\nSitePolicy\x12\x39\n\x08settings\x18\x01 \x03(\x0b\x32\'.lanescreen.v1.SitePolicy.SettingsEntry\x1a/\n\rSettingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x14SetSitePolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"?\n\x10SitePolicyChange\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x65\x66ore\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t2\x8c\x03\n\x0bSiteService\x12O\n\rGetSitePolicy\x12#.lanescreen.v1.GetSitePolicyRequest\x1a\x19.lanescreen.v1.SitePolicy\x12U\n\rSetSitePolicy\x12#.lanescreen.v1.SetSitePolicyRequest\x1a\x1f.lanescreen.v1.SitePolicyChange\x12\x45\n\tListLanes\x12\x1f.lanescreen.v1.ListLanesRequest\x1a\x17.lanescreen.v1.LaneList\x12\x43\n\x07PutLane\x12\x1d.lanescreen.v1.PutLaneRequest\x1a\x19.lanescreen.v1.LaneChange\x12I\n\nRemoveLane\x12 .lanescreen.v1.RemoveLaneRequest\x1a\x19.lanescreen.v1.LaneChangeB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18lanescreen/v1/site.proto\x12\rlanescreen.v1\"\x12\n\x10GetCallerRequest\"B\n\x06\x43\x61ller\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05roles\x18\x02 \x03(\t\x12\x0b\n\x03via\x18\x03 \x01(\t\x12\x0e\n\x06person\x18\x04 \x01(\x08\"\xd0\x01\n\x04Lane\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tbudget_ms\x18\x03 \x01(\x05\x12\x12\n\ndeny_lists\x18\x04 \x03(\t\x12\x17\n\x0f\x65very_deny_list\x18\x05 \x01(\x08\x12\x13\n\x0b\x61llow_lists\x18\x06 \x03(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x1c\n\x14review_when_no_plate\x18\x08 \x01(\x08\x12\x0e\n\x06reader\x18\t \x01(\t\x12\x1b\n\x13review_when_no_face\x18\n \x01(\x08\"\x12\n\x10ListLanesRequest\".\n\x08LaneList\x12\"\n\x05lanes\x18\x01 \x03(\x0b\x32\x13.lanescreen.v1.Lane\"C\n\x0ePutLaneRequest\x12!\n\x04lane\x18\x01 \x01(\x0b\x32\x13.lanescreen.v1.Lane\x12\x0e\n\x06reason\x18\x02 \x01(\t\"4\n\x11RemoveLaneRequest\x12\x0f\n\x07lane_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"U\n\nLaneChange\x12#\n\x06\x62\x65\x66ore\x18\x01 \x01(\x0b\x32\x13.lanescreen.v1.Lane\x12\"\n\x05\x61\x66ter\x18\x02 \x01(\x0b\x32\x13.lanescreen.v1.Lane\"\x16\n\x14GetSitePolicyRequest\"x\n\nSitePolicy\x12\x39\n\x08settings\x18\x01 \x03(\x0b\x32\'.lanescreen.v1.SitePolicy.SettingsEntry\x1a/\n\rSettingsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x14SetSitePolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"?\n\x10SitePolicyChange\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x65\x66ore\x18\x02 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x03 \x01(\t2\xd1\x03\n\x0bSiteService\x12O\n\rGetSitePolicy\x12#.lanescreen.v1.GetSitePolicyRequest\x1a\x19.lanescreen.v1.SitePolicy\x12U\n\rSetSitePolicy\x12#.lanescreen.v1.SetSitePolicyRequest\x1a\x1f.lanescreen.v1.SitePolicyChange\x12\x45\n\tListLanes\x12\x1f.lanescreen.v1.ListLanesRequest\x1a\x17.lanescreen.v1.LaneList\x12\x43\n\x07PutLane\x12\x1d.lanescreen.v1.PutLaneRequest\x1a\x19.lanescreen.v1.LaneChange\x12I\n\nRemoveLane\x12 .lanescreen.v1.RemoveLaneRequest\x1a\x19.lanescreen.v1.LaneChange\x12\x43\n\tGetCaller\x12\x1f.lanescreen.v1.GetCallerRequest\x1a\x15.lanescreen.v1.CallerB9\n\x11org.lanescreen.v1P\x01Z\"lanescreen.org/api/v1;lanescreenv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,28 +34,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\021org.lanescreen.v1P\001Z\"lanescreen.org/api/v1;lanescreenv1'
   _globals['_SITEPOLICY_SETTINGSENTRY']._loaded_options = None
   _globals['_SITEPOLICY_SETTINGSENTRY']._serialized_options = b'8\001'
-  _globals['_LANE']._serialized_start=44
-  _globals['_LANE']._serialized_end=252
-  _globals['_LISTLANESREQUEST']._serialized_start=254
-  _globals['_LISTLANESREQUEST']._serialized_end=272
-  _globals['_LANELIST']._serialized_start=274
-  _globals['_LANELIST']._serialized_end=320
-  _globals['_PUTLANEREQUEST']._serialized_start=322
-  _globals['_PUTLANEREQUEST']._serialized_end=389
-  _globals['_REMOVELANEREQUEST']._serialized_start=391
-  _globals['_REMOVELANEREQUEST']._serialized_end=443
-  _globals['_LANECHANGE']._serialized_start=445
-  _globals['_LANECHANGE']._serialized_end=530
-  _globals['_GETSITEPOLICYREQUEST']._serialized_start=532
-  _globals['_GETSITEPOLICYREQUEST']._serialized_end=554
-  _globals['_SITEPOLICY']._serialized_start=556
-  _globals['_SITEPOLICY']._serialized_end=676
-  _globals['_SITEPOLICY_SETTINGSENTRY']._serialized_start=629
-  _globals['_SITEPOLICY_SETTINGSENTRY']._serialized_end=676
-  _globals['_SETSITEPOLICYREQUEST']._serialized_start=678
-  _globals['_SETSITEPOLICYREQUEST']._serialized_end=745
-  _globals['_SITEPOLICYCHANGE']._serialized_start=747
-  _globals['_SITEPOLICYCHANGE']._serialized_end=810
-  _globals['_SITESERVICE']._serialized_start=813
-  _globals['_SITESERVICE']._serialized_end=1209
+  _globals['_GETCALLERREQUEST']._serialized_start=43
+  _globals['_GETCALLERREQUEST']._serialized_end=61
+  _globals['_CALLER']._serialized_start=63
+  _globals['_CALLER']._serialized_end=129
+  _globals['_LANE']._serialized_start=132
+  _globals['_LANE']._serialized_end=340
+  _globals['_LISTLANESREQUEST']._serialized_start=342
+  _globals['_LISTLANESREQUEST']._serialized_end=360
+  _globals['_LANELIST']._serialized_start=362
+  _globals['_LANELIST']._serialized_end=408
+  _globals['_PUTLANEREQUEST']._serialized_start=410
+  _globals['_PUTLANEREQUEST']._serialized_end=477
+  _globals['_REMOVELANEREQUEST']._serialized_start=479
+  _globals['_REMOVELANEREQUEST']._serialized_end=531
+  _globals['_LANECHANGE']._serialized_start=533
+  _globals['_LANECHANGE']._serialized_end=618
+  _globals['_GETSITEPOLICYREQUEST']._serialized_start=620
+  _globals['_GETSITEPOLICYREQUEST']._serialized_end=642
+  _globals['_SITEPOLICY']._serialized_start=644
+  _globals['_SITEPOLICY']._serialized_end=764
+  _globals['_SITEPOLICY_SETTINGSENTRY']._serialized_start=717
+  _globals['_SITEPOLICY_SETTINGSENTRY']._serialized_end=764
+  _globals['_SETSITEPOLICYREQUEST']._serialized_start=766
+  _globals['_SETSITEPOLICYREQUEST']._serialized_end=833
+  _globals['_SITEPOLICYCHANGE']._serialized_start=835
+  _globals['_SITEPOLICYCHANGE']._serialized_end=898
+  _globals['_SITESERVICE']._serialized_start=901
+  _globals['_SITESERVICE']._serialized_end=1366
 # @@protoc_insertion_point(module_scope)

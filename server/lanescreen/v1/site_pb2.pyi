@@ -6,6 +6,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class GetCallerRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Caller(_message.Message):
+    __slots__ = ("name", "roles", "via", "person")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    VIA_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    via: str
+    person: bool
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., via: _Optional[str] = ..., person: _Optional[bool] = ...) -> None: ...
+
 class Lane(_message.Message):
     __slots__ = ("id", "name", "budget_ms", "deny_lists", "every_deny_list", "allow_lists", "region", "review_when_no_plate", "reader", "review_when_no_face")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -59,6 +59,11 @@ class SiteServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
                 _registered_method=True)
+        self.GetCaller = channel.unary_unary(
+                '/lanescreen.v1.SiteService/GetCaller',
+                request_serializer=lanescreen_dot_v1_dot_site__pb2.GetCallerRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_site__pb2.Caller.FromString,
+                _registered_method=True)
 
 
 class SiteServiceServicer:
@@ -102,6 +107,14 @@ class SiteServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCaller(self, request, context):
+        """Who the call's credentials name, and their roles (any authenticated caller): how a console
+        checks a person's token at sign-in, and what it may show them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SiteServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +142,11 @@ def add_SiteServiceServicer_to_server(servicer, server):
                     servicer.RemoveLane,
                     request_deserializer=lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_site__pb2.LaneChange.SerializeToString,
+            ),
+            'GetCaller': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCaller,
+                    request_deserializer=lanescreen_dot_v1_dot_site__pb2.GetCallerRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_site__pb2.Caller.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +284,33 @@ class SiteService:
             '/lanescreen.v1.SiteService/RemoveLane',
             lanescreen_dot_v1_dot_site__pb2.RemoveLaneRequest.SerializeToString,
             lanescreen_dot_v1_dot_site__pb2.LaneChange.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCaller(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.SiteService/GetCaller',
+            lanescreen_dot_v1_dot_site__pb2.GetCallerRequest.SerializeToString,
+            lanescreen_dot_v1_dot_site__pb2.Caller.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,6 +15,7 @@ from typing import cast
 import cv2
 import numpy as np
 
+from ..errors import InvalidRequestError
 from .types import Image
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-class FrameError(ValueError):
+class FrameError(InvalidRequestError):
     """A frame was refused; ``code`` says why in one machine-readable word."""
 
     code: str = "corrupt"
@@ -43,6 +44,7 @@ class EmptyFrame(FrameError):
 
 class FrameTooLarge(FrameError):
     code = "too_large"
+    status = "RESOURCE_EXHAUSTED"
 
 
 class UnsupportedFormat(FrameError):

@@ -1,0 +1,1 @@
+"""The web console for officers, supervisors and auditors (docs/console.md)."""
