@@ -6,6 +6,8 @@
 #   postgresql   the storage tests start their own PostgreSQL server from its binaries
 #   fonts-*      the synthetic plate renderer's free stand-ins for plate typefaces
 #                (docs/synthetic-plates.md): training, its tests and `lanescreen demo`
+#   chromium     the console's browser tests drive Debian's headless Chromium (Playwright,
+#                no browser download); chromium-driver for anyone driving it with Selenium
 set -euo pipefail
 
 PACKAGES=(
@@ -13,6 +15,7 @@ PACKAGES=(
   fonts-noto-cjk fonts-wqy-zenhei fonts-roadgeek fonts-opendin fonts-bebas-neue
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-urw-base35 fonts-roboto-unhinted
   fonts-national-park
+  chromium chromium-driver
 )
 
 installed() {

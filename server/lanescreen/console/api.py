@@ -66,14 +66,31 @@ class ConsoleApi:
     def __init__(self, target: str, credentials: grpc.ChannelCredentials | None) -> None:
         self.target = target
         self.dev = credentials is None
-        self._channel = (
-            grpc.aio.insecure_channel(target)
-            if credentials is None
-            else grpc.aio.secure_channel(target, credentials)
-        )
-        self.audit = audit_pb2_grpc.AuditServiceStub(self._channel)
-        self.watchlists = watchlist_pb2_grpc.WatchlistServiceStub(self._channel)
-        self.site = site_pb2_grpc.SiteServiceStub(self._channel)
+        self._credentials = credentials
+        self._channel: grpc.aio.Channel | None = None
+
+    def _open(self) -> grpc.aio.Channel:
+        """The channel, made on first use: a grpc.aio channel belongs to the event loop it was
+        made in, which is the web server's, started after this object."""
+        if self._channel is None:
+            self._channel = (
+                grpc.aio.insecure_channel(self.target)
+                if self._credentials is None
+                else grpc.aio.secure_channel(self.target, self._credentials)
+            )
+        return self._channel
+
+    @property
+    def audit(self) -> audit_pb2_grpc.AuditServiceStub:
+        return audit_pb2_grpc.AuditServiceStub(self._open())
+
+    @property
+    def watchlists(self) -> watchlist_pb2_grpc.WatchlistServiceStub:
+        return watchlist_pb2_grpc.WatchlistServiceStub(self._open())
+
+    @property
+    def site(self) -> site_pb2_grpc.SiteServiceStub:
+        return site_pb2_grpc.SiteServiceStub(self._open())
 
     def metadata(self, token: str) -> tuple[tuple[str, str], ...]:
         if self.dev:
@@ -113,4 +130,6 @@ class ConsoleApi:
         return Person(caller.name, frozenset(caller.roles))
 
     async def close(self) -> None:
-        await self._channel.close(grace=None)
+        if self._channel is not None:
+            await self._channel.close(grace=None)
+            self._channel = None

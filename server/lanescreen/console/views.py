@@ -52,7 +52,7 @@ def kind_name(number: int) -> str:
 
 
 def percent(value: float) -> str:
-    return f"{100 * value:.0f}%"
+    return "<1%" if 0 < value < 0.005 else f"{100 * value:.0f}%"
 
 
 def jpeg_uri(data: bytes) -> str:
