@@ -30,6 +30,23 @@ from sqlalchemy import select
 PEOPLE = (("jones", "officer"), ("lee", "supervisor"), ("audrey", "auditor"))
 
 
+def rendered_vehicle(index: int) -> tuple[str, list[bytes]]:
+    """The plate and JPEG frames of the demo's vehicle ``index`` (lanescreen.demo): drawn by
+    the project's own renderer, so its pictures may be shown in the docs, and read exactly by
+    the default reader."""
+    import cv2
+    from lanescreen.demo import FRAMES_PER_VEHICLE, VEHICLES
+    from lanescreen.training.synth import find_fonts
+    from lanescreen.training.synth.vehicle import vehicle_frames
+
+    vehicle = VEHICLES[index]
+    frames = vehicle_frames(vehicle.style, vehicle.seed, find_fonts(), frames=FRAMES_PER_VEHICLE)
+    jpegs = [
+        cv2.imencode(".jpg", f.image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for f in frames
+    ]
+    return frames[0].text, jpegs
+
+
 def cli(config_file: Path, *args: str) -> dict[str, Any]:
     out = io.StringIO()
     with redirect_stdout(out):
@@ -116,7 +133,7 @@ class Site:
     def as_person(self, name: str) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.tokens[name]}"),)
 
-    def screen(self, photo: Path, frame_id: str) -> screening_pb2.Decision:
+    def screen(self, jpeg: bytes, frame_id: str) -> screening_pb2.Decision:
         with self.channel("lanes/lane-1") as channel:
             stub = screening_pb2_grpc.ScreeningServiceStub(channel)
             decision: screening_pb2.Decision = stub.ScreenFrame(
@@ -124,7 +141,7 @@ class Site:
                     lane_id="lane-1",
                     camera=common_pb2.CAMERA_ROLE_PLATE,
                     frame_id=frame_id,
-                    image=photo.read_bytes(),
+                    image=jpeg,
                 ),
                 timeout=30,
             )

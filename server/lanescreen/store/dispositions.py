@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
 
 from ..domain.dispositions import Disposition, Verdict, check_disposition
 from ..errors import NotFoundError
 from .db import Database
-from .decisions import HitFilter, _disposition_condition, alert_row, hit_query
+from .decisions import HitFilter, alert_row, hit_query
 from .models import DecisionRow, DispositionRow
 from .trail import TrailEvent
 from .watchlists import _actor
@@ -116,30 +117,30 @@ class DispositionStore:
             filter.since, filter.until, filter.lane_id, filter.watchlist, filter.outcome
         )
         with self._db.read() as session:
-            ids = select(hit_query(session, base).subquery().c.decision_id)
-            pending = session.execute(
-                select(DecisionRow.outcome, func.count())
-                .where(DecisionRow.decision_id.in_(ids), _disposition_condition("pending"))
-                .group_by(DecisionRow.outcome)
+            selected = hit_query(session, base).whereclause
+            where = [selected] if selected is not None else []
+            # One pass over the selected alerts, each with its latest disposition (if any):
+            # the newest disposition is the one no later disposition of the alert follows.
+            later = aliased(DispositionRow)
+            newest = ~exists().where(
+                later.decision_id == DispositionRow.decision_id, later.id > DispositionRow.id
             )
-            for outcome, n in pending:
-                by_outcome.setdefault(outcome, Counter())["pending"] += int(n)
-            newest = (
-                select(func.max(DispositionRow.id))
-                .where(DispositionRow.decision_id.in_(ids))
-                .group_by(DispositionRow.decision_id)
-            )
-            done = session.execute(
+            rows = session.execute(
                 select(
                     DecisionRow.outcome, DispositionRow.verdict, DispositionRow.code, func.count()
                 )
-                .join(DecisionRow, DecisionRow.decision_id == DispositionRow.decision_id)
-                .where(DispositionRow.id.in_(newest))
+                .select_from(DecisionRow)
+                .outerjoin(
+                    DispositionRow,
+                    and_(DispositionRow.decision_id == DecisionRow.decision_id, newest),
+                )
+                .where(*where)
                 .group_by(DecisionRow.outcome, DispositionRow.verdict, DispositionRow.code)
             )
-            for outcome, verdict, code, n in done:
-                by_outcome.setdefault(outcome, Counter())[verdict] += int(n)
-                by_code[f"{verdict}/{code}"] += int(n)
+            for outcome, verdict, code, n in rows:
+                by_outcome.setdefault(outcome, Counter())[verdict or "pending"] += int(n)
+                if verdict is not None:
+                    by_code[f"{verdict}/{code}"] += int(n)
         return DispositionStats(by_outcome, by_code)
 
 
