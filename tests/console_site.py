@@ -40,7 +40,13 @@ def rendered_vehicle(index: int) -> tuple[str, list[bytes]]:
     from lanescreen.training.synth.vehicle import vehicle_frames
 
     vehicle = VEHICLES[index]
-    frames = vehicle_frames(vehicle.style, vehicle.seed, find_fonts(), frames=FRAMES_PER_VEHICLE)
+    frames = vehicle_frames(
+        vehicle.style,
+        vehicle.seed,
+        find_fonts(),
+        frames=FRAMES_PER_VEHICLE,
+        with_plate=vehicle.with_plate,
+    )
     jpegs = [
         cv2.imencode(".jpg", f.image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for f in frames
     ]
@@ -121,8 +127,8 @@ class Site:
     pki: SitePaths
     target: str
     tokens: dict[str, str]
-    console: Console
-    lane_console: Console
+    console: Console | None
+    lane_console: Console | None
 
     def channel(self, client: str) -> grpc.Channel:
         cert = (self.pki.root / f"{client}.pem").read_bytes()
@@ -133,7 +139,7 @@ class Site:
     def as_person(self, name: str) -> tuple[tuple[str, str], ...]:
         return (("authorization", f"Bearer {self.tokens[name]}"),)
 
-    def screen(self, jpeg: bytes, frame_id: str) -> screening_pb2.Decision:
+    def screen(self, jpeg: bytes, frame_id: str, passage_id: str = "") -> screening_pb2.Decision:
         with self.channel("lanes/lane-1") as channel:
             stub = screening_pb2_grpc.ScreeningServiceStub(channel)
             decision: screening_pb2.Decision = stub.ScreenFrame(
@@ -141,6 +147,7 @@ class Site:
                     lane_id="lane-1",
                     camera=common_pb2.CAMERA_ROLE_PLATE,
                     frame_id=frame_id,
+                    passage_id=passage_id,
                     image=jpeg,
                 ),
                 timeout=30,
@@ -154,8 +161,10 @@ class Site:
 
 
 @contextmanager
-def console_site(data: Path, model_dir: Path, database_url: str = "") -> Iterator[Site]:
-    """The site, running until the block ends."""
+def console_site(
+    data: Path, model_dir: Path, database_url: str = "", *, consoles: bool = True
+) -> Iterator[Site]:
+    """The site, running until the block ends (its consoles too, unless ``consoles=False``)."""
     config_file = data / "lanescreen.toml"
     config_file.write_text(
         f"""
@@ -184,11 +193,13 @@ budget_ms = 5000
         name: cli(config_file, "users", "add", name, "--role", role, "--actor", "admin")["token"]
         for name, role in PEOPLE
     }
-    console = start_console(config_file, target, pki.root / "consoles" / "desk-1.pem")
-    lane_console = start_console(config_file, target, pki.root / "lanes" / "lane-1.pem")
+    started: list[Console] = []
     try:
-        yield Site(server, config_file, pki, target, tokens, console, lane_console)
+        if consoles:
+            started.append(start_console(config_file, target, pki.root / "consoles" / "desk-1.pem"))
+            started.append(start_console(config_file, target, pki.root / "lanes" / "lane-1.pem"))
+        yield Site(server, config_file, pki, target, tokens, *(started or [None, None]))
     finally:
-        console.stop()
-        lane_console.stop()
+        for console in started:
+            console.stop()
         server.stop(grace=1)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from lanescreen.cli.main import main
 from lanescreen.domain.decisions import Outcome
 from lanescreen.domain.dispositions import Verdict
 from lanescreen.errors import InvalidRequestError, NotFoundError
@@ -103,42 +99,3 @@ def test_stats_count_the_latest_findings(database: Database, stored: list[str]) 
     }
     only_hits = store.stats(HitFilter(outcome=Outcome.HIT))
     assert set(only_hits.by_outcome) == {"HIT"}
-
-
-def test_cli_queue_dispose_and_stats(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from lanescreen.config import StorageConfig
-    from lanescreen.store.db import open_configured
-
-    monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LANESCREEN_ACTOR", "officer.kim")
-    monkeypatch.delenv("LANESCREEN_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
-    with open_configured(StorageConfig(data_dir=tmp_path / "data")) as db:
-        first, second = make_decision(Outcome.HIT), make_decision(Outcome.REVIEW)
-        DecisionStore(db).record(first, None)
-        DecisionStore(db).record(second, None)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        status = main(list(args))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    status, out, _ = run("audit", "queue", "--json")
-    assert status == 0 and {h["decision_id"] for h in json.loads(out)["hits"]} == {
-        first.decision_id,
-        second.decision_id,
-    }
-    status, out, _ = run("audit", "dispose", first.decision_id, "confirmed", "vehicle_stopped")
-    assert status == 0 and "confirmed (vehicle_stopped) by officer.kim" in out
-    status, _, err = run("audit", "dispose", second.decision_id, "dismissed", "other")
-    assert status == 2 and "needs a note" in err
-    status, out, _ = run("audit", "queue", "--json")
-    assert [h["decision_id"] for h in json.loads(out)["hits"]] == [second.decision_id]
-    status, out, _ = run("audit", "stats", "--json")
-    report = json.loads(out)
-    assert report["by_outcome"]["HIT"]["confirmed_share"] == 1.0
-    assert report["by_outcome"]["REVIEW"]["pending"] == 1
-    status, out, _ = run("audit", "verify")
-    assert status == 0 and "intact" in out

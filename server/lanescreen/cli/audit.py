@@ -1,29 +1,30 @@
-"""``lanescreen audit``: export and list the hit log, verify the audit trail, purge old reads.
+"""``lanescreen audit``: the hit log and dispositions (through the API, as the person), and the
+administrator's retention, purge and trail verification (local, on the database).
 
-Exports are byte for byte what the AuditService ``ExportHits`` RPC streams (both use
-:func:`lanescreen.domain.export.export_hits`). Searches and exports are themselves recorded in
-the audit trail with the actor (``--actor``, ``$LANESCREEN_ACTOR`` or the login name) and, for
-exports, the reason.
+``export``, ``hits``, ``queue``, ``dispose`` and ``stats`` are clients of the AuditService
+(:mod:`.client`): the server checks the person's role and trails each search and export under
+their name, as it does for the console. ``retention``, ``purge`` and ``verify`` open the site's
+database directly, for administrators on the server's machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..api.mapping import OUTCOME_FROM_PB, OUTCOME_TO_PB, from_timestamp, timestamp
 from ..config import Config
-from ..domain.decisions import Decision, Outcome
+from ..domain.decisions import Outcome
 from ..domain.dispositions import CODES, Verdict
-from ..domain.export import export_hits
 from ..domain.watchlists import EntryError, parse_timestamp
 from ..store.db import Database
-from ..store.decisions import MAX_PAGE_SIZE, DecisionStore, HitFilter
-from ..store.dispositions import DispositionStore
+from ..store.decisions import MAX_PAGE_SIZE, DecisionStore
 from ..store.retention import Retention
+from ..v1 import audit_pb2
+from .client import Api, add_person_flags, through_api
 from .common import add_json_flag, fail, print_json
 from .watchlist import actor_of, handles_errors
 
@@ -70,9 +71,7 @@ def register(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     filters = _filters()
-    filters.add_argument(
-        "--actor", default="", help="who is asking (default: $LANESCREEN_ACTOR or login)"
-    )
+    add_person_flags(filters)
 
     export = actions.add_parser(
         "export", parents=[filters], help="write the hit log as CSV or JSON Lines, oldest first"
@@ -98,9 +97,11 @@ def register(subparsers: Any) -> None:
 
     purge = actions.add_parser(
         "purge",
-        help="remove what each data class keeps longer than the retention policy allows",
+        help="remove what each data class keeps longer than the retention policy allows "
+        "(administrators, on the server's machine: works on the database directly)",
         description="The server purges every 10 minutes by itself; this runs one purge now. "
-        "Each class that loses anything is recorded in the audit trail.",
+        "Each class that loses anything is recorded in the audit trail. An administrator's "
+        "command: it opens the site's database (storage.database_url) directly.",
     )
     purge.add_argument("--actor", default="", help="who (default: $LANESCREEN_ACTOR or login)")
     add_json_flag(purge)
@@ -108,7 +109,8 @@ def register(subparsers: Any) -> None:
 
     retention = actions.add_parser(
         "retention",
-        help="the retention policy by data class, what each holds, and what is due to go",
+        help="the retention policy by data class, what each holds, and what is due to go "
+        "(administrators: reads the database directly)",
     )
     add_json_flag(retention)
     retention.set_defaults(handler=run_retention)
@@ -120,7 +122,9 @@ def register(subparsers: Any) -> None:
     )
     queue.add_argument("--limit", type=int, default=20, help="at most N decisions (default 20)")
     add_json_flag(queue)
-    queue.set_defaults(handler=run_hits, disposition="pending")
+    # not set_defaults(disposition=...): parsers built from the same parent share its actions,
+    # so that would make "pending" every command's default (export's included)
+    queue.set_defaults(handler=run_hits, queue=True)
 
     dispose = actions.add_parser(
         "dispose",
@@ -135,7 +139,7 @@ def register(subparsers: Any) -> None:
     )
     dispose.add_argument("code", help="what was found (see above)")
     dispose.add_argument("--note", default="", help="what happened (needed with code 'other')")
-    dispose.add_argument("--actor", default="", help="who (default: $LANESCREEN_ACTOR or login)")
+    add_person_flags(dispose)
     add_json_flag(dispose)
     dispose.set_defaults(handler=run_dispose)
 
@@ -149,7 +153,8 @@ def register(subparsers: Any) -> None:
 
     verify = actions.add_parser(
         "verify",
-        help="walk the audit trail and name the first record that was changed, removed or added",
+        help="walk the audit trail and name the first record that was changed, removed or added "
+        "(administrators: reads the database and the trail key directly)",
         description="Recomputes every record's hash with the site's trail key "
         "(storage.trail_key_file). Exit 0 if the chain is intact, 1 if not. Note the printed head "
         "hash somewhere else: a later run that starts from it proves nothing before it changed.",
@@ -158,92 +163,95 @@ def register(subparsers: Any) -> None:
     verify.set_defaults(handler=run_verify)
 
 
-def hit_filter(args: argparse.Namespace) -> HitFilter:
-    return HitFilter(
-        since=args.since,
-        until=args.until,
+def hit_filter(args: argparse.Namespace) -> audit_pb2.HitFilter:
+    found = audit_pb2.HitFilter(
         lane_id=args.lane,
         watchlist=args.watchlist,
-        outcome=Outcome(args.outcome) if args.outcome else None,
-        disposition=args.disposition,
+        outcome=OUTCOME_TO_PB[Outcome(args.outcome)] if args.outcome else None,
+        disposition=args.disposition or ("pending" if getattr(args, "queue", False) else ""),
     )
+    if args.since is not None:
+        found.since.CopyFrom(timestamp(args.since))
+    if args.until is not None:
+        found.until.CopyFrom(timestamp(args.until))
+    return found
 
 
-@handles_errors
-def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store = DecisionStore(db)
-    if not args.reason.strip():
-        return fail("--reason: say why the hit log is exported", 2)
-    store.record_access(
-        "audit.export",
-        actor_of(args),
-        hit_filter(args),
-        {"format": args.format, "reason": args.reason.strip(), "via": "cli"},
+@through_api
+def run_export(args: argparse.Namespace, config: Config, api: Api) -> int:
+    """The API's ExportHits stream, written as it comes (the server trails who, why, what)."""
+    request = audit_pb2.ExportHitsRequest(
+        filter=hit_filter(args),
+        format=audit_pb2.EXPORT_FORMAT_CSV
+        if args.format == "csv"
+        else audit_pb2.EXPORT_FORMAT_JSONL,
+        reason=args.reason,
     )
-    count = 0
-
-    def counted() -> Iterator[Decision]:
-        nonlocal count
-        for decision in store.iter_hits(hit_filter(args)):
-            count += 1
-            yield decision
-
-    pieces = export_hits(counted(), args.format)
+    chunks = api.stream(api.audit.ExportHits, request)
     if args.output is None:
-        for piece in pieces:
-            sys.stdout.buffer.write(piece)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk.data)
         sys.stdout.flush()
         return 0
+    written = 0
     try:
         with args.output.open("wb") as out:
-            for piece in pieces:
-                out.write(piece)
+            for chunk in chunks:
+                out.write(chunk.data)
+                written += len(chunk.data)
     except OSError as exc:
         return fail(f"cannot write {args.output}: {exc.strerror or exc}")
-    print(f"exported {count} alerts to {args.output}", file=sys.stderr)
+    print(f"exported {written} bytes to {args.output}", file=sys.stderr)
     return 0
 
 
-@handles_errors
-def run_hits(args: argparse.Namespace, config: Config, db: Database) -> int:
+@through_api
+def run_hits(args: argparse.Namespace, config: Config, api: Api) -> int:
     if args.limit < 1:
         return fail("--limit must be at least 1", 2)
-    store = DecisionStore(db)
-    found: list[Decision] = []
+    found: list[Any] = []
     token = ""
     while len(found) < args.limit:
-        page, token = store.list_hits(
-            hit_filter(args),
-            page_size=min(args.limit - len(found), MAX_PAGE_SIZE),
-            page_token=token,
+        page = api.call(
+            api.audit.ListHits,
+            audit_pb2.ListHitsRequest(
+                filter=hit_filter(args),
+                page_size=min(args.limit - len(found), MAX_PAGE_SIZE),
+                page_token=token,
+            ),
         )
-        found.extend(page)
+        found.extend(page.hits)
+        token = page.next_page_token
         if not token:
             break
-    store.record_access(
-        "audit.search", actor_of(args), hit_filter(args), {"returned": len(found), "via": "cli"}
-    )
     if args.json:
-        print_json({"hits": [d.to_json() for d in found], "more": bool(token)})
+        print_json({"hits": [_as_json(d) for d in found], "more": bool(token)})
         return 0
     if not found:
         print("no alerts match")
     for d in found:
         best = d.matches[0] if d.matches else None
         plate = d.plates[0].text if d.plates else "-"
-        listed = (
-            f"{best.watchlist_name}/{best.category or '-'} ({best.match_kind})" if best else "-"
-        )
+        listed = f"{best.watchlist_name}/{best.category or '-'}" if best else "-"
         detail = d.reasons[0].detail if d.reasons else ""
-        frames = f"{d.alert.frames} frame{'s' if d.alert.frames != 1 else ''}" if d.alert else ""
+        frames = f"{d.alert.frames} frame{'s' if d.alert.frames != 1 else ''}"
+        outcome = OUTCOME_FROM_PB[d.outcome].value
+        decided = from_timestamp(d.decided_at)
         print(
-            f"{d.decided_at.isoformat()}  {d.decision_id[:8]}  {d.lane_id}  {d.outcome.value:<6} "
-            f"{plate:<10} {frames:>9}  {listed}  {detail}"
+            f"{decided.isoformat() if decided else '-'}  {d.decision_id[:8]}  {d.lane_id}  "
+            f"{outcome:<6} {plate:<10} {frames:>9}  {listed}  {detail}"
         )
         print(f"    decision {d.decision_id}")
     if token:
         print(f"(more: raise --limit above {args.limit} to see them)")
     return 0
+
+
+def _as_json(message: Any) -> dict[str, Any]:
+    """A reply as JSON, field names as in the .proto files."""
+    from google.protobuf.json_format import MessageToDict
+
+    return dict(MessageToDict(message, preserving_proto_field_name=True))
 
 
 @handles_errors
@@ -338,41 +346,38 @@ def run_verify(args: argparse.Namespace, config: Config, db: Database) -> int:
     return 0 if ok else 1
 
 
-@handles_errors
-def run_dispose(args: argparse.Namespace, config: Config, db: Database) -> int:
-    found = DispositionStore(db).dispose(
-        args.decision_id, args.verdict, args.code, args.note, actor_of(args)
+@through_api
+def run_dispose(args: argparse.Namespace, config: Config, api: Api) -> int:
+    found = api.call(
+        api.audit.DisposeHit,
+        audit_pb2.DisposeHitRequest(
+            decision_id=args.decision_id, verdict=args.verdict, code=args.code, note=args.note
+        ),
     )
     if args.json:
-        print_json(
-            {
-                "decision_id": found.decision_id,
-                "verdict": found.verdict.value,
-                "code": found.code,
-                "note": found.note,
-                "actor": found.actor,
-                "at": found.at.isoformat(),
-            }
-        )
+        print_json(_as_json(found))
     else:
-        print(f"{found.decision_id}: {found.verdict.value} ({found.code}) by {found.actor}")
+        print(f"{found.decision_id}: {found.verdict} ({found.code}) by {found.actor}")
     return 0
 
 
-@handles_errors
-def run_stats(args: argparse.Namespace, config: Config, db: Database) -> int:
-    stats = DispositionStore(db).stats(hit_filter(args))
+@through_api
+def run_stats(args: argparse.Namespace, config: Config, api: Api) -> int:
+    stats = api.call(api.audit.GetDispositionStats, hit_filter(args))
     rows = {
-        outcome: {
-            "pending": counts["pending"],
-            "confirmed": counts["confirmed"],
-            "dismissed": counts["dismissed"],
-            "confirmed_share": stats.confirmed_share(outcome),
+        c.outcome: {
+            "pending": c.pending,
+            "confirmed": c.confirmed,
+            "dismissed": c.dismissed,
+            "confirmed_share": c.confirmed / (c.confirmed + c.dismissed)
+            if c.confirmed + c.dismissed
+            else None,
         }
-        for outcome, counts in sorted(stats.by_outcome.items())
+        for c in sorted(stats.by_outcome, key=lambda c: c.outcome)
     }
+    by_code = dict(sorted(stats.by_code.items()))
     if args.json:
-        print_json({"by_outcome": rows, "by_code": dict(sorted(stats.by_code.items()))})
+        print_json({"by_outcome": rows, "by_code": by_code})
         return 0
     if not rows:
         print("no alerts match")
@@ -387,6 +392,6 @@ def run_stats(args: argparse.Namespace, config: Config, db: Database) -> int:
             f"{outcome:<6} confirmed {row['confirmed']:>6}  dismissed {row['dismissed']:>6}  "
             f"pending {row['pending']:>6}  ({shown})"
         )
-    for code, n in sorted(stats.by_code.items()):
+    for code, n in by_code.items():
         print(f"  {code:<32} {n:>6}")
     return 0

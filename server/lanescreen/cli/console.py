@@ -35,7 +35,10 @@ def register(subparsers: Any) -> None:
         "loopback only; people are named by what they type at sign-in",
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="least severe log messages written (default INFO)",
     )
     parser.set_defaults(handler=run)
 
