@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lanescreen.api.server import LanescreenServer
 from lanescreen.cli.main import main
+from lanescreen.config import Config
 from lanescreen.domain.decisions import Outcome
 from lanescreen.store.db import Database
 from lanescreen.store.decisions import DecisionStore
@@ -31,19 +33,25 @@ class _Context:
 Cli = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture
-def cli(
-    database_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    """Run ``lanescreen ARGS`` against the test database; returns (status, stdout, stderr)."""
-    monkeypatch.setenv("LANESCREEN_DATABASE_URL", database_url)
-    monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LANESCREEN_ACTOR", "officer.kim")
-    monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
+def dev_server(
+    database_url: str, data_dir: Path, model_dir: Path, *, faces: bool = False
+) -> LanescreenServer:
+    """A real server in development mode on the test database (plaintext on loopback, the
+    caller named by the actor it gives): what the people's commands talk to."""
+    config = Config()
+    config.server.listen = "127.0.0.1:0"
+    config.server.insecure_dev = True
+    config.storage.data_dir = data_dir
+    config.storage.database_url = database_url
+    config.vision.model_dir = model_dir
+    config.vision.auto_fetch = False
+    config.faces.face_enabled = faces
+    server = LanescreenServer(config)
+    server.start()
+    return server
 
+
+def runner(capsys: pytest.CaptureFixture[str]) -> Cli:
     def run(*args: str) -> tuple[int, str, str]:
         try:
             status = main(list(args))
@@ -53,6 +61,63 @@ def cli(
         return status, out, err
 
     return run
+
+
+@pytest.fixture
+def admin_cli(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    """Run an administrator's ``lanescreen ARGS`` on the test database itself, as officer.kim
+    unless ``--actor`` says otherwise; returns (status, stdout, stderr)."""
+    monkeypatch.setenv("LANESCREEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LANESCREEN_ACTOR", "officer.kim")
+    monkeypatch.delenv("LANESCREEN_CONFIG", raising=False)
+    return runner(capsys)
+
+
+def _serving(
+    database_url: str, tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch, faces: bool
+) -> LanescreenServer:
+    server = dev_server(database_url, tmp_path / "data", model_dir, faces=faces)
+    monkeypatch.setenv("LANESCREEN_LISTEN", f"127.0.0.1:{server.port}")
+    monkeypatch.setenv("LANESCREEN_INSECURE_DEV", "true")
+    return server
+
+
+@pytest.fixture
+def cli(
+    admin_cli: Cli,
+    database_url: str,
+    tmp_path: Path,
+    model_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Cli]:
+    """The same, with a server on the database for the people's commands to talk to."""
+    server = _serving(database_url, tmp_path, model_dir, monkeypatch, faces=False)
+    try:
+        yield admin_cli
+    finally:
+        server.stop(grace=1)
+
+
+@pytest.fixture
+def faces_cli(
+    admin_cli: Cli,
+    database_url: str,
+    tmp_path: Path,
+    model_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Cli]:
+    """The same, with a server that screens faces (it assesses enrolment photos)."""
+    server = _serving(database_url, tmp_path, model_dir, monkeypatch, faces=True)
+    try:
+        yield admin_cli
+    finally:
+        server.stop(grace=1)
 
 
 def test_create_add_list_remove(cli: Cli) -> None:
@@ -145,7 +210,9 @@ def test_two_person_approval_by_actor_name(cli: Cli) -> None:
 def test_the_approval_priority_comes_from_the_configuration(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LANESCREEN_APPROVAL_MIN_PRIORITY", "95")
+    # the server applies the site's policy (the database's), which `site set` changes
+    status, _, err = cli("site", "set", "approval_min_priority", "95", "--reason", "pilot")
+    assert status == 0, err
     cli("watchlist", "create", "stolen", "--kind", "deny")
     status, out, _ = cli("watchlist", "add", "stolen", "AB123CD", "--priority", "90", "--json")
     assert status == 0 and json.loads(out)["status"] == "active"
@@ -241,7 +308,7 @@ def test_export_round_trips_through_import(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_audit_purge_runs_locally(
-    cli: Cli, database_url: str, monkeypatch: pytest.MonkeyPatch
+    admin_cli: Cli, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An administrator's command: it works on the database directly (no server needed)."""
     now = datetime.now(UTC)
@@ -250,16 +317,16 @@ def test_audit_purge_runs_locally(
         store.record(make_decision(Outcome.CLEAR, decided_at=now - timedelta(hours=30)), None)
         store.record(make_decision(Outcome.CLEAR, decided_at=now), None)
     monkeypatch.setenv("LANESCREEN_CLEAR_RETENTION_HOURS", "24")
-    status, out, _ = cli("audit", "purge", "--json")
+    status, out, _ = admin_cli("audit", "purge", "--json")
     assert status == 0 and json.loads(out)["purged"]["frame_log"] == 1
-    assert "purged 0 frame_log" in cli("audit", "purge")[1]
+    assert "purged 0 frame_log" in admin_cli("audit", "purge")[1]
 
 
 def test_unreachable_database_is_a_clear_failure(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("LANESCREEN_DATABASE_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/x")
-    assert main(["watchlist", "list"]) == 1
+    assert main(["users", "list"]) == 1
     err = capsys.readouterr().err
     assert "cannot open database postgresql+psycopg://u:***@127.0.0.1:1/x" in err
 
@@ -276,13 +343,10 @@ def test_import_and_export_on_postgres(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_enrol_a_face_list_it_and_remove_it(
-    cli: Cli, model_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_enrol_a_face_list_it_and_remove_it(faces_cli: Cli) -> None:
     from tests.support import FACES
 
-    monkeypatch.setenv("LANESCREEN_MODEL_DIR", str(model_dir))
-    monkeypatch.setenv("LANESCREEN_AUTO_FETCH", "false")
+    cli = faces_cli
     lfw = FACES / "lfw7_subset_faces" / "images" / "Tony_Blair"
     dogs = FACES / "dlib_faces_detection" / "images" / "dogs.jpg"
     assert cli("watchlist", "create", "wanted", "--kind", "deny")[0] == 0
@@ -312,12 +376,13 @@ def test_enrol_a_face_list_it_and_remove_it(
     status, out, _ = cli("watchlist", "list", "wanted")
     assert status == 0 and "T. Blair" in out and "1 face subjects" in out
     status, _, err = cli("watchlist", "enrol", "wanted", "Nobody", str(dogs))
-    assert status == 1 and "nothing enrolled" in err and "no face found" in err
+    assert status == 2 and "no photo could be enrolled" in err and "no face found" in err
     status, out, _ = cli("watchlist", "remove", subject["id"], "--reason", "case closed")
     assert status == 0 and "deleted their face templates" in out
 
 
-def test_site_lanes_are_listed_added_changed_and_removed(cli: Cli) -> None:
+def test_site_lanes_are_listed_added_changed_and_removed(admin_cli: Cli) -> None:
+    cli = admin_cli
     status, out, _ = cli("site", "lanes")
     assert status == 0 and "the site has no lanes yet" in out
     status, out, _ = cli(

@@ -200,6 +200,25 @@ def test_an_auditor_exports_hits_with_a_reason_and_gets_the_apis_export(
     with page.expect_download() as download:
         form.get_by_role("button", name="Export").click()
     downloaded = Path(download.value.path()).read_bytes()
+
+    # the trail: who did what, searched, verified and exported with a reason
+    page.get_by_label("Who").fill("jones")
+    page.get_by_label("Action or prefix").fill("watchlist.")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("table.trail tbody tr")
+    assert rows.count() >= 3 and "watchlist.create" in rows.last.inner_text()
+    assert "watchlist.add" in page.locator("table.trail").inner_text()
+    page.locator("#verify-trail").click()
+    page.wait_for_selector("text=The audit trail is intact")
+    page.get_by_label("Who").fill("jones")
+    page.get_by_label("Action or prefix").fill("watchlist.")
+    page.get_by_role("button", name="Search").click()
+    trail_form = page.locator("#trail-export-form")
+    trail_form.get_by_label("Reason for exporting these records").fill("internal review 12")
+    with page.expect_download() as trail_download:
+        trail_form.get_by_role("button", name="Export the trail").click()
+    trail_csv = Path(trail_download.value.path()).read_bytes()
+    shoot(page, "audit")
     page.context.close()
     with site.channel("consoles/desk-1") as channel:
         chunks = audit_pb2_grpc.AuditServiceStub(channel).ExportHits(
@@ -210,6 +229,21 @@ def test_an_auditor_exports_hits_with_a_reason_and_gets_the_apis_export(
         )
         exported = b"".join(c.data for c in chunks)
     assert downloaded == exported and downloaded.count(b"\n") >= 3
+    with site.channel("consoles/desk-1") as channel:
+        chunks = audit_pb2_grpc.AuditServiceStub(channel).ExportTrail(
+            audit_pb2.ExportTrailRequest(
+                filter=audit_pb2.TrailFilter(actor="jones", action="watchlist."),
+                format=audit_pb2.EXPORT_FORMAT_CSV,
+                reason="compare with the console",
+            ),
+            metadata=site.as_person("audrey"),
+        )
+        assert trail_csv == b"".join(c.data for c in chunks)
+    assert trail_csv.startswith(b"at,chain,seq,actor,action,target,detail,hash\n")
+    assert "internal review 12" in [
+        r.detail.get("reason") for r in site.trail("audit.trail_export")
+    ]
+    assert [r.detail.get("ok") for r in site.trail("audit.trail_verify")] == [True]
     reasons = [row.detail.get("reason") for row in site.trail("audit.export")]
     assert "request 2026/55 from the prosecutor" in reasons
 

@@ -3,6 +3,7 @@ and disposed of (the officer queue)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -14,9 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.decisions import Decision
 from ..domain.dispositions import Disposition
-from ..domain.export import export_hits
+from ..domain.export import export_hits, export_trail
+from ..errors import InvalidRequestError, PreconditionError
 from ..store.decisions import DecisionStore, HitFilter
 from ..store.dispositions import DispositionStore
+from ..store.trail import TrailFilter, TrailLog, TrailRecord
 from ..v1 import audit_pb2, audit_pb2_grpc, screening_pb2
 from .errors import errors_to_status
 from .mapping import OUTCOME_FROM_PB, decision_to_pb, from_timestamp, timestamp
@@ -60,9 +63,11 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         dispositions: DispositionStore,
         caught_up: Callable[[], object] = lambda: None,
         closing: threading.Event | None = None,
+        trail: TrailLog | None = None,
     ) -> None:
         self._decisions = decisions
         self._dispositions = dispositions
+        self._trail = trail
         self._caught_up = caught_up
         """Called before the hit log is read: waits (bounded) until this node's journal has
         shipped every decision answered so far, so an officer here sees them all."""
@@ -209,3 +214,92 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         for decision in new:
             sent[decision.decision_id] = decision.decided_at
         return new
+
+    def _trail_log(self) -> TrailLog:
+        if self._trail is None:
+            raise PreconditionError("this server offers no audit trail reader")
+        return self._trail
+
+    @errors_to_status
+    def SearchTrail(
+        self, request: audit_pb2.SearchTrailRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.SearchTrailResponse:
+        trail = self._trail_log()
+        trail_filter = trail_filter_from_pb(request.filter)
+        records, token = trail.search(trail_filter, request.page_size, request.page_token)
+        trail.record_access(
+            "audit.trail_search", actor_of(context), trail_filter, returned=len(records)
+        )
+        return audit_pb2.SearchTrailResponse(
+            records=[trail_entry_to_pb(r) for r in records], next_page_token=token
+        )
+
+    @errors_to_status
+    def ExportTrail(
+        self, request: audit_pb2.ExportTrailRequest, context: grpc.ServicerContext
+    ) -> Iterator[audit_pb2.ExportChunk]:
+        trail = self._trail_log()
+        fmt = "csv" if request.format == audit_pb2.EXPORT_FORMAT_CSV else "jsonl"
+        reason = request.reason.strip()
+        if not reason:
+            raise InvalidRequestError(
+                "reason: say why the audit trail is exported (it is kept in the trail)"
+            )
+        trail_filter = trail_filter_from_pb(request.filter)
+        trail.record_access(
+            "audit.trail_export", actor_of(context), trail_filter, format=fmt, reason=reason
+        )
+        buffer = bytearray()
+        for piece in export_trail((r.as_json() for r in trail.iter_records(trail_filter)), fmt):
+            buffer.extend(piece)
+            if len(buffer) >= EXPORT_CHUNK_BYTES:
+                yield audit_pb2.ExportChunk(data=bytes(buffer))
+                buffer.clear()
+        if buffer:
+            yield audit_pb2.ExportChunk(data=bytes(buffer))
+
+    @errors_to_status
+    def VerifyTrail(
+        self, request: audit_pb2.VerifyTrailRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.TrailVerification:
+        trail = self._trail_log()
+        found = trail.verify()
+        chains = found.chains
+        trail.record_access(
+            "audit.trail_verify", actor_of(context), TrailFilter(), ok=found.ok,
+            records=chains.records,
+        )  # fmt: skip
+        return audit_pb2.TrailVerification(
+            ok=found.ok,
+            records=chains.records,
+            chain=chains.chain,
+            broken_seq=chains.broken_seq or 0,
+            problem=chains.problem or found.problem,
+            head_hash=chains.head_hash,
+            decisions_checked=found.decisions_checked,
+            keyed=found.keyed,
+        )
+
+
+def trail_filter_from_pb(msg: audit_pb2.TrailFilter) -> TrailFilter:
+    return TrailFilter(
+        since=from_timestamp(msg.since) if msg.HasField("since") else None,
+        until=from_timestamp(msg.until) if msg.HasField("until") else None,
+        actor=msg.actor.strip(),
+        action=msg.action.strip(),
+        target=msg.target.strip(),
+    )
+
+
+def trail_entry_to_pb(record: TrailRecord) -> audit_pb2.TrailEntry:
+    entry = audit_pb2.TrailEntry(
+        chain=record.chain,
+        seq=record.seq,
+        actor=record.actor,
+        action=record.action,
+        target=record.target,
+        detail_json=json.dumps(record.detail, ensure_ascii=False, sort_keys=True, default=str),
+        hash=record.hash,
+    )
+    entry.at.CopyFrom(timestamp(record.at))
+    return entry

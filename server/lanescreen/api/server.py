@@ -42,6 +42,7 @@ from ..store.site import (
     check_clock,
     clock_skew_s,
 )
+from ..store.trail import TrailLog
 from ..store.watchlists import WatchlistStore
 from ..v1 import (
     audit_pb2,
@@ -227,6 +228,7 @@ class LanescreenServer:
                 DispositionStore(self.database),
                 self.sink.caught_up,
                 closing=self._stopping,
+                trail=TrailLog(self.database),
             ),
             server,
         )

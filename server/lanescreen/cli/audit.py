@@ -26,7 +26,7 @@ from ..store.retention import Retention
 from ..v1 import audit_pb2
 from .client import Api, add_person_flags, through_api
 from .common import add_json_flag, fail, print_json
-from .watchlist import actor_of, handles_errors
+from .local import actor_of, handles_errors
 
 
 def _time(text: str) -> datetime:

@@ -21,6 +21,7 @@ from typing import Any
 from ..api.auth import ACTOR_METADATA_KEY, AUTHORIZATION_METADATA_KEY
 from ..api.client import open_channel, site_credentials
 from ..config import Config
+from ..errors import LanescreenError
 from .common import fail
 
 TOKEN_ENV = "LANESCREEN_TOKEN"
@@ -49,7 +50,8 @@ def add_person_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--insecure-dev",
         action="store_true",
-        help="plaintext to a server started with --insecure-dev; you are --actor",
+        help="plaintext to a server started with --insecure-dev (also when server.insecure_dev "
+        "is set here); you are --actor",
     )
     group.add_argument(
         "--actor",
@@ -78,8 +80,8 @@ class Api:
 
 def _connect(args: argparse.Namespace, config: Config) -> tuple[Any, tuple[tuple[str, str], ...]]:
     target = args.server or config.server.listen
-    if args.insecure_dev:
-        from .watchlist import actor_of
+    if args.insecure_dev or config.server.insecure_dev:  # a development node's configuration
+        from .local import actor_of
 
         return open_channel(config, target, None), ((ACTOR_METADATA_KEY, actor_of(args)),)
     token = args.token or os.environ.get(TOKEN_ENV, "")
@@ -112,6 +114,8 @@ def through_api(handler: Callable[[argparse.Namespace, Config, Api], int]) -> Ca
             return fail(str(exc))
         try:
             return handler(args, config, Api(channel, metadata))
+        except LanescreenError as exc:  # the command's own check, before or after a call
+            return fail(str(exc), 2 if exc.status == "INVALID_ARGUMENT" else 1)
         except grpc.RpcError as exc:
             code = exc.code()
             status = 2 if code is grpc.StatusCode.INVALID_ARGUMENT else 1

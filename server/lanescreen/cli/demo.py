@@ -22,8 +22,8 @@ from ..security.pki import LANE, USER, PkiError, SitePaths
 from ..store.db import Database
 from .common import add_client_flags, add_json_flag, fail, print_json
 from .lane import outcome_of, screen_stream, summary, totals_line
+from .local import with_database
 from .pki import issue_recorded
-from .watchlist import with_database
 
 if TYPE_CHECKING:
     import grpc

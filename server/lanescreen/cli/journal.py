@@ -19,7 +19,7 @@ from ..store.db import Database
 from ..store.decisions import DecisionStore
 from ..store.journal import DecisionJournal, Shipper
 from .common import add_json_flag, fail, print_json
-from .watchlist import with_database
+from .local import with_database
 
 
 def register(subparsers: Any) -> None:

@@ -31,7 +31,7 @@ from ..security.pki import (
 from ..store.credentials import CredentialStore
 from ..store.db import Database
 from .common import add_json_flag, add_person_arguments, fail, print_json
-from .watchlist import actor_of, with_database
+from .local import actor_of, with_database
 
 
 def register(subparsers: Any) -> None:

@@ -26,7 +26,7 @@ from ..store.lanes import LaneStore
 from ..store.site import POLICY, set_site_policy, site_policy
 from ..vision.weights import known_readers
 from .common import add_json_flag, print_json
-from .watchlist import actor_of, open_database, with_database
+from .local import actor_of, open_database, with_database
 
 
 def register(subparsers: Any) -> None:

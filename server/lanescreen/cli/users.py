@@ -20,8 +20,8 @@ from ..security.pki import USER, PkiError, check_name
 from ..store.credentials import CredentialStore
 from ..store.db import Database
 from .common import add_json_flag, add_person_arguments, fail, print_json
+from .local import actor_of, with_database
 from .pki import credential_json, print_credentials
-from .watchlist import actor_of, with_database
 
 DEFAULT_EXPIRY = "90d"
 _DURATION = re.compile(r"(\d+)\s*([dh])")

@@ -1,71 +1,61 @@
 """``lanescreen watchlist``: create lists, import, export, add, enrol, remove, approve, reject
-and list entries.
+and list entries, through the server's API as the person running it.
 
-These commands work on the database directly (``storage.database_url``), so they run where the
-server runs, and while it runs: the server notices every change within a second. Each change
-is recorded with its actor: ``--actor``, else ``$LANESCREEN_ACTOR``, else the login name.
-Whoever runs them is trusted as an administrator: roles are the gRPC server's check, but the
-two-person rule still holds by actor name (``approve`` refuses the actor who made the change).
-Exit status: 0 done, 1 failed (nothing loaded, unknown list, refused...), 2 bad arguments.
+Each command is a client of the WatchlistService (:mod:`.client`): the person signs in with
+their token over the site's console certificate (or their own certificate), the server checks
+their role, applies the two-person rule, names them in the change journal and trails a refusal,
+and a lane's next frame sees the change. Exit status: 0 done, 1 failed or refused (the server's
+words on standard error), 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import getpass
-import os
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import grpc
+
+from ..api.mapping import entry_fields_raw, from_timestamp, timestamp
 from ..config import Config
-from ..domain.faces import FaceSubject, validate_subject
-from ..domain.governance import Approval, ApprovalPolicy, ApprovalStatus
-from ..domain.importing import (
-    ImportRow,
-    format_export,
-    parse_import,
-    plate_key,
-    refuse_duplicates,
-)
-from ..domain.watchlists import (
-    GOVERNANCE_FIELD_NAMES,
-    EntryError,
-    ListKind,
-    PlateEntry,
-    Watchlist,
-    validate_entry,
-)
-from ..errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidRequestError,
-    NotFoundError,
-    PreconditionError,
-)
-from ..store.db import Database, StoreError, open_configured
-from ..store.faces import FaceStore
-from ..store.site import adopt_site_policy
-from ..store.watchlists import MAX_PAGE_SIZE, WatchlistStore
+from ..domain.governance import ApprovalStatus
+from ..domain.importing import format_export, parse_import, refuse_duplicates
+from ..domain.watchlists import ListKind, parse_timestamp, validate_entry
+from ..errors import ConflictError, InvalidRequestError, NotFoundError
+from ..v1 import common_pb2, site_pb2, watchlist_pb2
+from .client import Api, add_person_flags, through_api
 from .common import add_json_flag, fail, print_json
 
-Handler = Callable[[argparse.Namespace, Config], int]
+PAGE = 1000
+_KINDS = {"deny": common_pb2.LIST_KIND_DENY, "allow": common_pb2.LIST_KIND_ALLOW}
+_KIND_NAMES = {number: name for name, number in _KINDS.items()}
+_STATUSES: dict[str, watchlist_pb2.ApprovalStatus] = {
+    ApprovalStatus.ACTIVE.value: watchlist_pb2.APPROVAL_STATUS_ACTIVE,
+    ApprovalStatus.PENDING.value: watchlist_pb2.APPROVAL_STATUS_PENDING,
+    ApprovalStatus.REJECTED.value: watchlist_pb2.APPROVAL_STATUS_REJECTED,
+}
+_STATUS_NAMES = {number: name for name, number in _STATUSES.items()}
+_FORMATS = {
+    "auto": watchlist_pb2.IMPORT_FORMAT_UNSPECIFIED,
+    "csv": watchlist_pb2.IMPORT_FORMAT_CSV,
+    "json": watchlist_pb2.IMPORT_FORMAT_JSON,
+}
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "watchlist",
         help="manage deny and allow lists and their plate entries",
-        description="Manage watchlists in the configured database. File formats: watchlists/README.md.",
+        description="Manage watchlists through the server's API, as yourself (a token over the "
+        "site's console certificate, or your own certificate): the server checks your role and "
+        "records your name with each change. File formats: watchlists/README.md.",
     )
     actions = parser.add_subparsers(dest="watchlist_command", metavar="ACTION", required=True)
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument(
-        "--actor", default="", help="who makes the change (default: $LANESCREEN_ACTOR or login)"
-    )
+    add_person_flags(shared)
     add_json_flag(shared)
     _register_lists(actions, shared)
     _register_listings(actions, shared)
@@ -180,8 +170,8 @@ def _register_listings(actions: Any, shared: argparse.ArgumentParser) -> None:
         help="enrol a person's face from one or more photos",
         description="Each photo must show the subject alone, large, sharp and facing the camera; "
         "a photo that does not is refused with the reason. The subject is enrolled from the "
-        "accepted photos (exit 0), or not at all if none is accepted (exit 1). Runs the face "
-        "models here, so the model directory must hold them (lanescreen models fetch).",
+        "accepted photos (exit 0), or not at all if none is accepted (exit 1). The server "
+        "assesses the photos with its face models (it must screen faces).",
     )
     enrol.add_argument("list", metavar="LIST", help="list id or name")
     enrol.add_argument("name", help="name, alias or case reference officers use")
@@ -211,9 +201,8 @@ def _register_reviews(actions: Any, shared: argparse.ArgumentParser) -> None:
         "approve",
         parents=[shared],
         help=f"approve {review}, so it matches",
-        description=f"Approve {review}. The approver must not be the person who made the change "
-        "(two-person rule, by actor name); the server's ApprovePlateEntry also needs the "
-        "supervisor role.",
+        description=f"Approve {review}. Needs the supervisor role, and the approver must not be "
+        "the person who made the change (two-person rule).",
     )
     approve.add_argument("entry_id", metavar="ID", help="plate entry id or face subject id")
     approve.add_argument("--note", default="", help="kept with the approval")
@@ -228,123 +217,95 @@ def _register_reviews(actions: Any, shared: argparse.ArgumentParser) -> None:
     reject.set_defaults(handler=run_review, verdict=ApprovalStatus.REJECTED)
 
 
-def actor_of(args: argparse.Namespace) -> str:
-    """``--actor``, else ``$LANESCREEN_ACTOR``, else the login name."""
-    if args.actor.strip():
-        return str(args.actor).strip()
-    if os.environ.get("LANESCREEN_ACTOR", "").strip():
-        return os.environ["LANESCREEN_ACTOR"].strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        raise InvalidRequestError(
-            "actor: no login name found; pass --actor or set LANESCREEN_ACTOR"
-        ) from None
+def _when(ts: Any, has: bool = True) -> str | None:
+    moment = from_timestamp(ts) if has else None
+    return moment.isoformat() if moment else None
 
 
-def open_database(config: Config) -> Database:
-    """The site's database, with the site's policy applied to ``config`` (what differs from
-    this configuration is said on standard error: the site's applies)."""
-    db = open_configured(config.storage)
-    try:
-        differences = adopt_site_policy(db, config, f"node:{config.storage.resolved_node_id()}")
-    except BaseException:
-        db.close()
-        raise
-    for difference in differences:
-        print(f"lanescreen: note: {difference}", file=sys.stderr)
-    return db
-
-
-def approval_policy(config: Config) -> ApprovalPolicy:
-    return ApprovalPolicy(config.governance.approval_min_priority)
-
-
-def stores(config: Config, db: Database) -> tuple[WatchlistStore, FaceStore]:
-    """The plate and face stores, with the site's approval policy."""
-    policy = approval_policy(config)
-    return WatchlistStore(db, policy), FaceStore(db, policy)
-
-
-def with_database(config: Config, work: Callable[[Database], int]) -> int:
-    """Run ``work`` with the database open; store and domain errors become exit statuses."""
-    try:
-        with open_database(config) as db:
-            return work(db)
-    except (InvalidRequestError, EntryError) as exc:
-        return fail(str(exc), 2)
-    except (NotFoundError, ConflictError, ForbiddenError, PreconditionError, StoreError) as exc:
-        return fail(str(exc))
-
-
-def handles_errors(handler: Callable[[argparse.Namespace, Config, Database], int]) -> Handler:
-    """A sub-command handler that gets the open database (see :func:`with_database`)."""
-
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace, config: Config) -> int:
-        return with_database(config, lambda db: handler(args, config, db))
-
-    return run
-
-
-def watchlist_json(wl: Watchlist) -> dict[str, Any]:
+def watchlist_json(wl: Any) -> dict[str, Any]:
     return {
         "id": wl.id,
         "name": wl.name,
-        "kind": wl.kind.value,
+        "kind": _KIND_NAMES.get(wl.kind, ""),
         "description": wl.description,
         "version": wl.version,
         "entry_count": wl.entry_count,
         "subject_count": wl.subject_count,
-        "created_at": wl.created_at.isoformat(),
+        "created_at": _when(wl.created_at),
         "created_by": wl.created_by,
     }
 
 
-def approval_json(approval: Approval) -> dict[str, Any]:
-    reviewed = approval.reviewed_at
+def _listed_json(item: Any) -> dict[str, Any]:
+    """What plate entries and face subjects share: governance, authorship, approval."""
     return {
-        "status": approval.status.value,
-        "reviewed_by": approval.reviewed_by,
-        "reviewed_at": reviewed.isoformat() if reviewed else None,
-        "review_note": approval.note,
+        "category": item.category,
+        "action": item.action,
+        "priority": item.priority,
+        "reason": item.reason,
+        "legal_basis": item.legal_basis,
+        "owner": item.owner,
+        "case_number": item.case_number,
+        "expires_at": _when(item.expires_at, item.HasField("expires_at")),
+        "created_by": item.created_by,
+        "created_at": _when(item.created_at),
+        "updated_by": item.updated_by,
+        "updated_at": _when(item.updated_at),
+        "status": _STATUS_NAMES.get(item.status, ""),
+        "reviewed_by": item.reviewed_by,
+        "reviewed_at": _when(item.reviewed_at, item.HasField("reviewed_at")),
+        "review_note": item.review_note,
     }
 
 
-def entry_json(entry: PlateEntry) -> dict[str, Any]:
-    expires = entry.fields.expires_at
+def entry_json(entry: Any) -> dict[str, Any]:
     return {
         "id": entry.id,
         "watchlist_id": entry.watchlist_id,
-        **entry.fields.as_dict(),
-        "expires_at": expires.isoformat() if expires else None,
+        "plate": entry.plate,
+        "region": entry.region,
+        "match_mode": "lenient" if entry.match_mode == common_pb2.MATCH_MODE_LENIENT else "exact",
         "normalized_plate": entry.normalized_plate,
-        "created_by": entry.created_by,
-        "created_at": entry.created_at.isoformat(),
-        "updated_by": entry.updated_by,
-        "updated_at": entry.updated_at.isoformat(),
-        **approval_json(entry.approval),
+        **_listed_json(entry),
     }
 
 
-def _awaiting(approval: Approval) -> str:
+def subject_json(subject: Any) -> dict[str, Any]:
+    return {
+        "id": subject.id,
+        "watchlist_id": subject.watchlist_id,
+        "name": subject.name,
+        "plates": list(subject.plates),
+        "photo_count": subject.photo_count,
+        **_listed_json(subject),
+    }
+
+
+def _awaiting(item: Any) -> str:
     """What the officer must know after a change: whether it matches yet."""
-    if approval.status is ApprovalStatus.PENDING:
+    if item.status == watchlist_pb2.APPROVAL_STATUS_PENDING:
         return (
             "; pending: it matches once another person approves it (lanescreen watchlist approve)"
         )
     return ""
 
 
-@handles_errors
-def run_create(args: argparse.Namespace, config: Config, db: Database) -> int:
-    wl = stores(config, db)[0].create_watchlist(
-        args.name, ListKind(args.kind), args.description, actor_of(args)
+def _not_found(exc: grpc.RpcError) -> bool:
+    return exc.code() is grpc.StatusCode.NOT_FOUND
+
+
+@through_api
+def run_create(args: argparse.Namespace, config: Config, api: Api) -> int:
+    wl = api.call(
+        api.watchlists.CreateWatchlist,
+        watchlist_pb2.CreateWatchlistRequest(
+            name=args.name, kind=_KINDS[args.kind], description=args.description
+        ),
     )
     if args.json:
         print_json(watchlist_json(wl))
     else:
-        print(f"created {wl.kind.value} list {wl.name!r} (id {wl.id}, version {wl.version})")
+        print(f"created {args.kind} list {wl.name!r} (id {wl.id}, version {wl.version})")
     return 0
 
 
@@ -358,137 +319,175 @@ def run_import(args: argparse.Namespace, config: Config) -> int:
         fmt = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json"}.get(
             Path(args.file).suffix.lower(), "auto"
         )
-    try:
-        rows = parse_import(data, fmt)
-    except InvalidRequestError as exc:
-        return fail(f"{args.file}: {exc}; nothing loaded")
-    return with_database(config, lambda db: _load(args, stores(config, db)[0], rows))
+    args.data, args.import_format = data, fmt
+    return _load(args, config)
 
 
-def _load(args: argparse.Namespace, store: WatchlistStore, rows: list[ImportRow]) -> int:
+@through_api
+def _load(args: argparse.Namespace, config: Config, api: Api) -> int:
+    wl = _list_to_load(args, api)
+    if wl is None:
+        return _report_import(args, watchlist_pb2.Watchlist(name=args.list), _checked(args))
     try:
-        wl: Watchlist | None = store.get_watchlist(args.list)
-    except NotFoundError:
-        if not args.create_kind:
-            raise NotFoundError(
-                f"watchlist {args.list!r} does not exist; create it first or pass --create-kind"
-            ) from None
-        wl = None
-    if wl is not None and args.create_kind and wl.kind.value != args.create_kind:
-        kind = "an allow" if wl.kind is ListKind.ALLOW else "a deny"
+        reply = api.call(
+            api.watchlists.ImportPlateEntries,
+            watchlist_pb2.ImportPlateEntriesRequest(
+                watchlist=wl.id,
+                format=_FORMATS[args.import_format],
+                data=args.data,
+                dry_run=args.dry_run,
+            ),
+        )
+    except grpc.RpcError as exc:
+        if exc.code() is not grpc.StatusCode.INVALID_ARGUMENT:
+            raise
+        return fail(f"{args.file}: {exc.details()}; nothing loaded")  # the file as a whole
+    return _report_import(args, wl, reply, _approval_threshold(api))
+
+
+def _checked(args: argparse.Namespace) -> watchlist_pb2.ImportPlateEntriesResponse:
+    """A dry run into a list --create-kind would create: the rows checked here, by the same
+    domain code the server uses (a new list holds no entry to repeat)."""
+    rows = refuse_duplicates(parse_import(args.data, args.import_format))
+    return watchlist_pb2.ImportPlateEntriesResponse(
+        rejected=sum(1 for r in rows if not r.ok),
+        rows=[watchlist_pb2.ImportRowResult(line=r.line, ok=r.ok, error=r.error) for r in rows],
+    )
+
+
+def _list_to_load(args: argparse.Namespace, api: Api) -> Any:
+    """The list an import goes into: LIST, or (with --create-kind) a new one; None on a dry
+    run that would create it."""
+    try:
+        wl = api.call(
+            api.watchlists.GetWatchlist, watchlist_pb2.GetWatchlistRequest(watchlist=args.list)
+        )
+    except grpc.RpcError as exc:
+        if not _not_found(exc) or not args.create_kind:
+            if _not_found(exc):
+                raise NotFoundError(
+                    f"watchlist {args.list!r} does not exist; create it first or pass --create-kind"
+                ) from None
+            raise
+        if args.dry_run:
+            return None
+        return api.call(
+            api.watchlists.CreateWatchlist,
+            watchlist_pb2.CreateWatchlistRequest(name=args.list, kind=_KINDS[args.create_kind]),
+        )
+    if args.create_kind and wl.kind != _KINDS[args.create_kind]:
+        kind = "an allow" if wl.kind == common_pb2.LIST_KIND_ALLOW else "a deny"
         raise ConflictError(f"watchlist {wl.name!r} is {kind} list, not {args.create_kind}")
-    keys = [plate_key(row.fields) for row in rows if row.fields is not None]
-    rows = refuse_duplicates(rows, store.listed_plates(wl.id, keys) if wl else None)
-    good = [row.fields for row in rows if row.fields is not None]
-    ids: list[str] = []
-    version = wl.version if wl else 0
-    if not args.dry_run and good:
-        actor = actor_of(args)
-        if wl is None:
-            wl = store.create_watchlist(args.list, ListKind(args.create_kind), "", actor)
-        ids, version = _import_with_progress(store, wl.id, good, actor, quiet=args.json)
-    rejected = [row for row in rows if not row.ok]
-    name = wl.name if wl else args.list
-    loaded = len(good) if args.dry_run else len(ids)
-    policy = store.policy
-    pending = sum(1 for fields in good if policy.needs_approval(fields.priority))
+    return wl
+
+
+def _approval_threshold(api: Api) -> str:
+    """The site's approval_min_priority, as the server applies it."""
+    policy = api.call(api.site.GetSitePolicy, site_pb2.GetSitePolicyRequest())
+    return str(policy.settings.get("approval_min_priority", "the site's threshold"))
+
+
+def _report_import(
+    args: argparse.Namespace, wl: Any, reply: Any, threshold: str = "the site's threshold"
+) -> int:
+    rows = list(reply.rows)
+    good = [r for r in rows if r.ok]
+    loaded = len(good) if args.dry_run else reply.imported
+    pending = sum(1 for r in good if r.status == watchlist_pb2.APPROVAL_STATUS_PENDING)
     if args.json:
-        id_by_line = dict(zip((row.line for row in rows if row.ok), ids, strict=False))
         print_json(
             {
-                "watchlist": name,
+                "watchlist": wl.name,
                 "dry_run": args.dry_run,
-                "imported": len(ids),
+                "imported": reply.imported,
                 "valid": len(good),
-                "rejected": len(rejected),
+                "rejected": reply.rejected,
                 "pending_approval": pending,
-                "watchlist_version": version,
+                "watchlist_version": reply.watchlist_version,
                 "rows": [
-                    {
-                        "line": r.line,
-                        "ok": r.ok,
-                        "entry_id": id_by_line.get(r.line, ""),
-                        "error": r.error,
-                    }
+                    {"line": r.line, "ok": r.ok, "entry_id": r.entry_id, "error": r.error}
                     for r in rows
                 ],
             }
         )
-    else:
-        for row in rejected:
-            print(f"{args.file}: {row.describe()}", file=sys.stderr)
-        verb = "would import" if args.dry_run else "imported"
-        after = "" if args.dry_run else f"; {name!r} is now version {version}"
-        print(f"{verb} {loaded} of {len(rows)} rows into {name!r}, rejected {len(rejected)}{after}")
-        if pending and loaded:
-            wait = "would wait" if args.dry_run else "wait"
-            print(
-                f"{pending} entries of priority {policy.min_priority} or more {wait} for another "
-                f"person's approval before they match (lanescreen watchlist list {name} "
-                "--status pending)"
-            )
+        return 0 if loaded else 1
+    for row in rows:
+        if not row.ok:
+            print(f"{args.file}: line {row.line}: {row.error}", file=sys.stderr)
+    verb = "would import" if args.dry_run else "imported"
+    after = "" if args.dry_run else f"; {wl.name!r} is now version {reply.watchlist_version}"
+    print(f"{verb} {loaded} of {len(rows)} rows into {wl.name!r}, rejected {reply.rejected}{after}")
+    if pending and loaded:
+        wait = "would wait" if args.dry_run else "wait"
+        print(
+            f"{pending} entries of priority {threshold} or more {wait} for another person's "
+            f"approval before they match (lanescreen watchlist list {wl.name} --status pending)"
+        )
     return 0 if loaded else 1
 
 
-def _import_with_progress(
-    store: WatchlistStore, watchlist_id: str, good: list[Any], actor: str, *, quiet: bool
-) -> tuple[list[str], int]:
-    from tqdm import tqdm
-
-    with tqdm(
-        total=len(good), unit=" entries", file=sys.stderr, disable=True if quiet else None
-    ) as bar:
-        return store.import_entries(watchlist_id, good, actor, progress=bar.update)
-
-
 def _all_entries(
-    store: WatchlistStore,
+    api: Api,
     watchlist: str,
     prefix: str = "",
-    status: ApprovalStatus | None = None,
-) -> tuple[list[PlateEntry], int]:
+    status: watchlist_pb2.ApprovalStatus = watchlist_pb2.APPROVAL_STATUS_UNSPECIFIED,
+) -> tuple[list[Any], int]:
     """Every current entry at one version: paging restarts if the list changes meanwhile."""
     for _ in range(5):
-        entries: list[PlateEntry] = []
-        token = ""
+        entries: list[Any] = []
         versions: set[int] = set()
+        token = ""
         while True:
-            page, token, version = store.list_entries(
-                watchlist,
-                page_size=MAX_PAGE_SIZE,
-                page_token=token,
-                plate_prefix=prefix,
-                status=status,
+            page = api.call(
+                api.watchlists.ListPlateEntries,
+                watchlist_pb2.ListPlateEntriesRequest(
+                    watchlist=watchlist,
+                    page_size=PAGE,
+                    page_token=token,
+                    plate_prefix=prefix,
+                    status=status,
+                ),
             )
-            entries.extend(page)
-            versions.add(version)
+            entries.extend(page.entries)
+            versions.add(page.watchlist_version)
+            token = page.next_page_token
             if not token:
                 break
         if len(versions) == 1:
             return entries, versions.pop()
-    raise ConflictError(f"watchlist {watchlist!r} kept changing while it was read; try again")
+    raise InvalidRequestError(f"watchlist {watchlist!r} kept changing while it was read; try again")
 
 
 def _all_subjects(
-    faces: FaceStore, watchlist_id: str, status: ApprovalStatus | None = None
-) -> list[FaceSubject]:
-    subjects: list[FaceSubject] = []
+    api: Api,
+    watchlist: str,
+    status: watchlist_pb2.ApprovalStatus = watchlist_pb2.APPROVAL_STATUS_UNSPECIFIED,
+) -> Iterator[Any]:
     token = ""
     while True:
-        page, token, _ = faces.list_subjects(
-            watchlist_id, page_size=MAX_PAGE_SIZE, page_token=token, status=status
+        page = api.call(
+            api.watchlists.ListSubjects,
+            watchlist_pb2.ListSubjectsRequest(
+                watchlist=watchlist,
+                page_size=PAGE,
+                page_token=token,
+                status=status,
+            ),
         )
-        subjects.extend(page)
+        yield from page.subjects
+        token = page.next_page_token
         if not token:
-            return subjects
+            return
 
 
-@handles_errors
-def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store = stores(config, db)[0]
-    wl = store.get_watchlist(args.list)
-    entries, version = _all_entries(store, wl.id)
-    data = format_export([e.fields for e in entries], "json" if args.json else "csv")
+@through_api
+def run_export(args: argparse.Namespace, config: Config, api: Api) -> int:
+    wl = api.call(
+        api.watchlists.GetWatchlist, watchlist_pb2.GetWatchlistRequest(watchlist=args.list)
+    )
+    entries, version = _all_entries(api, wl.id)
+    fields = [validate_entry(entry_fields_raw(e)) for e in entries]
+    data = format_export(fields, "json" if args.json else "csv")
     if args.output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -504,68 +503,64 @@ def run_export(args: argparse.Namespace, config: Config, db: Database) -> int:
     return 0
 
 
-def _governance_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The governance options ``add`` and ``enrol`` share, by the domain's field names."""
-    raw = {name: getattr(args, name) for name in GOVERNANCE_FIELD_NAMES if name != "expires_at"}
-    raw["expires_at"] = args.expires
-    return raw
+def _governance(args: argparse.Namespace, message: Any) -> None:
+    """The governance options ``add`` and ``enrol`` share, set on an entry or subject."""
+    for name in ("category", "action", "reason", "legal_basis", "owner", "case_number"):
+        setattr(message, name, getattr(args, name))
+    priority = str(args.priority).strip()
+    if priority:
+        if not priority.lstrip("-").isdigit():
+            raise InvalidRequestError(f"priority: {priority!r} is not a whole number")
+        message.priority = int(priority)
+    expires = parse_timestamp(args.expires, "expires_at") if args.expires else None
+    if expires is not None:
+        if expires <= datetime.now(UTC):
+            raise InvalidRequestError(f"expires_at: {expires.isoformat()} is already past")
+        message.expires_at.CopyFrom(timestamp(expires))
 
 
-@handles_errors
-def run_add(args: argparse.Namespace, config: Config, db: Database) -> int:
-    raw = {
-        "plate": args.plate,
-        "region": args.region,
-        "match_mode": args.mode,
-        **_governance_args(args),
-    }
-    fields = validate_entry(raw, now=datetime.now(UTC))
-    entry = stores(config, db)[0].add_entry(args.list, fields, actor_of(args))
+@through_api
+def run_add(args: argparse.Namespace, config: Config, api: Api) -> int:
+    entry = watchlist_pb2.PlateEntry(
+        plate=args.plate,
+        region=args.region,
+        match_mode=common_pb2.MATCH_MODE_LENIENT
+        if args.mode == "lenient"
+        else common_pb2.MATCH_MODE_EXACT,
+    )
+    _governance(args, entry)
+    added = api.call(
+        api.watchlists.AddPlateEntry,
+        watchlist_pb2.AddPlateEntryRequest(watchlist=args.list, entry=entry),
+    )
     if args.json:
-        print_json(entry_json(entry))
+        print_json(entry_json(added))
     else:
         print(
-            f"added {entry.fields.plate} ({entry.normalized_plate}, "
-            f"{entry.fields.match_mode.value}) as {entry.id}{_awaiting(entry.approval)}"
+            f"added {added.plate} ({added.normalized_plate}, {entry_json(added)['match_mode']}) "
+            f"as {added.id}{_awaiting(added)}"
         )
     return 0
 
 
-@handles_errors
-def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
-    from ..domain.enrolment import Enroller, refusals
-    from ..vision.faces.pipeline import build_face_pipeline, ensure_face_models
-    from ..vision.faces.workers import InProcessAnalyser
-
-    raw = {
-        "name": args.name,
-        "plates": args.plate,
-        **_governance_args(args),
-    }
-    fields = validate_subject(raw, now=datetime.now(UTC))
-    lists, face_store = stores(config, db)
-    watchlist = lists.get_watchlist(args.list)
+@through_api
+def run_enrol(args: argparse.Namespace, config: Config, api: Api) -> int:
     try:
         photos = [path.read_bytes() for path in args.photos]
     except OSError as exc:
         return fail(f"cannot read {exc.filename}: {exc.strerror or exc}", 2)
-    faces = config.faces
-    ensure_face_models(faces, config.vision, config.model_dir, progress=not args.json)
-    enroller = Enroller(
-        InProcessAnalyser(build_face_pipeline(faces, config.model_dir)),
-        embedder=faces.face_embedder,
-        max_bytes=config.server.max_frame_bytes,
-        max_pixels=config.server.max_frame_pixels,
+    subject = watchlist_pb2.FaceSubject(name=args.name, plates=args.plate)
+    _governance(args, subject)
+    reply = api.call(
+        api.watchlists.EnrolSubject,
+        watchlist_pb2.EnrolSubjectRequest(watchlist=args.list, subject=subject, photos=photos),
     )
-    results = enroller.assess(photos)
-    templates = [r.template for r in results if r.template is not None]
-    subject = None
-    if templates:
-        subject = face_store.enrol(watchlist.id, fields, templates, actor_of(args))
+    results = list(reply.photos)
+    enrolled = reply.subject if reply.HasField("subject") else None
     if args.json:
         print_json(
             {
-                "subject": subject_json(subject) if subject else None,
+                "subject": subject_json(enrolled) if enrolled else None,
                 "photos": [
                     {
                         "file": str(path),
@@ -582,101 +577,91 @@ def run_enrol(args: argparse.Namespace, config: Config, db: Database) -> int:
     else:
         for path, r in zip(args.photos, results, strict=True):
             print(f"{path}: {'accepted' if r.ok else r.error}", file=sys.stderr)
-        if subject:
+        if enrolled:
             print(
-                f"enrolled {subject.fields.name!r} in {watchlist.name!r} from "
-                f"{subject.template_count} of {len(photos)} photos as {subject.id}"
-                f"{_awaiting(subject.approval)}"
+                f"enrolled {enrolled.name!r} in {args.list!r} from {enrolled.photo_count} of "
+                f"{len(photos)} photos as {enrolled.id}{_awaiting(enrolled)}"
             )
-    if subject is None:
-        return fail(f"nothing enrolled: {refusals(results)}")
-    return 0
+    return 0 if enrolled else fail("nothing enrolled")
 
 
-def subject_json(subject: FaceSubject) -> dict[str, Any]:
-    expires = subject.fields.expires_at
-    return {
-        "id": subject.id,
-        "watchlist_id": subject.watchlist_id,
-        **subject.fields.as_dict(),
-        "expires_at": expires.isoformat() if expires else None,
-        "photo_count": subject.template_count,
-        "created_by": subject.created_by,
-        "created_at": subject.created_at.isoformat(),
-        "updated_by": subject.updated_by,
-        "updated_at": subject.updated_at.isoformat(),
-        **approval_json(subject.approval),
-    }
-
-
-def _entry_or_subject(
-    store: WatchlistStore, faces: FaceStore, item_id: str
-) -> PlateEntry | FaceSubject:
-    """The current plate entry or face subject with this id, or ``NotFoundError`` saying which."""
+def _entry_or_subject(api: Api, item_id: str) -> Any:
+    """The current plate entry or face subject with this id; the server's NOT_FOUND (or ours,
+    naming both) if neither."""
     try:
-        return store.get_entry(item_id)
-    except NotFoundError as not_entry:
-        try:
-            return faces.get_subject(item_id)
-        except NotFoundError as not_subject:
-            for known in (not_entry, not_subject):
-                if "was removed" in str(known):
-                    raise known from None
-            raise NotFoundError(
-                f"{item_id!r} is neither a plate entry nor a face subject"
-            ) from None
+        return api.call(
+            api.watchlists.GetPlateEntry, watchlist_pb2.GetPlateEntryRequest(entry_id=item_id)
+        )
+    except grpc.RpcError as not_entry:
+        if not _not_found(not_entry) or "was removed" in str(not_entry.details()):
+            raise
+    try:
+        return api.call(
+            api.watchlists.GetSubject, watchlist_pb2.GetSubjectRequest(subject_id=item_id)
+        )
+    except grpc.RpcError as not_subject:
+        if not _not_found(not_subject) or "was removed" in str(not_subject.details()):
+            raise
+    raise NotFoundError(f"{item_id!r} is neither a plate entry nor a face subject")
 
 
-@handles_errors
-def run_remove(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store, faces = stores(config, db)
-    entry = _entry_or_subject(store, faces, args.entry_id)
-    if isinstance(entry, FaceSubject):
-        subject = entry
-        version = faces.remove_subject(subject.id, actor_of(args), args.reason)
-        if args.json:
-            print_json(
-                {
-                    "subject_id": subject.id,
-                    "watchlist_id": subject.watchlist_id,
-                    "watchlist_version": version,
-                }
-            )
-        else:
-            print(
-                f"removed subject {subject.fields.name!r} ({subject.id}) and deleted their face "
-                f"templates; the list is now version {version}"
-            )
-        return 0
-    version = store.remove_entry(entry.id, actor_of(args), args.reason)
+def _is_subject(item: Any) -> bool:
+    return isinstance(item, watchlist_pb2.FaceSubject)
+
+
+@through_api
+def run_remove(args: argparse.Namespace, config: Config, api: Api) -> int:
+    item = _entry_or_subject(api, args.entry_id)
+    if _is_subject(item):
+        reply = api.call(
+            api.watchlists.RemoveSubject,
+            watchlist_pb2.RemoveSubjectRequest(subject_id=item.id, reason=args.reason),
+        )
+        said = f"removed subject {item.name!r} ({item.id}) and deleted their face templates"
+        key = "subject_id"
+    else:
+        reply = api.call(
+            api.watchlists.RemovePlateEntry,
+            watchlist_pb2.RemovePlateEntryRequest(entry_id=item.id, reason=args.reason),
+        )
+        said = f"removed {item.plate} ({item.id})"
+        key = "entry_id"
     if args.json:
         print_json(
-            {"entry_id": entry.id, "watchlist_id": entry.watchlist_id, "watchlist_version": version}
+            {
+                key: item.id,
+                "watchlist_id": item.watchlist_id,
+                "watchlist_version": reply.watchlist_version,
+            }
         )
     else:
-        print(f"removed {entry.fields.plate} ({entry.id}); the list is now version {version}")
+        print(f"{said}; the list is now version {reply.watchlist_version}")
     return 0
 
 
-@handles_errors
-def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
-    store, faces = stores(config, db)
-    status = ApprovalStatus(args.status) if args.status else None
+@through_api
+def run_list(args: argparse.Namespace, config: Config, api: Api) -> int:
+    status = _STATUSES.get(args.status or "", watchlist_pb2.APPROVAL_STATUS_UNSPECIFIED)
     if not args.list:
-        if status is not None:
+        if status:
             raise InvalidRequestError("--status: name the list (LIST) to filter")
-        lists = store.list_watchlists()
+        lists = api.call(
+            api.watchlists.ListWatchlists, watchlist_pb2.ListWatchlistsRequest()
+        ).watchlists
         if args.json:
             print_json({"watchlists": [watchlist_json(wl) for wl in lists]})
-        for wl in [] if args.json else lists:
+            return 0
+        for wl in lists:
             print(
-                f"{wl.name:<24} {wl.kind.value:<5} {wl.entry_count:>7} entries "
+                f"{wl.name:<24} {_KIND_NAMES.get(wl.kind, ''):<5} {wl.entry_count:>7} entries "
                 f"{wl.subject_count:>5} faces  v{wl.version:<5} {wl.description}"
             )
         return 0
-    wl = store.get_watchlist(args.list)
-    entries, version = _all_entries(store, wl.id, args.prefix, status)
-    subjects = _all_subjects(faces, wl.id, status)
+    wl = api.call(
+        api.watchlists.GetWatchlist, watchlist_pb2.GetWatchlistRequest(watchlist=args.list)
+    )
+    entries, version = _all_entries(api, wl.id, args.prefix, status)
+    subjects = list(_all_subjects(api, wl.id, status))
     if args.json:
         print_json(
             {
@@ -686,68 +671,68 @@ def run_list(args: argparse.Namespace, config: Config, db: Database) -> int:
             }
         )
         return 0
-    shown = f"{len(entries)}{f' {status.value}' if status else ''} entries"
-    shown += f" starting {args.prefix!r}" if args.prefix else ""
-    shown += f", {len(subjects)}{f' {status.value}' if status else ''} face subjects"
-    print(f"{wl.name} ({wl.kind.value} list, version {version}): {shown}")
-    for e in entries:
-        f = e.fields
-        expires = f.expires_at.isoformat() if f.expires_at else "-"
-        print(
-            f"  {e.normalized_plate:<12} {f.match_mode.value:<7} {f.category or '-':<12} {f.action:<8} "
-            f"p{f.priority:<3} {e.approval.status.value:<8} expires {expires:<25} {e.id}"
-            f"{_changed_by(e.approval, e.updated_by)}"
-        )
-    for subject in subjects:
-        person = subject.fields
-        expires = person.expires_at.isoformat() if person.expires_at else "-"
-        print(
-            f"  face {person.name:<24} {person.category or '-':<12} {person.action:<8} "
-            f"p{person.priority:<3} {subject.approval.status.value:<8} "
-            f"photos {subject.template_count:<3} "
-            f"plates {','.join(person.plates) or '-':<16} expires {expires:<25} {subject.id}"
-            f"{_changed_by(subject.approval, subject.updated_by)}"
-        )
+    _print_list(args, wl, version, entries, subjects)
     return 0
 
 
-def _changed_by(approval: Approval, updated_by: str) -> str:
+def _print_list(
+    args: argparse.Namespace, wl: Any, version: int, entries: list[Any], subjects: list[Any]
+) -> None:
+    which = f" {args.status}" if args.status else ""
+    shown = f"{len(entries)}{which} entries"
+    shown += f" starting {args.prefix!r}" if args.prefix else ""
+    shown += f", {len(subjects)}{which} face subjects"
+    print(f"{wl.name} ({_KIND_NAMES.get(wl.kind, '')} list, version {version}): {shown}")
+    for e in entries:
+        j = entry_json(e)
+        print(
+            f"  {e.normalized_plate:<12} {j['match_mode']:<7} {e.category or '-':<12} {e.action:<8} "
+            f"p{e.priority:<3} {j['status']:<8} expires {j['expires_at'] or '-':<25} {e.id}"
+            f"{_changed_by(e)}"
+        )
+    for s in subjects:
+        j = subject_json(s)
+        print(
+            f"  face {s.name:<24} {s.category or '-':<12} {s.action:<8} p{s.priority:<3} "
+            f"{j['status']:<8} photos {s.photo_count:<3} plates {','.join(s.plates) or '-':<16} "
+            f"expires {j['expires_at'] or '-':<25} {s.id}{_changed_by(s)}"
+        )
+
+
+def _changed_by(item: Any) -> str:
     """For a listing awaiting review, who made the change (they may not approve it)."""
-    if approval.status is ApprovalStatus.PENDING:
-        return f"  changed by {updated_by}"
-    if approval.status is ApprovalStatus.REJECTED:
-        return f"  rejected by {approval.reviewed_by}: {approval.note}"
+    if item.status == watchlist_pb2.APPROVAL_STATUS_PENDING:
+        return f"  changed by {item.updated_by or item.created_by}"
+    if item.status == watchlist_pb2.APPROVAL_STATUS_REJECTED:
+        return f"  rejected by {item.reviewed_by}: {item.review_note}"
     return ""
 
 
-@handles_errors
-def run_review(args: argparse.Namespace, config: Config, db: Database) -> int:
+@through_api
+def run_review(args: argparse.Namespace, config: Config, api: Api) -> int:
     """``approve`` or ``reject`` (``args.verdict``) a pending plate entry or face subject."""
-    store, faces = stores(config, db)
-    target = _entry_or_subject(store, faces, args.entry_id)
-    actor = actor_of(args)
+    target = _entry_or_subject(api, args.entry_id)
     approve = args.verdict is ApprovalStatus.ACTIVE
-    reviewed: PlateEntry | FaceSubject
-    if isinstance(target, FaceSubject):
-        reviewed = (
-            faces.approve_subject(target.id, actor, args.note)
-            if approve
-            else faces.reject_subject(target.id, actor, args.note)
-        )
-        what = f"subject {target.fields.name!r}"
+    if _is_subject(target):
+        method = api.watchlists.ApproveSubject if approve else api.watchlists.RejectSubject
+        request: Any = (
+            watchlist_pb2.ApproveSubjectRequest if approve else watchlist_pb2.RejectSubjectRequest
+        )(subject_id=target.id, note=args.note)
+        what = f"subject {target.name!r}"
     else:
-        reviewed = (
-            store.approve_entry(target.id, actor, args.note)
+        method = api.watchlists.ApprovePlateEntry if approve else api.watchlists.RejectPlateEntry
+        request = (
+            watchlist_pb2.ApprovePlateEntryRequest
             if approve
-            else store.reject_entry(target.id, actor, args.note)
-        )
-        what = f"entry {target.fields.plate}"
+            else watchlist_pb2.RejectPlateEntryRequest
+        )(entry_id=target.id, note=args.note)
+        what = f"entry {target.plate}"
+    reviewed = api.call(method, request)
     if args.json:
-        print_json(
-            subject_json(reviewed) if isinstance(reviewed, FaceSubject) else entry_json(reviewed)
-        )
+        print_json(subject_json(reviewed) if _is_subject(reviewed) else entry_json(reviewed))
     else:
         outcome = "approved" if approve else "rejected"
         then = "it matches from now" if approve else "it never matches; an edit submits it again"
-        print(f"{outcome} {what} ({target.id}) changed by {target.updated_by}; {then}")
+        changed = target.updated_by or target.created_by
+        print(f"{outcome} {what} ({target.id}) changed by {changed}; {then}")
     return 0

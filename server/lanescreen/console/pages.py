@@ -26,6 +26,7 @@ from .views import KINDS, OUTCOMES, STATUSES, entry_form, entry_from_form
 from .web import Console, back, flash
 
 QUEUE_PAGE = 50
+TRAIL_PAGE = 50
 ENTRIES_PAGE = 50
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 ENTRY_FIELDS = (
@@ -434,13 +435,31 @@ async def review_entry(console: Console, request: Request) -> Response:
 # --- audit --------------------------------------------------------------------------------
 
 
+def trail_filter(query: Mapping[str, str]) -> audit_pb2.TrailFilter:
+    """The trail filter of the audit page's query (``actor``, ``action``, ``days``)."""
+    found = audit_pb2.TrailFilter(actor=query.get("actor", ""), action=query.get("action", ""))
+    days = query.get("trail_days", "")
+    if days.isdigit():
+        found.since.FromDatetime(datetime.now(UTC) - timedelta(days=int(days)))
+    return found
+
+
 async def audit(console: Console, request: Request) -> Response:
     query = dict(request.query_params)
     query.setdefault("days", "30")
-    stats, policy, (lanes, lists) = await asyncio.gather(
+    stats, policy, (lanes, lists), trail = await asyncio.gather(
         console.call(request, console.api.audit.GetDispositionStats, hit_filter(query)),
         console.call(request, console.api.site.GetSitePolicy, site_pb2.GetSitePolicyRequest()),
         _choices(console, request),
+        console.call(
+            request,
+            console.api.audit.SearchTrail,
+            audit_pb2.SearchTrailRequest(
+                filter=trail_filter(query),
+                page_size=TRAIL_PAGE,
+                page_token=query.get("trail_page", ""),
+            ),
+        ),
     )
     return console.page(
         request,
@@ -452,6 +471,8 @@ async def audit(console: Console, request: Request) -> Response:
         outcomes=list(OUTCOMES),
         periods=PERIODS,
         query=query,
+        trail=list(trail.records),
+        trail_next=trail.next_page_token,
     )
 
 
@@ -474,6 +495,44 @@ async def export_hits(console: Console, request: Request) -> Response:
             "content-disposition": f'attachment; filename="hits.{"csv" if fmt == "csv" else "jsonl"}"'
         },
     )
+
+
+async def export_trail(console: Console, request: Request) -> Response:
+    """The audit trail as the API exports it, under the reason the auditor gave."""
+    form = await _form(request)
+    fmt = form.get("format", "csv")
+    message = audit_pb2.ExportTrailRequest(
+        filter=trail_filter(form),
+        format=audit_pb2.EXPORT_FORMAT_CSV if fmt == "csv" else audit_pb2.EXPORT_FORMAT_JSONL,
+        reason=form.get("reason", ""),
+    )
+    token = console.signed_in(request).token
+    chunks = console.api.stream(token, console.api.audit.ExportTrail, message)
+    first = await _first(chunks)
+    return StreamingResponse(
+        _joined(first, chunks),
+        media_type="text/csv" if fmt == "csv" else "application/x-ndjson",
+        headers={
+            "content-disposition": f'attachment; filename="trail.{"csv" if fmt == "csv" else "jsonl"}"'
+        },
+    )
+
+
+async def verify_trail(console: Console, request: Request) -> Response:
+    found = await console.call(
+        request, console.api.audit.VerifyTrail, audit_pb2.VerifyTrailRequest()
+    )
+    if found.ok:
+        flash(
+            request,
+            f"The audit trail is intact: {found.records} records verify"
+            f"{' with the site key' if found.keyed else ''}, and {found.decisions_checked} "
+            f"stored alerts match it. Head hash {found.head_hash}: note it elsewhere.",
+        )
+    else:
+        where = f" in chain {found.chain} at record {found.broken_seq}" if found.chain else ""
+        flash(request, f"The audit trail is BROKEN{where}: {found.problem}")
+    return back("/audit")
 
 
 async def _first(chunks: AsyncIterator[Any]) -> bytes:
@@ -511,5 +570,7 @@ ROUTES: list[tuple[str, Page, list[str]]] = [
     ("/approvals/{entry_id}/{verdict:str}", review_entry, ["POST"]),
     ("/audit", audit, ["GET"]),
     ("/audit/export", export_hits, ["POST"]),
+    ("/audit/trail/export", export_trail, ["POST"]),
+    ("/audit/trail/verify", verify_trail, ["POST"]),
 ]
 """Every page and action: path, handler, methods."""

@@ -68,6 +68,30 @@ def _pieces(decisions: Iterable[Decision], fmt: str) -> Iterator[bytes]:
         yield _csv_line(csv_row(decision))
 
 
+TRAIL_COLUMNS = ("at", "chain", "seq", "actor", "action", "target", "detail", "hash")
+"""The CSV header of a trail export: one row per record, its particulars as JSON."""
+
+
+def export_trail(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[bytes]:
+    """Trail records (as :data:`TRAIL_COLUMNS` by name) as an export file in pieces; UTF-8.
+    CSV cells are neutralised like the hit log's: an actor or target is people's text."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidRequestError(f"format: {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    return _trail_pieces(records, fmt)
+
+
+def _trail_pieces(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[bytes]:
+    if fmt == "jsonl":
+        for record in records:
+            yield (_json(record) + "\n").encode()
+        return
+    yield _csv_line(TRAIL_COLUMNS)
+    for record in records:
+        yield _csv_line(
+            [_json(record[c]) if c == "detail" else str(record[c]) for c in TRAIL_COLUMNS]
+        )
+
+
 def csv_row(decision: Decision) -> list[str]:
     """One decision as CSV cells, in :data:`CSV_COLUMNS` order."""
     record = decision.to_json()

@@ -78,6 +78,10 @@ POLICY: dict[str, Rule] = {
     _AUDIT + "GetDispositionStats": AUDIT,
     _AUDIT + "GetHit": REVIEW_HITS,
     _AUDIT + "WatchHits": REVIEW_HITS,
+    # The audit trail: for auditors and supervisors, as exports are.
+    _AUDIT + "SearchTrail": AUDIT,
+    _AUDIT + "ExportTrail": AUDIT,
+    _AUDIT + "VerifyTrail": AUDIT,
     # The site's policy: read by whoever reads the lists; changed by supervisors (trailed).
     _SITE + "GetSitePolicy": READ_LISTS,
     _SITE + "SetSitePolicy": SITE_POLICY,

@@ -15,6 +15,8 @@ of that chain (SQLite writers are serialised anyway).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -24,13 +26,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from ..errors import InvalidRequestError
 from .db import storable_copy
 from .models import SiteSettingRow, TrailHeadRow, TrailRow
+
+if TYPE_CHECKING:
+    from .db import Database
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first record."""
@@ -68,6 +74,19 @@ class TrailRecord:
     detail: dict[str, Any]
     prev_hash: str
     hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as exports write it."""
+        return {
+            "at": self.at.isoformat(),
+            "chain": self.chain,
+            "seq": self.seq,
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "detail": self.detail,
+            "hash": self.hash,
+        }
 
 
 @dataclass(frozen=True)
@@ -359,18 +378,139 @@ def _rows(session: Session, chain: str) -> Iterator[TrailRecord]:
                 .limit(_VERIFY_BATCH)
             )
         )
-        for row in batch:
-            yield TrailRecord(
-                row.chain,
-                row.seq,
-                row.at,
-                row.actor,
-                row.action,
-                row.target,
-                row.detail,
-                row.prev_hash,
-                row.hash,
-            )
+        yield from (_record(row) for row in batch)
         if len(batch) < _VERIFY_BATCH:
             return
         after = batch[-1].seq
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """Which trail records a search or export selects; empty fields select everything."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: str = ""
+    action: str = ""
+    """An action, or a prefix ending in ``.`` (``audit.``: every search, export and view)."""
+    target: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
+class TrailVerification:
+    """The chains walked with the site's key, and the hit log checked against them."""
+
+    chains: TrailCheck
+    decisions_checked: int
+    problem: str
+    keyed: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.chains.ok and not self.problem
+
+
+class TrailLog:
+    """The trail as auditors read it: searched newest first in keyset pages, exported oldest
+    first in batches (each its own short read), and verified."""
+
+    MAX_PAGE = 1000
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def search(
+        self, filter: TrailFilter, page_size: int = 100, page_token: str = ""
+    ) -> tuple[list[TrailRecord], str]:
+        size = min(max(page_size, 0) or 100, self.MAX_PAGE)
+        query = _selected(filter)
+        if page_token:
+            at, chain, seq = _decode_position(page_token)
+            query = query.where(
+                tuple_(TrailRow.at, TrailRow.chain, TrailRow.seq) < tuple_(at, chain, seq)
+            )
+        query = query.order_by(TrailRow.at.desc(), TrailRow.chain.desc(), TrailRow.seq.desc())
+        with self._db.read() as session:
+            rows = list(session.scalars(query.limit(size + 1)))
+        token = ""
+        if len(rows) > size:
+            rows = rows[:size]
+            last = rows[-1]
+            token = _encode_position(last.at, last.chain, last.seq)
+        return [_record(row) for row in rows], token
+
+    def iter_records(self, filter: TrailFilter, batch: int = 2000) -> Iterator[TrailRecord]:
+        after: tuple[datetime, str, int] | None = None
+        while True:
+            query = _selected(filter)
+            if after is not None:
+                query = query.where(
+                    tuple_(TrailRow.at, TrailRow.chain, TrailRow.seq) > tuple_(*after)
+                )
+            query = query.order_by(TrailRow.at, TrailRow.chain, TrailRow.seq).limit(batch)
+            with self._db.read() as session:
+                rows = list(session.scalars(query))
+            yield from (_record(row) for row in rows)
+            if len(rows) < batch:
+                return
+            after = (rows[-1].at, rows[-1].chain, rows[-1].seq)
+
+    def record_access(self, action: str, actor: str, filter: TrailFilter, **detail: Any) -> None:
+        """Put a search, export or verification of the trail in the trail: who, what, why."""
+        self._db.record_event(action, actor, "trail", {"filter": filter.as_json(), **detail})
+
+    def verify(self) -> TrailVerification:
+        from .decisions import DecisionStore
+
+        with self._db.read() as session:
+            check = self._db.trail.verify(session)
+        if not check.ok:
+            return TrailVerification(check, 0, "", self._db.trail.keyed)
+        hit_log = DecisionStore(self._db).verify_against_trail()
+        return TrailVerification(check, hit_log.decisions, hit_log.problem, self._db.trail.keyed)
+
+
+def _selected(filter: TrailFilter) -> Select[Any]:
+    query = select(TrailRow)
+    if filter.since is not None:
+        query = query.where(TrailRow.at >= filter.since)
+    if filter.until is not None:
+        query = query.where(TrailRow.at < filter.until)
+    if filter.actor:
+        query = query.where(TrailRow.actor == filter.actor)
+    if filter.action.endswith("."):
+        query = query.where(TrailRow.action.startswith(filter.action, autoescape=True))
+    elif filter.action:
+        query = query.where(TrailRow.action == filter.action)
+    if filter.target:
+        query = query.where(TrailRow.target == filter.target)
+    return query
+
+
+def _record(row: TrailRow) -> TrailRecord:
+    return TrailRecord(
+        row.chain, row.seq, row.at, row.actor, row.action, row.target, row.detail,
+        row.prev_hash, row.hash,
+    )  # fmt: skip
+
+
+def _encode_position(at: datetime, chain: str, seq: int) -> str:
+    raw = json.dumps([at.isoformat(), chain, seq]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_position(token: str) -> tuple[datetime, str, int]:
+    try:
+        at, chain, seq = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return datetime.fromisoformat(at), str(chain), int(seq)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidRequestError("page_token: not a token this search returned") from exc

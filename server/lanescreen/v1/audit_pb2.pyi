@@ -21,6 +21,92 @@ EXPORT_FORMAT_UNSPECIFIED: ExportFormat
 EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_JSONL: ExportFormat
 
+class TrailFilter(_message.Message):
+    __slots__ = ("since", "until", "actor", "action", "target")
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    actor: str
+    action: str
+    target: str
+    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., target: _Optional[str] = ...) -> None: ...
+
+class TrailEntry(_message.Message):
+    __slots__ = ("chain", "seq", "at", "actor", "action", "target", "detail_json", "hash")
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    chain: str
+    seq: int
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    action: str
+    target: str
+    detail_json: str
+    hash: str
+    def __init__(self, chain: _Optional[str] = ..., seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., target: _Optional[str] = ..., detail_json: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class SearchTrailRequest(_message.Message):
+    __slots__ = ("filter", "page_size", "page_token")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    filter: TrailFilter
+    page_size: int
+    page_token: str
+    def __init__(self, filter: _Optional[_Union[TrailFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchTrailResponse(_message.Message):
+    __slots__ = ("records", "next_page_token")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[TrailEntry]
+    next_page_token: str
+    def __init__(self, records: _Optional[_Iterable[_Union[TrailEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ExportTrailRequest(_message.Message):
+    __slots__ = ("filter", "format", "reason")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    filter: TrailFilter
+    format: ExportFormat
+    reason: str
+    def __init__(self, filter: _Optional[_Union[TrailFilter, _Mapping]] = ..., format: _Optional[_Union[ExportFormat, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class VerifyTrailRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TrailVerification(_message.Message):
+    __slots__ = ("ok", "records", "chain", "broken_seq", "problem", "head_hash", "decisions_checked", "keyed")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_SEQ_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    KEYED_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    records: int
+    chain: str
+    broken_seq: int
+    problem: str
+    head_hash: str
+    decisions_checked: int
+    keyed: bool
+    def __init__(self, ok: _Optional[bool] = ..., records: _Optional[int] = ..., chain: _Optional[str] = ..., broken_seq: _Optional[int] = ..., problem: _Optional[str] = ..., head_hash: _Optional[str] = ..., decisions_checked: _Optional[int] = ..., keyed: _Optional[bool] = ...) -> None: ...
+
 class GetHitRequest(_message.Message):
     __slots__ = ("decision_id",)
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -70,6 +70,21 @@ class AuditServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
                 _registered_method=True)
+        self.SearchTrail = channel.unary_unary(
+                '/lanescreen.v1.AuditService/SearchTrail',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.SearchTrailRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.SearchTrailResponse.FromString,
+                _registered_method=True)
+        self.ExportTrail = channel.unary_stream(
+                '/lanescreen.v1.AuditService/ExportTrail',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.ExportTrailRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.ExportChunk.FromString,
+                _registered_method=True)
+        self.VerifyTrail = channel.unary_unary(
+                '/lanescreen.v1.AuditService/VerifyTrail',
+                request_serializer=lanescreen_dot_v1_dot_audit__pb2.VerifyTrailRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_audit__pb2.TrailVerification.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -130,6 +145,30 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchTrail(self, request, context):
+        """The audit trail itself (auditors and supervisors): who changed, searched, exported or was
+        refused what, newest first, filtered and paged. Each search is trailed ("audit.trail_search").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportTrail(self, request, context):
+        """The same records as a file (CSV or JSON Lines), oldest first, with a stated reason that is
+        trailed first ("audit.trail_export").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyTrail(self, request, context):
+        """Walk every chain of the trail with the site's key and check the hit log against it: intact,
+        or the first record that was changed, removed or added. Trailed ("audit.trail_verify").
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -167,6 +206,21 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.WatchHits,
                     request_deserializer=lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_screening__pb2.Decision.SerializeToString,
+            ),
+            'SearchTrail': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchTrail,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.SearchTrailRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.SearchTrailResponse.SerializeToString,
+            ),
+            'ExportTrail': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportTrail,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.ExportTrailRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.ExportChunk.SerializeToString,
+            ),
+            'VerifyTrail': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyTrail,
+                    request_deserializer=lanescreen_dot_v1_dot_audit__pb2.VerifyTrailRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_audit__pb2.TrailVerification.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -358,6 +412,87 @@ class AuditService:
             '/lanescreen.v1.AuditService/WatchHits',
             lanescreen_dot_v1_dot_audit__pb2.WatchHitsRequest.SerializeToString,
             lanescreen_dot_v1_dot_screening__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchTrail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/SearchTrail',
+            lanescreen_dot_v1_dot_audit__pb2.SearchTrailRequest.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.SearchTrailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportTrail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/ExportTrail',
+            lanescreen_dot_v1_dot_audit__pb2.ExportTrailRequest.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.ExportChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyTrail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.AuditService/VerifyTrail',
+            lanescreen_dot_v1_dot_audit__pb2.VerifyTrailRequest.SerializeToString,
+            lanescreen_dot_v1_dot_audit__pb2.TrailVerification.FromString,
             options,
             channel_credentials,
             insecure,
