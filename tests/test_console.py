@@ -313,3 +313,44 @@ def test_a_lane_certificate_cannot_use_the_console(site: Site) -> None:
         assert client.get("/queue").status_code == 303  # still nobody signed in
     refusals = [row for row in site.trail("auth_refused") if row.actor == "lane:lane-1"]
     assert any("console certificate" in str(row.detail.get("reason")) for row in refusals)
+
+
+def test_an_enrolment_upload_reaches_the_server_and_its_refusal_is_shown(site: Site) -> None:
+    """Photos go up as multipart with the CSRF token first; this site screens no faces, so the
+    server refuses (FAILED_PRECONDITION) and the page says why."""
+    with httpx.Client(base_url=site.console.url, follow_redirects=False, timeout=30) as client:
+        token = re.search(r'name="csrftoken" value="([^"]+)"', client.get("/signin").text)
+        assert token is not None
+        csrf = token.group(1)
+        client.post("/signin", data={"token": site.tokens["jones"], "csrftoken": csrf})
+        made = client.post(
+            "/watchlists", data={"name": "faces", "kind": "deny", "csrftoken": csrf}
+        )
+        list_page = made.headers["location"]
+        photo = ("driver.jpg", STOLEN_FRAMES[0], "image/jpeg")
+        refused = client.post(
+            list_page + "/subjects",
+            params={"csrftoken": csrf},
+            data={"name": "J. Doe", "reason": "wanted"},
+            files={"photos": photo},
+        )
+        assert refused.status_code == 409, refused.text[:500] + "".join(site.console.output)[-3000:]
+        assert "does not screen faces" in refused.text
+        forged = client.post(
+            list_page + "/subjects",
+            data={"name": "J. Doe", "reason": "wanted", "csrftoken": csrf},
+            files={"photos": photo},
+        )  # a token in the body only is not enough for an upload
+        assert forged.status_code == 403
+        # a watchlist file, each row's result shown: a lookalike letter mapped, a duplicate and
+        # a letter like no Latin one refused with their lines
+        listing = "plate,reason\nК179658,stolen\nK179658,again\nЖ12,bad\n".encode()
+        imported = client.post(
+            list_page + "/import",
+            params={"csrftoken": csrf},
+            files={"file": ("list.csv", listing, "text/csv")},
+        )
+        assert imported.status_code == 200, imported.text[:500]
+        page = imported.text
+        assert "1 rows loaded, 2 refused" in page
+        assert "already on line 2 of this file" in page and "U+0416" in page

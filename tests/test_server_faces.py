@@ -145,6 +145,12 @@ def test_an_enrolled_persons_other_photo_is_a_hit_naming_them(client: Client) ->
         audit_pb2.GetEvidenceRequest(decision_id=decision.decision_id)
     )
     assert evidence.face_chip_jpeg.startswith(b"\xff\xd8")
+    # what the officer compares it with: the chips the subject was enrolled from
+    enrolled = client.watchlists.GetSubjectChips(
+        watchlist_pb2.GetSubjectRequest(subject_id=reply.subject.id), metadata=OFFICER
+    )
+    assert len(enrolled.chips_jpeg) == 2
+    assert all(chip.startswith(b"\xff\xd8") for chip in enrolled.chips_jpeg)
 
 
 def test_a_stranger_is_clear_on_a_deny_lane_and_review_on_an_allow_lane(client: Client) -> None:
@@ -265,6 +271,11 @@ def test_removing_a_subject_stops_its_hits(client: Client) -> None:
     assert all(m.entry_id != reply.subject.id for m in after.matches)
     with pytest.raises(grpc.RpcError) as gone:
         client.watchlists.GetSubject(watchlist_pb2.GetSubjectRequest(subject_id=reply.subject.id))
+    assert gone.value.code() is grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as gone:  # removal deleted the chips
+        client.watchlists.GetSubjectChips(
+            watchlist_pb2.GetSubjectRequest(subject_id=reply.subject.id), metadata=OFFICER
+        )
     assert gone.value.code() is grpc.StatusCode.NOT_FOUND
 
 

@@ -259,6 +259,13 @@ class WatchlistServicer(watchlist_pb2_grpc.WatchlistServiceServicer):
         return subject_to_pb(self._faces.get_subject(request.subject_id))
 
     @errors_to_status
+    def GetSubjectChips(
+        self, request: watchlist_pb2.GetSubjectRequest, context: grpc.ServicerContext
+    ) -> watchlist_pb2.SubjectChips:
+        chips = self._faces.template_chips(request.subject_id, viewer=actor_of(context))
+        return watchlist_pb2.SubjectChips(subject_id=request.subject_id, chips_jpeg=chips)
+
+    @errors_to_status
     def UpdateSubject(
         self, request: watchlist_pb2.UpdateSubjectRequest, context: grpc.ServicerContext
     ) -> watchlist_pb2.FaceSubject:

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
+from urllib.parse import parse_qs
 
 from asgi_csrf import asgi_csrf
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -32,7 +33,16 @@ from ..errors import InvalidRequestError
 from ..v1 import audit_pb2
 from . import pages
 from .api import ApiError, ConsoleApi
-from .web import HERE, SESSION_COOKIE, Console, ConsoleSettings, SignInNeeded, back, flash
+from .web import (
+    CSRF_FIELD,
+    HERE,
+    SESSION_COOKIE,
+    Console,
+    ConsoleSettings,
+    SignInNeeded,
+    back,
+    flash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +86,7 @@ def create_app(api: ConsoleApi, settings: ConsoleSettings | None = None) -> ASGI
         },
         lifespan=_closing(api),
     )
-    return cast(
+    protected = cast(
         ASGIApp,
         asgi_csrf(
             app,
@@ -88,6 +98,7 @@ def create_app(api: ConsoleApi, settings: ConsoleSettings | None = None) -> ASGI
             send_csrf_failed=_csrf_failed,
         ),
     )
+    return MultipartCsrf(protected)
 
 
 def _closing(api: ConsoleApi) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -175,6 +186,35 @@ async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class MultipartCsrf:
+    """CSRF for file uploads without parsing them twice: a multipart form names its CSRF token
+    in its action URL (``?csrftoken=``), and this hands it to asgi-csrf as the ``x-csrftoken``
+    header, which asgi-csrf compares with its cookie like a form field. asgi-csrf's own
+    multipart parser does not work with python-multipart 0.0.26 and later (asgi-csrf issue 38),
+    and the earlier python-multipart releases carry CVE-2026-40347; so no multipart body is
+    ever given to it, and an upload without the token is refused here (403)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            await self.app(scope, receive, send)
+            return
+        headers = [(k.lower(), v) for k, v in scope.get("headers", [])]
+        content_type = dict(headers).get(b"content-type", b"")
+        if not content_type.startswith(b"multipart/"):
+            await self.app(scope, receive, send)
+            return
+        token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(CSRF_FIELD, [""])[0]
+        if not token:
+            await _csrf_failed(scope, send, None)
+            return
+        headers = [(k, v) for k, v in headers if k != b"x-csrftoken"]
+        headers.append((b"x-csrftoken", token.encode("latin-1")))
+        await self.app({**scope, "headers": headers}, receive, send)
 
 
 class SecurityHeaders:

@@ -160,7 +160,10 @@ async def alert(console: Console, request: Request) -> Response:
             audit_pb2.GetEvidenceRequest(decision_id=decision_id),
         ),
     )
-    entries = await _matched_entries(console, request, detail.decision)
+    entries, chips = await asyncio.gather(
+        _matched_entries(console, request, detail.decision),
+        _enrolled_chips(console, request, detail.decision),
+    )
     return console.page(
         request,
         "alert.html",
@@ -168,7 +171,31 @@ async def alert(console: Console, request: Request) -> Response:
         dispositions=list(detail.dispositions),
         evidence=evidence,
         entries=entries,
+        chips=chips,
     )
+
+
+async def _enrolled_chips(
+    console: Console, request: Request, decision: Any
+) -> dict[str, list[bytes]]:
+    """The enrolment chips of each face subject matched: what the driver's chip is compared
+    with (each look is trailed by the server)."""
+    subjects = [m.entry_id for m in decision.matches if m.subject_kind == "face" and m.entry_id]
+
+    async def fetch(subject_id: str) -> tuple[str, list[bytes]]:
+        try:
+            found = await console.call(
+                request,
+                console.api.watchlists.GetSubjectChips,
+                watchlist_pb2.GetSubjectRequest(subject_id=subject_id),
+            )
+        except ApiError as exc:
+            if exc.code != "NOT_FOUND":
+                raise
+            return subject_id, []
+        return subject_id, list(found.chips_jpeg)
+
+    return dict(await asyncio.gather(*map(fetch, subjects)))
 
 
 async def _matched_entries(console: Console, request: Request, decision: Any) -> dict[str, Any]:
@@ -244,7 +271,7 @@ async def create_watchlist(console: Console, request: Request) -> Response:
 async def watchlist(console: Console, request: Request) -> Response:
     key = request.path_params["watchlist"]
     query = request.query_params
-    found_list, found = await asyncio.gather(
+    found_list, found, faces = await asyncio.gather(
         console.call(
             request,
             console.api.watchlists.GetWatchlist,
@@ -263,12 +290,19 @@ async def watchlist(console: Console, request: Request) -> Response:
                 ),
             ),
         ),
+        console.call(
+            request,
+            console.api.watchlists.ListSubjects,
+            watchlist_pb2.ListSubjectsRequest(watchlist=key, page_size=ENTRIES_PAGE),
+        ),
     )
     return console.page(
         request,
         "watchlist.html",
         wl=found_list,
         entries=list(found.entries),
+        subjects=list(faces.subjects),
+        more_subjects=bool(faces.next_page_token),
         next_page=found.next_page_token,
         query=dict(query),
         statuses=list(STATUSES),
@@ -290,13 +324,15 @@ async def add_entry(console: Console, request: Request) -> Response:
     return back(f"/watchlists/{key}")
 
 
-def _stored(entry: Any, verb: str) -> str:
-    if entry.status == watchlist_pb2.APPROVAL_STATUS_PENDING:
+def _stored(listed: Any, verb: str) -> str:
+    """What a change did, for a plate entry or a face subject."""
+    what = listed.plate if isinstance(listed, watchlist_pb2.PlateEntry) else listed.name
+    if listed.status == watchlist_pb2.APPROVAL_STATUS_PENDING:
         return (
-            f"{verb} {entry.plate}: priority {entry.priority}, so it waits for a supervisor's "
+            f"{verb} {what}: priority {listed.priority}, so it waits for a supervisor's "
             "approval and matches nothing until then"
         )
-    return f"{verb} {entry.plate}: active, matched from the next frame"
+    return f"{verb} {what}: active, matched from the next frame"
 
 
 async def entry_page(console: Console, request: Request) -> Response:
@@ -360,6 +396,53 @@ async def import_entries(console: Console, request: Request) -> Response:
     return console.page(
         request, "import.html", key=key, filename=upload.filename, result=result, dry_run=dry_run
     )
+
+
+async def enrol_subject(console: Console, request: Request) -> Response:
+    """A person enrolled from uploaded photos; the server assesses each photo and says why it
+    refuses one."""
+    key = request.path_params["watchlist"]
+    form = await request.form(max_part_size=MAX_IMPORT_BYTES)
+    uploads = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+    if not uploads:
+        raise InvalidRequestError("photos: choose one or more photos of the person")
+    photos = [await f.read(MAX_IMPORT_BYTES) for f in uploads]
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    subject = watchlist_pb2.FaceSubject(
+        name=fields.get("name", ""),
+        plates=[p.strip() for p in fields.get("plates", "").split(",") if p.strip()],
+    )
+    governance = entry_from_form(fields)
+    for name in ("category", "action", "priority", "reason", "legal_basis", "owner", "case_number"):
+        setattr(subject, name, getattr(governance, name))
+    if governance.HasField("expires_at"):
+        subject.expires_at.CopyFrom(governance.expires_at)
+    reply = await console.call(
+        request,
+        console.api.watchlists.EnrolSubject,
+        watchlist_pb2.EnrolSubjectRequest(watchlist=key, subject=subject, photos=photos),
+    )
+    refused = [f"photo {n}: {r.error}" for n, r in enumerate(reply.photos, 1) if not r.ok]
+    said = _stored(reply.subject, "Enrolled")
+    flash(request, said + (f" ({'; '.join(refused)})" if refused else ""))
+    return back(f"/watchlists/{key}")
+
+
+async def remove_subject(console: Console, request: Request) -> Response:
+    subject_id = request.path_params["subject_id"]
+    form = await _form(request)
+    subject = await console.call(
+        request,
+        console.api.watchlists.GetSubject,
+        watchlist_pb2.GetSubjectRequest(subject_id=subject_id),
+    )
+    await console.call(
+        request,
+        console.api.watchlists.RemoveSubject,
+        watchlist_pb2.RemoveSubjectRequest(subject_id=subject_id, reason=form.get("reason", "")),
+    )
+    flash(request, f"Removed {subject.name} and deleted their face templates")
+    return back(f"/watchlists/{subject.watchlist_id}")
 
 
 async def export_entries(console: Console, request: Request) -> Response:
@@ -563,6 +646,8 @@ ROUTES: list[tuple[str, Page, list[str]]] = [
     ("/watchlists/{watchlist}/entries", add_entry, ["POST"]),
     ("/watchlists/{watchlist}/import", import_entries, ["POST"]),
     ("/watchlists/{watchlist}/export", export_entries, ["GET"]),
+    ("/watchlists/{watchlist}/subjects", enrol_subject, ["POST"]),
+    ("/subjects/{subject_id}/remove", remove_subject, ["POST"]),
     ("/entries/{entry_id}", entry_page, ["GET"]),
     ("/entries/{entry_id}", update_entry, ["POST"]),
     ("/entries/{entry_id}/remove", remove_entry, ["POST"]),

@@ -54,6 +54,7 @@ POLICY: dict[str, Rule] = {
     _WATCHLISTS + "ListPlateEntries": READ_LISTS,
     _WATCHLISTS + "GetSubject": READ_LISTS,
     _WATCHLISTS + "ListSubjects": READ_LISTS,
+    _WATCHLISTS + "GetSubjectChips": READ_LISTS,
     _WATCHLISTS + "CreateWatchlist": EDIT_LISTS,
     _WATCHLISTS + "AddPlateEntry": EDIT_LISTS,
     _WATCHLISTS + "UpdatePlateEntry": EDIT_LISTS,

@@ -299,8 +299,9 @@ class FaceStore:
             counts = _template_counts(session, [r.id for r in rows])
             return [_subject(r, counts.get(r.id, 0)) for r in rows], token, wl.version
 
-    def template_chips(self, subject_id: str) -> list[bytes]:
-        """The aligned enrolment chips (JPEG) of a current subject, oldest first."""
+    def template_chips(self, subject_id: str, viewer: str = "") -> list[bytes]:
+        """The aligned enrolment chips (JPEG) of a current subject, oldest first; a ``viewer``
+        (a person looking at them) is recorded in the audit trail: they are biometric data."""
         with self._db.read() as session:
             row = _live_subject(session, subject_id)
             query = (
@@ -308,7 +309,12 @@ class FaceStore:
                 .where(FaceTemplateRow.subject_id == row.id)
                 .order_by(FaceTemplateRow.created_at, FaceTemplateRow.id)
             )
-            return list(session.scalars(query))
+            chips = list(session.scalars(query))
+        if viewer:
+            self._db.record_event(
+                "watchlist.chips_view", viewer, f"subject:{row.id}", {"chips": len(chips)}
+            )
+        return chips
 
     def snapshot(self) -> tuple[list[FaceSubject], list[FaceTemplate]]:
         """Every subject not removed (expired, pending and rejected ones too: the matcher leaves

@@ -391,3 +391,11 @@ class RejectSubjectRequest(_message.Message):
     subject_id: str
     note: str
     def __init__(self, subject_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class SubjectChips(_message.Message):
+    __slots__ = ("subject_id", "chips_jpeg")
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHIPS_JPEG_FIELD_NUMBER: _ClassVar[int]
+    subject_id: str
+    chips_jpeg: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, subject_id: _Optional[str] = ..., chips_jpeg: _Optional[_Iterable[bytes]] = ...) -> None: ...

@@ -109,6 +109,11 @@ class WatchlistServiceStub:
                 request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
                 response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
                 _registered_method=True)
+        self.GetSubjectChips = channel.unary_unary(
+                '/lanescreen.v1.WatchlistService/GetSubjectChips',
+                request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.SerializeToString,
+                response_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.SubjectChips.FromString,
+                _registered_method=True)
         self.ApprovePlateEntry = channel.unary_unary(
                 '/lanescreen.v1.WatchlistService/ApprovePlateEntry',
                 request_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ApprovePlateEntryRequest.SerializeToString,
@@ -240,6 +245,15 @@ class WatchlistServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSubjectChips(self, request, context):
+        """The aligned face chips a subject was enrolled from (JPEG), oldest first: what an officer
+        compares a face HIT's chip with. Each look is recorded in the audit trail
+        ("watchlist.chips_view"). NOT_FOUND if unknown or removed (removal deletes them).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ApprovePlateEntry(self, request, context):
         """Approve or reject the pending change of an entry or subject (supervisors only).
         PERMISSION_DENIED if the caller made that change (two-person rule); FAILED_PRECONDITION if it
@@ -346,6 +360,11 @@ def add_WatchlistServiceServicer_to_server(servicer, server):
                     servicer.ListSubjects,
                     request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.FromString,
                     response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.SerializeToString,
+            ),
+            'GetSubjectChips': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSubjectChips,
+                    request_deserializer=lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.FromString,
+                    response_serializer=lanescreen_dot_v1_dot_watchlist__pb2.SubjectChips.SerializeToString,
             ),
             'ApprovePlateEntry': grpc.unary_unary_rpc_method_handler(
                     servicer.ApprovePlateEntry,
@@ -773,6 +792,33 @@ class WatchlistService:
             '/lanescreen.v1.WatchlistService/ListSubjects',
             lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsRequest.SerializeToString,
             lanescreen_dot_v1_dot_watchlist__pb2.ListSubjectsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSubjectChips(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lanescreen.v1.WatchlistService/GetSubjectChips',
+            lanescreen_dot_v1_dot_watchlist__pb2.GetSubjectRequest.SerializeToString,
+            lanescreen_dot_v1_dot_watchlist__pb2.SubjectChips.FromString,
             options,
             channel_credentials,
             insecure,
