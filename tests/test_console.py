@@ -323,9 +323,7 @@ def test_an_enrolment_upload_reaches_the_server_and_its_refusal_is_shown(site: S
         assert token is not None
         csrf = token.group(1)
         client.post("/signin", data={"token": site.tokens["jones"], "csrftoken": csrf})
-        made = client.post(
-            "/watchlists", data={"name": "faces", "kind": "deny", "csrftoken": csrf}
-        )
+        made = client.post("/watchlists", data={"name": "faces", "kind": "deny", "csrftoken": csrf})
         list_page = made.headers["location"]
         photo = ("driver.jpg", STOLEN_FRAMES[0], "image/jpeg")
         refused = client.post(
