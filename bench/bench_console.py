@@ -64,7 +64,7 @@ def listed(site: Site) -> list[str]:
 
 def fill(site: Site, hits: int, lists: list[str]) -> str:
     """``hits`` copies of one real alert in the hit log; the id of the newest."""
-    decision = site.screen(PHOTO, "seed")
+    decision = site.screen(PHOTO.read_bytes(), "seed")
     assert decision.alert_id, "the seed photo must HIT"
     db = site.server.database
     site.server.sink.caught_up()

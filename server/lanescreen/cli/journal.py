@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
         help="a node's journal of decisions: what waits, and shipping it to the database",
         description="Every decision is journaled on its node before it is answered and shipped "
         "to the database after. These commands show and ship a journal, e.g. one copied from a "
-        "node that died while the database was away.",
+        "node that died while the database was away. An administrator's command: it works on "
+        "this machine's journal files and the site's database directly.",
     )
     actions = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     source = argparse.ArgumentParser(add_help=False)

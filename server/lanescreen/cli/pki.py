@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
         "pki",
         help="the site CA; certificates for the server, lanes, people and consoles",
         description="A small site's PKI: one CA (EC P-256, 10 years) signing the server's "
-        "certificate and every client's. See docs/security.md.",
+        "certificate and every client's. See docs/security.md. An administrator's command: it "
+        "runs on the server's machine and works on the CA key and the database directly.",
     )
     actions = parser.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
     where = argparse.ArgumentParser(add_help=False)

@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
         "site",
         help="what every node of the site applies: two-person approval, retention, the lanes",
         description="Show or change the site's policy and lanes, kept in the database "
-        "(docs/operations.md).",
+        "(docs/operations.md). An administrator's command: it works on the site's database "
+        "directly, on the server's machine.",
     )
     actions = parser.add_subparsers(dest="site_command", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="the site's policy settings")

@@ -53,7 +53,8 @@ def register(subparsers: Any) -> None:
         help="people's sign-in tokens: add, list, revoke",
         description="Bearer tokens for people at shared consoles. Roles: officer (watchlists), "
         "supervisor (watchlists, the hit log, managing lanes and users), auditor (the hit log, "
-        "reading lists). See docs/security.md.",
+        "reading lists). See docs/security.md. An administrator's command: it works on the "
+        "site's database directly, on the server's machine.",
     )
     actions = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     shared = argparse.ArgumentParser(add_help=False)
