@@ -284,8 +284,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused(site: Site) -> None:
         forged = client.post("/signin", data={"token": site.tokens["jones"]})
         assert forged.status_code == 403
         signed = client.post(
-            "/signin", data={"token": site.tokens["jones"], "csrftoken": token.group(1)}
-        )
+            "/signin",
+            data={
+                "token": site.tokens["jones"],
+                "csrftoken": token.group(1),
+                "next": "/\\evil.example",
+            },
+        )  # never sent to another site after signing in
         assert signed.status_code == 303 and signed.headers["location"] == "/queue"
         forged = client.post("/watchlists", data={"name": "forged", "kind": "deny"})
         assert forged.status_code == 403

@@ -97,8 +97,8 @@ async def sign_in(console: Console, request: Request) -> Response:
     form = await _form(request)
     token = form.get("token", "").strip()
     target = form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/queue"  # only this console's own pages: no open redirect
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or "\\" in target:
+        target = "/queue"  # only this console's own pages: no open redirect ("//x", "/\\x")
     try:
         person = await console.api.sign_in(token)
     except ApiError as exc:
