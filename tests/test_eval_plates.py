@@ -260,3 +260,45 @@ def test_a_run_folder_that_cannot_be_read_is_named(
     assert f"cannot read with the plate model in {empty}" in err and "lanescreen_plate.yaml" in err
     assert main([*crops, "--reader", "fast_plate_ocr", "--plate-model", str(empty)]) == 2
     assert "--reader lanescreen" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_one_bad_image_is_named_and_the_set_goes_on(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A truncated JPEG and a file that is no image are counted and named; the rest is read."""
+    import shutil
+
+    source = EVAL_PLATES / "lprnet_cn_dev"
+    rows = (source / "ground_truth.csv").read_text(encoding="utf-8").splitlines()
+    header, kept = rows[0], rows[1:4]
+    crops = tmp_path / "crops"
+    (crops / "images").mkdir(parents=True)
+    for row in kept:
+        name = row.split(",")[0]
+        shutil.copyfile(source / "images" / name, crops / "images" / name)
+    whole = (crops / "images" / kept[0].split(",")[0]).read_bytes()
+    (crops / "images" / "cut.jpg").write_bytes(whole[: len(whole) // 2])
+    (crops / "images" / "note.jpg").write_bytes(b"not an image at all")
+    extra = ["cut.jpg,皖A12345,standard_7char", "note.jpg,皖A12346,standard_7char"]
+    (crops / "ground_truth.csv").write_text(
+        "\n".join([header, *kept, *extra]) + "\n", encoding="utf-8"
+    )
+    status, out, _ = _run(
+        capsys, "eval", "plates", str(crops), "--reader", "fast_plate_ocr", "--json"
+    )
+    assert status == 0 and (out["images"], out["plates"]) == (3, 3)
+    named = {Path(b["image"]).name: b["problem"] for b in out["bad_images"]}
+    assert set(named) == {"cut.jpg", "note.jpg"} and "truncated" in named["cut.jpg"]
+
+
+@pytest.mark.slow
+def test_a_regions_lane_reader_is_measured_first(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crops = ("eval", "plates", str(EVAL_PLATES / "lprnet_cn_dev"), "--limit", "3", "--json")
+    status, out, _ = _run(capsys, *crops, "--region", "cn")
+    assert status == 0 and out["reader"] == "lanescreen"  # what a cn lane reads with
+    assert out["exact_read_rate"] > 0
+    status, out, _ = _run(capsys, *crops)
+    assert status == 0 and out["reader"] == "fast_plate_ocr"  # the site's reader

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lanescreen.config import Config
+from lanescreen.config import REGION_READERS, Config
 from lanescreen.evaluation.face_sets import FaceSetError, find_photos, load_labelled
 from lanescreen.evaluation.faces import TARGETS, ProbeOptions, evaluate_faces
 from lanescreen.evaluation.plate_sets import DatasetError, dataset_kind, load_crops, load_scenes
@@ -286,8 +286,10 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.misses is not None and (status := _save_misses(args.misses, [])) is not None:
         return status
     skipped: list[dict[str, str]] = []
-    reader_names = args.reader or [config.vision.reader, *READER_NAMES]
-    wanted = _unique(reader_names, config.vision.reader)
+    # first the reader a lane of this region reads with (a cn lane's own), as on the lane
+    first = REGION_READERS.get(region) or config.vision.reader
+    reader_names = args.reader or [first, config.vision.reader, *READER_NAMES]
+    wanted = _unique(reader_names, first)
     if args.plate_model is not None and "lanescreen" not in wanted:
         return fail("--plate-model is the lanescreen reader's model: add --reader lanescreen", 2)
     readers = _load_readers(wanted, config, skipped, args.plate_model)
@@ -332,6 +334,8 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print_json(summary)
         return 0
+    for bad in results[0]["bad_images"]:
+        print(f"lanescreen: skipped {bad['image']}: {bad['problem']}", file=sys.stderr)
     on = f", read as a {region} lane" if region else ""
     if args.plate_model:
         on += f", lanescreen reading with {args.plate_model}"

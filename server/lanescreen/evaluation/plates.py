@@ -12,7 +12,7 @@ filtered as the server filters it, rectification, one batched read.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from lanescreen.domain.plates import LATIN, normalize_plate, settle_read
-from lanescreen.vision.image import decode_frame
+from lanescreen.vision.image import FrameError, decode_frame
 from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD, select
 from lanescreen.vision.rectify import crop_plate
 from lanescreen.vision.rows import read_plates
@@ -107,6 +107,8 @@ class RunMetrics:
     """What the watchlists make of the ground-truth crops' reads."""
     frame_watch: WatchlistTally = field(default_factory=WatchlistTally)
     """... and of the reads end to end (scenes only)."""
+    bad_images: list[dict[str, str]] = field(default_factory=list)
+    """Images that could not be read (``image``, ``problem``): counted, named, and skipped."""
 
     @property
     def frame_ms(self) -> list[float]:
@@ -145,6 +147,7 @@ class RunMetrics:
         out["ms_per_frame_p95"] = round(_percentile(frames, 95), 2)
         out["ms_per_stage"] = {s: round(_mean(v), 2) for s, v in self.stage_ms.items() if v}
         out["ms_per_crop"] = round(_mean(self.crop_ms), 2)
+        out["bad_images"] = self.bad_images
         return out
 
 
@@ -153,6 +156,16 @@ def _decode(path: Path) -> tuple[Image, float]:
     start = time.perf_counter()
     image = decode_frame(data, max_bytes=_MAX_BYTES, max_pixels=_MAX_PIXELS)
     return image, (time.perf_counter() - start) * 1000
+
+
+def _decoded(path: Path, runs: Iterable[RunMetrics]) -> tuple[Image, float] | None:
+    """The image, or None after naming it in every run: one bad file never stops a set."""
+    try:
+        return _decode(path)
+    except (FrameError, OSError) as exc:
+        for run in runs:
+            run.bad_images.append({"image": str(path), "problem": str(exc)})
+        return None
 
 
 def _offers(read: PlateText, label: str) -> bool:
@@ -204,7 +217,10 @@ def evaluate_scenes(
         for r in readers
     }
     for scene in tqdm(scenes, desc="plates", unit="img", disable=not progress, leave=False):
-        image, decode_ms = _decode(scene.image)
+        decoded = _decoded(scene.image, runs.values())
+        if decoded is None:
+            continue
+        image, decode_ms = decoded
         labels = [normalize_plate(p.text) for p in scene.plates]
         truth = [
             crop_plate(image, PlateDetection(p.box, 1.0), out_h=crop_height, pad=crop_pad)
@@ -275,7 +291,10 @@ def evaluate_crops(
     listed = (watchlist.size, watchlist.labels)
     runs = [RunMetrics("crops", r.name, watchlist=listed) for r in readers]
     for item in tqdm(crops, desc="crops", unit="img", disable=not progress, leave=False):
-        image, decode_ms = _decode(item.image)
+        decoded = _decoded(item.image, runs)
+        if decoded is None:
+            continue
+        image, decode_ms = decoded
         label = normalize_plate(item.text)
         for reader, run in zip(readers, runs, strict=True):
             (read,), read_ms = _timed_read(reader, [image], region)
