@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: dataset {args.dataset} not found", file=sys.stderr)
         return 1
     scenes = load_scenes(args.dataset)[: args.limit]
-    wanted = [DETECTOR_MODELS[n] for n in detector_names] + [READER_MODELS["fast_plate_ocr"]]
+    wanted = [m for n in detector_names for m in DETECTOR_MODELS[n]]
+    wanted.append(READER_MODELS["fast_plate_ocr"])
 
     def fetch_plate_models() -> Path:
         config = load_config()

@@ -15,9 +15,8 @@ from lanescreen.vision.pipeline import (
     build_detector,
     build_pipeline,
     ensure_models,
-    search_region,
-    select,
 )
+from lanescreen.vision.search import search_region, select
 from lanescreen.vision.types import Box, PlateDetection
 from lanescreen.vision.weights import ModelError
 

@@ -22,9 +22,10 @@ from tqdm import tqdm
 
 from lanescreen.domain.plates import LATIN, normalize_plate, settle_read
 from lanescreen.vision.image import FrameError, decode_frame
-from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD, select
+from lanescreen.vision.pipeline import CROP_HEIGHT, CROP_PAD
 from lanescreen.vision.rectify import crop_plate
 from lanescreen.vision.rows import read_plates
+from lanescreen.vision.search import select
 from lanescreen.vision.types import Image, PlateDetection, PlateDetector, PlateReader, PlateText
 
 from .plate_sets import LabelledCrop, Scene

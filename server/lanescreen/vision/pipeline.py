@@ -8,7 +8,7 @@ tests.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from .detectors import Y5fuDetector
 from .readers import build_reader
 from .rectify import crop_plate
 from .rows import read_plates
+from .search import LOOK_SCORE, CascadeDetector, centre_inside, detect_in, search_region, select
 from .types import Box, Image, PlateDetection, PlateDetector, PlateReader, PlateText
 from .weights import DETECTOR_MODELS, fetch, require, required_models
 
@@ -30,81 +31,29 @@ CROP_PAD = 0.2
 """Margin around the plate, as a fraction of its height; chosen on openalpr (docs/accuracy.md)."""
 
 
-SEARCH_SIDE = 5.0
-"""The square searched around a tracked plate's predicted box, in plate widths: room for its
-prediction to be off by two widths either way, and the plate a fifth of what the track detector
-sees (about the scale y5fu was trained at)."""
-MIN_SEARCH_SIDE = 160
-"""The least side of a search square, in pixels: a far plate is searched with its surroundings."""
-
-SAME_PLATE_OVERLAP = 0.6
-"""Two detections whose boxes share this much of the smaller one are one plate: a detector's
-NMS keeps both when one box is a part of the other (a plate and its character band, say), and
-reading both would report the plate twice."""
-
-
-def select(
-    detections: Sequence[PlateDetection], min_score: float, limit: int
-) -> list[PlateDetection]:
-    """The strongest ``limit`` plates scoring at least ``min_score``, best first, each once:
-    a detection overlapping a stronger one (:data:`SAME_PLATE_OVERLAP`) is merged into it."""
-    kept: list[PlateDetection] = []
-    for detection in sorted(detections, key=lambda d: d.score, reverse=True):
-        if len(kept) == limit or detection.score < min_score:
-            break
-        if all(k.box.overlap(detection.box) < SAME_PLATE_OVERLAP for k in kept):
-            kept.append(detection)
-    return kept
-
-
-def search_region(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
-    """The square (``x0, y0, x1, y1``, inside a ``width`` x ``height`` frame) where a plate
-    predicted at ``box`` is looked for: :data:`SEARCH_SIDE` plate widths around its centre,
-    shifted inwards at the frame's edges rather than cut."""
-    side = int(min(max(SEARCH_SIDE * box.width, MIN_SEARCH_SIDE), width, height))
-    cx, cy = box.centre
-    x0 = int(min(max(cx - side / 2, 0), width - side))
-    y0 = int(min(max(cy - side / 2, 0), height - side))
-    return x0, y0, x0 + side, y0 + side
-
-
-def _centre_inside(box: Box, width: int, height: int) -> bool:
-    cx, cy = box.centre
-    return 0 <= cx < width and 0 <= cy < height
-
-
-def _detect_in(
-    detector: PlateDetector, image: Image, region: tuple[int, int, int, int]
-) -> list[PlateDetection]:
-    """``detector``'s plates in ``region`` (``x0, y0, x1, y1``) of ``image``, in the frame's
-    coordinates."""
-    x0, y0, x1, y1 = region
-    return [shifted(d, x0, y0) for d in detector.detect(image[y0:y1, x0:x1])]
-
-
-def shifted(detection: PlateDetection, dx: float, dy: float) -> PlateDetection:
-    """``detection`` moved by ``dx, dy``: from a part of a frame to the frame."""
-    box = detection.box
-    corners = None
-    if detection.corners:
-        a, b, c, d = ((x + dx, y + dy) for x, y in detection.corners)
-        corners = (a, b, c, d)
-    return replace(
-        detection, box=Box(box.x + dx, box.y + dy, box.width, box.height), corners=corners
-    )
-
-
 def warm_up_reader(reader: PlateReader) -> None:
     """Run ``reader`` once on a blank crop: its lazy set-up done before a lane's frame needs it."""
     reader.read([np.full((48, 160, 3), 200, np.uint8)])
 
 
-def build_detector(name: str, model_dir: Path, threads: int = 1) -> PlateDetector:
-    """Load the named detector (``y5fu_320`` or ``y5fu_640``) from ``model_dir``."""
+def build_detector(
+    name: str, model_dir: Path, threads: int = 1, *, accept_score: float = 0.45
+) -> PlateDetector:
+    """Load the named detector (``y5fu_320``, ``y5fu_640`` or ``y5fu_cascade``, the two sizes
+    as one, see :class:`~lanescreen.vision.search.CascadeDetector`) from ``model_dir``;
+    ``accept_score``: the score the pipeline accepts a detection at."""
     if name not in DETECTOR_MODELS:
         raise ValueError(f"unknown plate detector {name!r} (known: {', '.join(DETECTOR_NAMES)})")
+    if name == "y5fu_cascade":
+        first, second = (
+            Y5fuDetector(
+                require(model_dir, m), int(m.removeprefix("y5fu_")), threads, score_floor=LOOK_SCORE
+            )
+            for m in DETECTOR_MODELS[name]
+        )
+        return CascadeDetector(first, second, accept_score)
     size = int(name.removeprefix("y5fu_"))
-    return Y5fuDetector(require(model_dir, DETECTOR_MODELS[name]), size, threads)
+    return Y5fuDetector(require(model_dir, DETECTOR_MODELS[name][0]), size, threads)
 
 
 def ensure_models(
@@ -150,7 +99,7 @@ class PlatePipeline:
         found = (
             self.detector.detect(image)
             if region is None
-            else _detect_in(self.detector, image, region)
+            else detect_in(self.detector, image, region)
         )
         return select(found, self.min_score, self.max_plates)
 
@@ -162,7 +111,7 @@ class PlatePipeline:
         if self.track_detector is None or not boxes:
             return None
         height, width = image.shape[:2]
-        inside = [b for b in boxes if _centre_inside(b, width, height)]
+        inside = [b for b in boxes if centre_inside(b, width, height)]
         if not inside:
             return None
         found: list[PlateDetection] = []
@@ -170,7 +119,7 @@ class PlatePipeline:
             region = search_region(box, width, height)
             near = [
                 d
-                for d in _detect_in(self.track_detector, image, region)
+                for d in detect_in(self.track_detector, image, region)
                 if d.score >= self.min_score
             ]
             if not near:
@@ -230,13 +179,16 @@ def build_pipeline(
         for name in dict.fromkeys(extra_readers)
         if name != vision.reader
     }
-    detector = build_detector(vision.detector, model_dir, vision.onnx_threads)
+    accept = vision.min_detection_score
+    detector = build_detector(vision.detector, model_dir, vision.onnx_threads, accept_score=accept)
     track_detector = None
     if vision.track_detector:
         track_detector = (
             detector
             if vision.track_detector == vision.detector
-            else build_detector(vision.track_detector, model_dir, vision.onnx_threads)
+            else build_detector(
+                vision.track_detector, model_dir, vision.onnx_threads, accept_score=accept
+            )
         )
     return PlatePipeline(
         detector=detector,
