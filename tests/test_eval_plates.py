@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lanescreen.cli.main import main
 from lanescreen.domain.plates import normalize_plate
-from lanescreen.evaluation.plate_sets import load_scenes
+from lanescreen.evaluation.plate_sets import DatasetError, corrected, load_errata, load_scenes
 
 from tests.support import EVAL_PLATES, SHARED_MODELS, needs_shared
 
@@ -77,7 +77,7 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # By default every reader is measured, the configured one first (the summary's figures);
     # one whose weights cannot be had here is skipped with the reason.
     assert out["reader"] == "fast_plate_ocr"
-    assert [r["reader"] for r in out["runs"]] == ["fast_plate_ocr", "lanescreen"]
+    assert [r["reader"] for r in out["runs"]] == ["fast_plate_ocr", "lanescreen", "fused"]
     assert [s["reader"] for s in out["skipped"]] == ["easyocr"]
 
 
@@ -302,3 +302,48 @@ def test_a_regions_lane_reader_is_measured_first(
     assert out["exact_read_rate"] > 0
     status, out, _ = _run(capsys, *crops)
     assert status == 0 and out["reader"] == "fast_plate_ocr"  # the site's reader
+
+
+ERRATA = Path(__file__).resolve().parents[1] / "docs" / "eval-errata.tsv"
+
+
+def test_the_reviewed_errata_correct_four_eu_labels_and_nothing_else() -> None:
+    scenes = load_scenes(EVAL_PLATES / "openalpr_eu_dev")
+    fixed, applied = corrected(scenes, load_errata(ERRATA))
+    assert sorted(c.corrected for c in applied) == ["OY09FEU", "RK026AJ", "RK099AN", "RK300AG"]
+    changed = [
+        (a.text, b.text)
+        for old, new in zip(scenes, fixed, strict=True)
+        for a, b in zip(old.plates, new.plates, strict=True)
+        if a != b
+    ]
+    assert len(changed) == 4 and all(a.replace("O", "0") == b.replace("O", "0") for a, b in changed)
+    # Another set's labels are left alone.
+    assert corrected(load_scenes(EVAL_PLATES / "openalpr_us"), load_errata(ERRATA))[1] == []
+
+
+def test_a_malformed_erratum_names_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "errata.tsv"
+    bad.write_text("# comment\neu5.jpg\tOYO9FEU\tOY09FEU\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"errata\.tsv:2"):
+        load_errata(bad)
+
+
+@pytest.mark.slow
+def test_eval_lists_the_corrections_it_applied(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for name in ("eu5", "eu1"):
+        for suffix in (".jpg", ".txt"):
+            (folder / f"{name}{suffix}").write_bytes(
+                (EVAL_PLATES / "openalpr_eu_dev" / f"{name}{suffix}").read_bytes()
+            )
+    argv = ("eval", "plates", str(folder), "--reader", "fast_plate_ocr", "--json")
+    status, plain, _ = _run(capsys, *argv)
+    status_fixed, fixed, _ = _run(capsys, *argv, "--errata", str(ERRATA))
+    assert status == status_fixed == 0
+    assert plain["corrected_labels"] == []
+    assert [c["corrected"] for c in fixed["corrected_labels"]] == ["OY09FEU"]
+    assert fixed["exact_read_rate"] >= plain["exact_read_rate"]

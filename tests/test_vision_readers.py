@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -12,9 +13,15 @@ from lanescreen.domain.plates import normalize_plate
 from lanescreen.evaluation.plate_sets import load_scenes
 from lanescreen.vision.readers import build_reader
 from lanescreen.vision.readers.easyocr_reader import EasyOcrReader, _Reading, _surer
-from lanescreen.vision.readers.fast_plate_ocr import ALPHABET, FastPlateOcrReader, _alternatives
+from lanescreen.vision.readers.fast_plate_ocr import (
+    ALPHABET,
+    PAD,
+    FastPlateOcrReader,
+    _alternatives,
+)
+from lanescreen.vision.readers.fused import FusedReader, text_probability
 from lanescreen.vision.rectify import crop_plate
-from lanescreen.vision.types import Candidate, PlateDetection
+from lanescreen.vision.types import Candidate, PlateDetection, PlateReader, PlateText
 from lanescreen.vision.weights import ModelError
 
 from tests.support import EU_PHOTOS, EVAL_PLATES, SHARED_MODELS, needs_shared
@@ -195,3 +202,45 @@ def test_a_network_of_the_same_name_from_another_folder_is_refused(tmp_path: Pat
     with pytest.raises(ModelError, match=r"already loaded from .* in this process"):
         build_lanescreen_reader(directory=tmp_path)
     build_lanescreen_reader()  # the folder it was loaded from is still fine
+
+
+@needs_shared
+@pytest.mark.slow
+def test_the_fused_reader_reads_as_well_as_its_first_reader_and_asks_the_second_only_when_unsure(
+    reader: FastPlateOcrReader, labelled_crops: list[tuple[np.ndarray, str]]
+) -> None:
+    second = Counted(build_reader("lanescreen", SHARED_MODELS))
+    fused = FusedReader(reader, second)
+    crops = [crop for crop, _ in labelled_crops]
+    labels = [normalize_plate(t) for _, t in labelled_crops]
+    alone, together = reader.read(crops), fused.read(crops)
+    unsure = sum(1 for r in alone if r.confidence < fused.gate)
+    assert second.crops == unsure
+    assert sum(r.text == t for r, t in zip(together, labels, strict=True)) >= sum(
+        r.text == t for r, t in zip(alone, labels, strict=True)
+    )
+    for sure, fused_read in zip(alone, together, strict=True):
+        if sure.confidence >= fused.gate:
+            assert fused_read == sure
+        assert fused_read.text not in {c.text for c in fused_read.candidates}
+
+
+def test_text_probability_is_the_product_of_the_slots() -> None:
+    probs = np.full((9, 37), 0.01, np.float32)
+    probs[:3, ALPHABET.index("A")] = 0.5
+    probs[3:, ALPHABET.index(PAD)] = 0.9
+    assert text_probability(probs, "AAA") == pytest.approx(0.5**3 * 0.9**6)
+    assert text_probability(probs, "AA") == pytest.approx(0.5**2 * 0.01 * 0.9**6)
+    assert text_probability(probs, "皖AAA") == 0.0
+    assert text_probability(probs, "A" * 10) == 0.0
+
+
+class Counted:
+    """A real reader that counts the crops it reads."""
+
+    def __init__(self, reader: PlateReader) -> None:
+        self.reader, self.name, self.crops = reader, reader.name, 0
+
+    def read(self, crops: Sequence[np.ndarray]) -> list[PlateText]:
+        self.crops += len(crops)
+        return self.reader.read(crops)

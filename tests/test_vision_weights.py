@@ -191,3 +191,8 @@ def test_publisher_zip_is_unpacked_and_verified(tmp_path: Path, serve: Any) -> N
     with pytest.raises(ModelError, match=r"does not hold other\.pth"):
         weights._fetch_one(missing_member, models, mirror="", progress=False)
     assert list(models.iterdir()) == []
+
+
+def test_a_cascade_and_a_fused_reader_need_the_models_of_their_parts() -> None:
+    assert required_models("y5fu_cascade", "fused") == ["y5fu_640", "y5fu_320", "cct_xs_v1_global"]
+    assert required_models(["y5fu_cascade", "y5fu_320"], "lanescreen") == ["y5fu_640", "y5fu_320"]

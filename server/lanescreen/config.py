@@ -153,11 +153,13 @@ class VisionConfig:
     """Directory or base URL that serves model files instead of their publishers (air-gapped sites)."""
     auto_fetch: bool = True
     """Fetch missing models (from the mirror, else the publishers) when the server starts."""
-    detector: str = "y5fu_640"
-    """Plate detector: ``y5fu_640`` (better recall) or ``y5fu_320`` (about 4x faster)."""
+    detector: str = "y5fu_cascade"
+    """Plate detector: ``y5fu_cascade`` (y5fu_640, then y5fu_320 where it is unsure: the best
+    recall), ``y5fu_640`` or ``y5fu_320`` (about 4x faster than 640); docs/accuracy.md."""
     reader: str = "fast_plate_ocr"
-    """Plate reader: ``fast_plate_ocr``, ``lanescreen`` (the project's own, reads Chinese plates)
-    or ``easyocr``; chosen by measured accuracy (docs/accuracy.md). A lane may name another."""
+    """Plate reader: ``fast_plate_ocr``, ``fused`` (fast_plate_ocr and the own reader together:
+    reads more, costs more), ``lanescreen`` (the project's own, reads Chinese plates) or
+    ``easyocr``; chosen by measured accuracy (docs/accuracy.md). A lane may name another."""
     min_detection_score: float = 0.45
     """Detections scoring below this are ignored."""
     min_read_confidence: float = 0.5

@@ -11,14 +11,22 @@ from typing import Any
 from lanescreen.config import REGION_READERS, Config
 from lanescreen.evaluation.face_sets import FaceSetError, find_photos, load_labelled
 from lanescreen.evaluation.faces import TARGETS, ProbeOptions, evaluate_faces
-from lanescreen.evaluation.plate_sets import DatasetError, dataset_kind, load_crops, load_scenes
+from lanescreen.evaluation.plate_sets import (
+    Correction,
+    DatasetError,
+    corrected,
+    dataset_kind,
+    load_crops,
+    load_errata,
+    load_scenes,
+)
 from lanescreen.evaluation.plates import RunMetrics, evaluate_crops, evaluate_scenes
 from lanescreen.evaluation.watchlist import LIST_SIZE, MAX_LIST_SIZE
 from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_models
 from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
 from lanescreen.vision.types import PlateDetector, PlateReader
-from lanescreen.vision.weights import DETECTOR_MODELS, READER_MODELS, ModelError, fetch, require
+from lanescreen.vision.weights import DETECTOR_MODELS, ModelError, fetch, require, required_models
 
 from . import eval_passages
 from .common import add_json_flag, fail, print_json
@@ -84,6 +92,15 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="write every plate a reader did not read exactly to FILE (CSV: reader, detector, "
         "crop or frame, image, label, read, confidence, whether the label was a candidate)",
+    )
+    plates.add_argument(
+        "--errata",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="correct labels the set's publisher got wrong, from FILE (tab-separated image, "
+        "label, corrected, why; the project's reviewed list is docs/eval-errata.tsv); the "
+        "corrections applied are listed in the output",
     )
     add_json_flag(plates)
     plates.set_defaults(handler=run_plates)
@@ -165,8 +182,16 @@ def _load_detectors(
     loaded = []
     for name in names:
         try:
-            _model_path(config, DETECTOR_MODELS[name])
-            loaded.append(build_detector(name, config.model_dir, config.vision.onnx_threads))
+            for model in DETECTOR_MODELS[name]:
+                _model_path(config, model)
+            loaded.append(
+                build_detector(
+                    name,
+                    config.model_dir,
+                    config.vision.onnx_threads,
+                    accept_score=config.vision.min_detection_score,
+                )
+            )
         except ModelError as exc:
             skipped.append({"detector": name, "reason": str(exc)})
     return loaded
@@ -178,8 +203,8 @@ def _load_readers(
     loaded = []
     for name in names:
         try:
-            if name in READER_MODELS:  # shipped readers have nothing to fetch
-                _model_path(config, READER_MODELS[name])
+            for model in required_models((), name):  # shipped readers have nothing to fetch
+                _model_path(config, model)
             threads = config.vision.onnx_threads
             loaded.append(build_reader(name, config.model_dir, threads, plate_model))
         except ModelError as exc:
@@ -268,6 +293,18 @@ def _save_misses(path: Path, runs: list[RunMetrics]) -> int | None:
     return None
 
 
+def _load_set(directory: Path, errata: Path | None) -> tuple[str, list[Any], list[Correction]]:
+    """The set's kind, its items, and the errata corrections applied to its labels."""
+    kind = dataset_kind(directory)
+    if kind == "crops":
+        return kind, list(load_crops(directory)), []
+    scenes = load_scenes(directory)
+    if errata is None:
+        return kind, scenes, []
+    fixed, applied = corrected(scenes, load_errata(errata))
+    return kind, fixed, applied
+
+
 def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.limit is not None and args.limit < 1:
         return fail(f"--limit must be at least 1, got {args.limit}", 2)
@@ -275,10 +312,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         return fail(f"--list-size must be 0-{MAX_LIST_SIZE}, got {args.list_size}", 2)
     region = args.region.strip().lower()
     try:
-        kind = dataset_kind(args.directory)
-        items: list[Any] = list(
-            load_scenes(args.directory) if kind == "scenes" else load_crops(args.directory)
-        )
+        kind, items, corrections = _load_set(args.directory, args.errata)
     except (DatasetError, OSError) as exc:
         return fail(f"cannot load plate set: {exc}")
     items = items[: args.limit] if args.limit else items
@@ -326,6 +360,7 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         "dataset": str(args.directory),
         "region": region,
         "plate_model": str(args.plate_model) if args.plate_model else None,
+        "corrected_labels": [vars(c) for c in corrections],
         **results[0],
         "skipped": skipped,
     }
@@ -337,6 +372,8 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     for bad in results[0]["bad_images"]:
         print(f"lanescreen: skipped {bad['image']}: {bad['problem']}", file=sys.stderr)
     on = f", read as a {region} lane" if region else ""
+    if corrections:
+        on += f", {len(corrections)} labels corrected by {args.errata}"
     if args.plate_model:
         on += f", lanescreen reading with {args.plate_model}"
     print(

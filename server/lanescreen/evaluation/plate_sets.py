@@ -4,12 +4,17 @@
   ``image<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`` (one line per plate; openalpr's benchmark format);
 * crops: ``ground_truth.csv`` with ``image_file,plate_text[,...]`` and the images beside it or in
   ``images/``.
+
+Published labels have errors (openalpr_eu_dev labels four Slovak and British plates with the
+letter O where the plate shows the digit 0); :func:`corrected` applies a reviewed list of them,
+so a figure can be given both ways, never silently.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lanescreen.vision.types import Box
@@ -107,3 +112,47 @@ def load_crops(directory: Path) -> list[LabelledCrop]:
     if not crops:
         raise DatasetError(f"{table} lists no crops")
     return crops
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A label a set's publisher got wrong, with what the photo shows and how that is known."""
+
+    image: str
+    label: str
+    corrected: str
+    why: str
+
+
+def load_errata(path: Path) -> list[Correction]:
+    """Corrections from a tab-separated file (``image, label, corrected, why``; ``#`` comments),
+    such as the project's ``docs/eval-errata.tsv``."""
+    corrections = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4 or not all(f.strip() for f in fields):
+            raise DatasetError(f"{path}:{number}: expected image, label, corrected, why")
+        corrections.append(Correction(*(f.strip() for f in fields)))
+    return corrections
+
+
+def corrected(
+    scenes: Sequence[Scene], errata: Sequence[Correction]
+) -> tuple[list[Scene], list[Correction]]:
+    """``scenes`` with each erratum applied where its image and label are found; returns them
+    and the corrections applied (errata of other sets are not)."""
+    fixes = {(c.image, c.label): c for c in errata}
+    applied: list[Correction] = []
+    out = []
+    for scene in scenes:
+        plates = []
+        for plate in scene.plates:
+            fix = fixes.get((scene.image.name, plate.text))
+            if fix is not None:
+                applied.append(fix)
+                plate = replace(plate, text=fix.corrected)
+            plates.append(plate)
+        out.append(replace(scene, plates=tuple(plates)))
+    return out, applied

@@ -153,17 +153,23 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-DETECTOR_MODELS = {"y5fu_320": "y5fu_320", "y5fu_640": "y5fu_640"}
-"""Detector name (``vision.detector``) -> the model it loads."""
+DETECTOR_MODELS = {
+    "y5fu_320": ("y5fu_320",),
+    "y5fu_640": ("y5fu_640",),
+    "y5fu_cascade": ("y5fu_640", "y5fu_320"),
+}
+"""Detector name (``vision.detector``) -> the models it loads."""
 READER_MODELS = {"fast_plate_ocr": "cct_xs_v1_global", "easyocr": "english_g2"}
 """Reader name (``vision.reader``) -> the model it loads."""
 SHIPPED_READERS = ("lanescreen",)
 """Readers whose model ships inside the package (nothing to fetch)."""
+FUSED_READERS = {"fused": ("fast_plate_ocr", "lanescreen")}
+"""Readers made of others (``vision.readers.fused``) -> the readers they are made of."""
 
 
 def known_readers() -> frozenset[str]:
     """Every plate reader name a lane or ``vision.reader`` may ask for."""
-    return frozenset((*READER_MODELS, *SHIPPED_READERS))
+    return frozenset((*READER_MODELS, *SHIPPED_READERS, *FUSED_READERS))
 
 
 @dataclass(frozen=True)
@@ -203,13 +209,13 @@ def required_models(detectors: str | Sequence[str], *readers: str) -> list[str]:
         if detector not in DETECTOR_MODELS:
             known = ", ".join(DETECTOR_MODELS)
             raise ModelError(f"unknown detector {detector!r} (known: {known})")
-        if DETECTOR_MODELS[detector] not in names:
-            names.append(DETECTOR_MODELS[detector])
-    for reader in readers:
+        names += [m for m in DETECTOR_MODELS[detector] if m not in names]
+    parts = [part for reader in readers for part in FUSED_READERS.get(reader, (reader,))]
+    for reader in parts:
         if reader in SHIPPED_READERS:
             continue
         if reader not in READER_MODELS:
-            known = ", ".join((*READER_MODELS, *SHIPPED_READERS))
+            known = ", ".join(sorted(known_readers()))
             raise ModelError(f"unknown reader {reader!r} (known: {known})")
         if READER_MODELS[reader] not in names:
             names.append(READER_MODELS[reader])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..types import PlateReader
-from ..weights import READER_MODELS, SHIPPED_READERS, require
+from ..weights import FUSED_READERS, READER_MODELS, SHIPPED_READERS, require
 
-READER_NAMES = (*READER_MODELS, *SHIPPED_READERS)
-"""``fast_plate_ocr`` (default, ONNX), ``easyocr`` (PyTorch, imported only when chosen) and
-``lanescreen`` (the project's own model, shipped in the package, read through EasyOCR)."""
+READER_NAMES = (*READER_MODELS, *SHIPPED_READERS, *FUSED_READERS)
+"""``fast_plate_ocr`` (ONNX), ``easyocr`` (PyTorch, imported only when chosen), ``lanescreen``
+(the project's own model, shipped in the package, read through EasyOCR) and ``fused`` (the
+first and the last together, :mod:`.fused`)."""
 
 
 def build_reader(
@@ -30,4 +31,11 @@ def build_reader(
         from .lanescreen_reader import build_lanescreen_reader
 
         return build_lanescreen_reader(threads, plate_model)
+    if name == "fused":
+        from .fast_plate_ocr import FastPlateOcrReader
+        from .fused import FusedReader
+        from .lanescreen_reader import build_lanescreen_reader
+
+        first = FastPlateOcrReader(require(model_dir, READER_MODELS["fast_plate_ocr"]), threads)
+        return FusedReader(first, build_lanescreen_reader(threads, plate_model))
     raise ValueError(f"unknown plate reader {name!r} (known: {', '.join(READER_NAMES)})")

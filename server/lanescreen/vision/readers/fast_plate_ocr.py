@@ -98,7 +98,8 @@ class FastPlateOcrReader:
         output = self._session.run(None, {self._input_name: batch})[0]
         return np.asarray(output, dtype=np.float32).reshape(len(crops), SLOTS, len(ALPHABET))
 
-    def _decode(self, probs: npt.NDArray[np.float32]) -> PlateText:
+    def decode(self, probs: npt.NDArray[np.float32]) -> PlateText:
+        """The reading of one crop's slot probabilities (``[9, 37]``), with its alternatives."""
         best = probs.argmax(axis=1)
         best_probs = probs.max(axis=1)
         kept = [(ALPHABET[i], float(p)) for i, p in zip(best, best_probs, strict=True)]
@@ -112,4 +113,4 @@ class FastPlateOcrReader:
         """One reading per crop, in order."""
         if len(crops) == 0:
             return []
-        return [self._decode(p) for p in self.probabilities(crops)]
+        return [self.decode(p) for p in self.probabilities(crops)]
