@@ -1,5 +1,6 @@
 from lanescreen.domain.plates import (
     canonical,
+    fitted,
     guess_region,
     normalize_plate,
     normalize_read,
@@ -104,3 +105,39 @@ def test_candidates_are_normalised_once_each_and_never_the_reading() -> None:
     settled = settle_read(read)
     assert settled.text == "AB123"
     assert [(c.text, c.confidence) for c in settled.candidates] == [("A8123", 0.2)]
+
+
+def test_a_us_lane_reads_the_letter_o_as_zero_and_keeps_the_reading_as_a_candidate() -> None:
+    read = PlateText("HB6LOZ", 0.56, (0.9, 0.9, 0.9, 0.9, 0.3, 0.9), (Candidate("HB6L0Z", 0.3),))
+    settled = settle_read(read, "us")
+    assert settled.text == "HB6L0Z"
+    assert settled.char_confidences == read.char_confidences
+    assert [c.text for c in settled.candidates] == ["HB6LOZ"]
+    # No other region folds the letter: an EU plate may have both.
+    assert settle_read(read, "eu").text == "HB6LOZ"
+    assert settle_read(read, "").text == "HB6LOZ"
+
+
+def test_a_br_lane_fits_a_read_to_the_national_layouts() -> None:
+    # A fitting candidate wins over confusable swaps; the reading leads the candidates.
+    read = PlateText("A8C1234", 0.8, (0.9,) * 7, (Candidate("ABC1234", 0.1),))
+    settled = settle_read(read, "br")
+    assert (settled.text, settled.confidence) == ("ABC1234", 0.1)
+    assert settled.candidates[0] == Candidate("A8C1234", 0.8)
+    # Without one, the fewest swaps that fit a layout (the old one here, not Mercosur's);
+    # the swapped character's confidence is no more than the whole read's, now halved.
+    swapped = settle_read(PlateText("A8C1234", 0.8, (0.9,) * 7), "br")
+    assert swapped.text == "ABC1234"
+    assert swapped.confidence == 0.4
+    assert swapped.char_confidences == (0.9, 0.4, 0.9, 0.9, 0.9, 0.9, 0.9)
+    mercosur = settle_read(PlateText("ABC1D23", 0.9, (0.9,) * 7), "br")
+    assert mercosur.text == "ABC1D23"  # fits: untouched
+    # A reading that fits no layout even so stays as read.
+    assert settle_read(PlateText("AB12", 0.9, (0.9,) * 4), "br").text == "AB12"
+
+
+def test_fitted_swaps_only_confusable_characters() -> None:
+    assert fitted("0BC1234", "@@@####") == "OBC1234"
+    assert fitted("ABCI23S", "@@@####") == "ABC1235"
+    assert fitted("ABCX234", "@@@####") is None
+    assert fitted("ABC123", "@@@####") is None

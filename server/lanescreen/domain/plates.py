@@ -173,9 +173,16 @@ def normalize_read(
 
 
 def settle_read(read: PlateText, region: str = "") -> PlateText:
-    """What a lane whose plate region is ``region`` (empty: unknown) keeps of a reader's output.
+    """What a lane whose plate region is ``region`` (empty: unknown) keeps of a reader's output:
+    Chinese plates settled by their layout (:func:`_settle_cn`), then the region's own rules
+    (:data:`REGION_RULES`)."""
+    settled = _settle_cn(read, region)
+    rules = REGION_RULES.get(region)
+    return rules.apply(settled) if rules else settled
 
-    The reading and its candidates are normalised (:func:`normalize_read`), and candidates that
+
+def _settle_cn(read: PlateText, region: str) -> PlateText:
+    """The reading and its candidates are normalised (:func:`normalize_read`), and candidates that
     normalise to the reading or to each other are dropped. On a lane that may see Chinese plates,
     a reading in which the reader saw a province character but which has no Chinese plate's layout
     (a character dropped or doubled: ``皖A9559``) gives way to its likeliest candidate that has the
@@ -208,6 +215,101 @@ def settle_read(read: PlateText, region: str = "") -> PlateText:
         text, confidence = fitting.text, fitting.confidence
         confidences = tuple(confidence for _ in text)
     return PlateText(text, confidence, confidences, other_readings(text, candidates))
+
+
+_LETTER_OF = {cls[0]: next(c for c in cls if c.isalpha()) for cls in _CONFUSION_CLASSES}
+_DIGIT_OF = {ch: cls[0] for cls in _CONFUSION_CLASSES for ch in cls if ch.isalpha()}
+FIT_PENALTY = 0.5
+"""A read's confidence is multiplied by this for each character a region's layout changed: a
+guess the reader did not make should not clear a vehicle on its own."""
+
+
+def fitted(text: str, pattern: str) -> str | None:
+    """``text`` made to fit ``pattern`` by swapping confusable characters (a ``0`` where a
+    letter must be is ``O``, an ``S`` where a digit must be is ``5``), or None if it cannot."""
+    if len(text) != len(pattern):
+        return None
+    out = []
+    for ch, slot in zip(text, pattern, strict=True):
+        if slot == "@" and ch.isdigit():
+            ch = _LETTER_OF.get(ch, ch)
+        elif slot == "#" and ch.isalpha():
+            ch = _DIGIT_OF.get(ch, ch)
+        out.append(ch)
+    fit = "".join(out)
+    return fit if _compile(pattern).fullmatch(fit) else None
+
+
+@dataclass(frozen=True)
+class RegionRules:
+    """What a lane's plate region tells about the characters on its plates.
+
+    ``folds``: characters the region's plates write with one glyph, read as the one it stands
+    for (``O`` as ``0`` on US plates: states issue no letter O, or treat it as the digit, so
+    the letter is the reader mistaking one glyph; none of openalpr_us's 222 plates has an O,
+    60 have a 0). ``fixed``: every plate of the region has one of its :data:`FORMATS` (a
+    national layout, as in Brazil), so a reading that fits none gives way to the likeliest
+    candidate that fits one, else to the reading with its confusable characters swapped to fit
+    (:func:`fitted`). Either way the reader's own reading leads the candidates: a watchlist
+    entry written as the reader read it still matches."""
+
+    region: str
+    folds: tuple[tuple[str, str], ...] = ()
+    fixed: bool = False
+
+    def apply(self, read: PlateText) -> PlateText:
+        text, confidence = self._fold(read.text), read.confidence
+        candidates = [Candidate(self._fold(c.text), c.confidence) for c in read.candidates]
+        if self.fixed and text and not self._fits(text):
+            text, confidence = self._fit(text, confidence, candidates)
+        # The reader's own reading and candidates stay among the candidates, after the folded.
+        others = [Candidate(read.text, read.confidence), *candidates, *read.candidates]
+        return PlateText(
+            text, confidence, _kept(read, text, confidence), other_readings(text, others)
+        )
+
+    def _fold(self, text: str) -> str:
+        for seen, meant in self.folds:
+            text = text.replace(seen, meant)
+        return text
+
+    def _fits(self, text: str) -> bool:
+        return any(f.matches(text) for f in FORMATS if f.region == self.region)
+
+    def _fit(
+        self, text: str, confidence: float, candidates: Sequence[Candidate]
+    ) -> tuple[str, float]:
+        """The likeliest candidate fitting the region's layouts, else the reading made to fit
+        one, else the reading as it is."""
+        fitting = next((c for c in candidates if self._fits(c.text)), None)
+        if fitting is not None:
+            return fitting.text, fitting.confidence
+        fits = [fitted(text, f.pattern) for f in FORMATS if f.region == self.region]
+        changes = [(sum(a != b for a, b in zip(f, text, strict=True)), f) for f in fits if f]
+        if changes:
+            changed, fit = min(changes)
+            return fit, confidence * FIT_PENALTY**changed
+        return text, confidence
+
+
+def _kept(read: PlateText, text: str, confidence: float) -> tuple[float, ...]:
+    """Per-character confidences of ``text``, a changed ``read``: each kept character's own,
+    each changed one no more than the whole ``confidence``."""
+    if len(text) != len(read.char_confidences):
+        return (confidence,) * len(text)
+    return tuple(
+        c if a == b else min(c, confidence)
+        for a, b, c in zip(text, read.text, read.char_confidences, strict=True)
+    )
+
+
+REGION_RULES = {
+    "us": RegionRules("us", folds=(("O", "0"),)),
+    "br": RegionRules("br", fixed=True),
+}
+"""The regions whose rules change reads (``cn`` plates are settled by their layout first).
+EU lanes have none: a lane sees plates of many countries with O and 0 in the same places, and
+no rule tried read more of openalpr_eu_dev's plates (docs/accuracy.md, Regions)."""
 
 
 def canonical(text: str) -> str:
