@@ -171,6 +171,25 @@ def test_unlisted_plate_is_clear(client: Client) -> None:
     assert decision.reasons[0].code == "clear" and not decision.matches
 
 
+def test_a_camera_jpeg_lacking_only_its_end_marker_is_decided_with_a_note(client: Client) -> None:
+    whole = (EU / UNLISTED_PHOTO).read_bytes()
+    assert whole.endswith(b"\xff\xd9")
+    unmarked = frame(UNLISTED_PHOTO, frame_id="no-eoi")
+    unmarked.image = whole[:-2]
+    decision = client.screening.ScreenFrame(unmarked)
+    assert outcome(decision) == "OUTCOME_CLEAR", decision
+    assert decision.plates[0].text == plate_labels("openalpr_eu_dev")[UNLISTED_PHOTO]
+    assert [r.code for r in decision.reasons] == ["clear", "frame_repaired"]
+    assert "no end-of-image marker" in decision.reasons[1].detail
+    assert decision.reasons[1].stage == "decode"
+    # One byte of image data fewer, and it is truncated: refused, naming why.
+    unmarked.image = whole[:-3]
+    with pytest.raises(grpc.RpcError) as info:
+        client.screening.ScreenFrame(unmarked)
+    assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "truncated" in info.value.details()
+
+
 def test_a_chinese_lane_reads_the_province_character_with_the_shipped_reader(
     client: Client,
 ) -> None:

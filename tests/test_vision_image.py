@@ -14,6 +14,8 @@ from lanescreen.vision.image import (
     FrameError,
     FrameTooLarge,
     UnsupportedFormat,
+    check_frame,
+    decode_checked,
     decode_frame,
     encode_jpeg,
     read_header,
@@ -100,12 +102,35 @@ def test_jpeg_bomb_refused_from_its_header() -> None:
         decode_frame(bytes(data), **LIMITS)
 
 
-def test_truncated_jpeg_is_corrupt() -> None:
-    data = _encode(_scene(480, 640), ".jpg")
-    for cut in (len(data) - 2, len(data) * 3 // 4, len(data) // 2, 40):
-        with pytest.raises(CorruptFrame) as info:
+@pytest.mark.parametrize("progressive", [False, True])
+def test_truncated_jpeg_is_corrupt(progressive: bool) -> None:
+    data = _jpeg(progressive)
+    # Down to the last byte of image data before the end marker: OpenCV alone would decode
+    # every one of these, the missing blocks grey.
+    for cut in (len(data) - 3, len(data) * 3 // 4, len(data) // 2, 40):
+        with pytest.raises(CorruptFrame, match="truncated") as info:
             decode_frame(data[:cut], **LIMITS)
         assert info.value.code == "corrupt"
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_jpeg_lacking_only_its_end_marker_is_decoded_whole_with_a_note(
+    progressive: bool,
+) -> None:
+    data = _jpeg(progressive)
+    header = check_frame(data[:-2], **LIMITS)
+    assert header.missing_eoi and "no end-of-image marker" in header.note
+    assert not check_frame(data, **LIMITS).missing_eoi and check_frame(data, **LIMITS).note == ""
+    whole = decode_frame(data, **LIMITS)
+    assert np.array_equal(decode_checked(data[:-2], header), whole)
+
+
+def _jpeg(progressive: bool) -> bytes:
+    ok, encoded = cv2.imencode(
+        ".jpg", _scene(480, 640), [cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)]
+    )
+    assert ok and encoded.tobytes().endswith(b"\xff\xd9")
+    return encoded.tobytes()
 
 
 def test_truncated_png_is_corrupt() -> None:

@@ -49,6 +49,9 @@ class ReasonCode(StrEnum):
     PLATE_AND_FACE_AGREE = "plate_and_face_agree"
     FACE_CONTRADICTS_DRIVER = "face_contradicts_enrolled_driver"
     WATCHLIST_STALE = "watchlist_stale"
+    FRAME_REPAIRED = "frame_repaired"
+    """A note, not a ground: the frame needed mending to decode (a JPEG without its end
+    marker whose image data was whole)."""
     CLEAR = "clear"
 
 

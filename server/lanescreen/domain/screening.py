@@ -178,6 +178,14 @@ class _Recognition:
     crops: list[Image]
     faces: list[FaceSighting] | None = None
     """Set for driver-camera frames (possibly empty: no face found)."""
+    notes: tuple[Reason, ...] = ()
+    """What was done to the frame to decode it (a JPEG without its end marker), for the
+    decision's reasons beside the verdict's."""
+
+
+def _frame_notes(header: FrameHeader) -> tuple[Reason, ...]:
+    note = header.note
+    return (Reason(ReasonCode.FRAME_REPAIRED, note, "decode"),) if note else ()
 
 
 @dataclass(frozen=True)
@@ -474,7 +482,7 @@ class Screener:
             frame_id=frame.frame_id,
             camera=frame.camera,
             outcome=verdict.outcome,
-            reasons=tuple(verdict.reasons),
+            reasons=(*verdict.reasons, *(recognition.notes if recognition else ())),
             plates=tuple(read for p in passages for read in p.reads),
             frame_plates=tuple(recognition.reads) if recognition is not None else (),
             faces=tuple(f.read for p in passages for f in p.faces),
@@ -680,7 +688,7 @@ class Screener:
         progress.enter("done")
         embedder = self._faces.embedder
         faces = [sighting(o, embedder, frame.frame_id) for o in observations]
-        return _Recognition(image=image, reads=[], crops=[], faces=faces)
+        return _Recognition(image, [], [], faces, _frame_notes(header))
 
     def _recognise(
         self, frame: FrameInput, header: FrameHeader, progress: _Progress, end: float
@@ -721,7 +729,7 @@ class Screener:
             else _plate_read(next(texts), det, reader, frame)
             for det, settled in zip(detections, carried, strict=True)
         ]
-        return _Recognition(image=image, reads=reads, crops=crops)
+        return _Recognition(image, reads, crops, notes=_frame_notes(header))
 
 
 def _hint_region(image: Image, hint: Box | None) -> tuple[int, int, int, int] | None:

@@ -9,7 +9,7 @@ whose ``code`` the API maps to a status without parsing messages.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import cv2
@@ -69,6 +69,18 @@ class FrameHeader:
     """``jpeg``, ``png``, ``bmp`` or ``webp``."""
     width: int
     height: int
+    missing_eoi: bool = False
+    """A JPEG without its end-of-image marker: decoded only if its image data is complete
+    (:func:`decode_checked`)."""
+
+    @property
+    def note(self) -> str:
+        """What was done to decode it, for the decision; empty when nothing was."""
+        if self.missing_eoi:
+            return (
+                "JPEG had no end-of-image marker; its image data was complete and was decoded whole"
+            )
+        return ""
 
     @property
     def pixels(self) -> int:
@@ -190,16 +202,18 @@ def read_header(data: bytes) -> FrameHeader:
     return FrameHeader(fmt, width, height)
 
 
-def _check_complete(data: bytes, fmt: str) -> None:
-    """Refuse truncated files that OpenCV would otherwise decode half-grey without complaint."""
+def _missing_eoi(data: bytes, fmt: str) -> bool:
+    """Whether a JPEG lacks its end-of-image marker (it may still be whole: some cameras write
+    none; :func:`decode_checked` tells); refuses a PNG without its IEND chunk, which OpenCV
+    would otherwise decode half-grey without complaint."""
     if fmt == "jpeg":
         _, _, sos = _jpeg_size(data)
         # Entropy-coded data never holds FF D9 (FF is always stuffed), so an EOI after the first
         # SOS is the real end of image; trailing bytes after it are tolerated.
-        if data.rfind(_JPEG_EOI) < sos:
-            raise CorruptFrame("JPEG is truncated: no end-of-image marker after the image data")
-    elif fmt == "png" and data.rfind(b"IEND") < 0:
+        return data.rfind(_JPEG_EOI) < sos
+    if fmt == "png" and data.rfind(b"IEND") < 0:
         raise CorruptFrame("PNG is truncated: no IEND chunk")
+    return False
 
 
 def check_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> FrameHeader:
@@ -219,12 +233,32 @@ def check_frame(data: bytes, *, max_bytes: int, max_pixels: int) -> FrameHeader:
             f"frame is {header.width}x{header.height} = {header.pixels} pixels; "
             f"the limit is {max_pixels}"
         )
-    _check_complete(data, header.format)
+    if _missing_eoi(data, header.format):
+        return replace(header, missing_eoi=True)
     return header
+
+
+def _decode_without_eoi(data: bytes) -> Image:
+    """A JPEG lacking only its end-of-image marker, decoded whole, or CorruptFrame if its image
+    data stops short. OpenCV and Pillow decode a cut scan without an error (the missing blocks
+    grey) and cannot tell the two apart; libjpeg-turbo's strict mode (through simplejpeg) makes
+    its "premature end of data" warning an error, so the marker is added and the frame decoded
+    strictly: whole data decodes, a scan missing even its last byte does not."""
+    import simplejpeg
+
+    try:
+        image = simplejpeg.decode_jpeg(data + _JPEG_EOI, colorspace="BGR", strict=True)
+    except ValueError as exc:
+        raise CorruptFrame(
+            f"JPEG is truncated: no end-of-image marker, and its image data stops short ({exc})"
+        ) from exc
+    return np.ascontiguousarray(image, dtype=np.uint8)
 
 
 def decode_checked(data: bytes, header: FrameHeader) -> Image:
     """Decode a frame that :func:`check_frame` let through to BGR uint8."""
+    if header.missing_eoi:
+        return _decode_without_eoi(data)
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
