@@ -37,6 +37,7 @@ proto: setup  ## Regenerate server/lanescreen/v1 from proto/.
 
 bench: setup  ## Per-stage timings on real photos (prints figures).
 	$(BIN)/python bench/bench_plates.py
+	$(BIN)/python bench/bench_peer.py --reader fast_plate_ocr
 	$(BIN)/python bench/bench_reader.py
 	$(BIN)/python bench/bench_faces.py
 

@@ -33,7 +33,13 @@ import onnxruntime as ort
 from benchutil import SHARED, model_dir, percentiles, pin_one_core
 from lanescreen.config import REGION_READERS, load_config
 from lanescreen.domain.plates import normalize_plate
-from lanescreen.evaluation.plate_sets import load_crops, load_scenes
+from lanescreen.evaluation.plate_sets import (
+    Scene,
+    corrected,
+    load_crops,
+    load_errata,
+    load_scenes,
+)
 from lanescreen.evaluation.plates import RunMetrics, evaluate_crops, evaluate_scenes
 from lanescreen.training.real_sets import write_half
 from lanescreen.vision.pipeline import build_detector
@@ -135,11 +141,11 @@ def _padded(
     )
 
 
-def peer_scenes(peer: PeerPipeline, directory: Path, limit: int | None, pad: float) -> Tally:
+def peer_scenes(peer: PeerPipeline, scenes: list[Scene], pad: float) -> Tally:
     """The peer on every photo; ``pad``: each box widened by this many heights before it is
     cut (0: fast-alpr's crop, the box as found)."""
     tally = Tally()
-    for scene in load_scenes(directory)[:limit]:
+    for scene in scenes:
         data = scene.image.read_bytes()
         start = time.perf_counter()
         bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
@@ -190,6 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader", action="append", choices=READER_NAMES, default=[])
     parser.add_argument("--model-dir", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None, help="only the first N photos")
+    parser.add_argument(
+        "--errata",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="correct published labels first (docs/eval-errata.tsv), for both sides",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     config = load_config()
@@ -222,10 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             name = f"{name} half {CN_HALF}"
         else:
             scenes = load_scenes(directory)[: args.limit]
-            rows = [
-                peer_scenes(peer, directory, args.limit, pad).row(label)
-                for pad, label in PEER_CROPS
-            ]
+            if args.errata is not None:
+                scenes = corrected(scenes, load_errata(args.errata))[0]
+            rows = [peer_scenes(peer, scenes, pad).row(label) for pad, label in PEER_CROPS]
             runs = evaluate_scenes(
                 scenes,
                 [before],
@@ -248,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"pinning": pinning, "sets": results}, indent=2))
         return 0
-    print(f"lanescreen beside the plain peer pipeline, one core ({pinning}); ms per frame")
+    fixed = f"; labels corrected by {args.errata}" if args.errata else ""
+    print(f"lanescreen beside the plain peer pipeline, one core ({pinning}); ms per frame{fixed}")
     for name, rows in results.items():
         print(f"\n{name}")
         print(f"  {'pipeline':46} {'recall':>7} {'exact':>7} {'vs peer':>8} {'p50':>7} {'p95':>7}")

@@ -76,8 +76,8 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["ms_per_crop"] > 0 and out["ms_per_frame"] > 0
     # By default every reader is measured, the configured one first (the summary's figures);
     # one whose weights cannot be had here is skipped with the reason.
-    assert out["reader"] == "fast_plate_ocr"
-    assert [r["reader"] for r in out["runs"]] == ["fast_plate_ocr", "lanescreen", "fused"]
+    assert out["reader"] == "fused"
+    assert [r["reader"] for r in out["runs"]] == ["fused", "fast_plate_ocr", "lanescreen"]
     assert [s["reader"] for s in out["skipped"]] == ["easyocr"]
 
 
@@ -301,7 +301,7 @@ def test_a_regions_lane_reader_is_measured_first(
     assert status == 0 and out["reader"] == "lanescreen"  # what a cn lane reads with
     assert out["exact_read_rate"] > 0
     status, out, _ = _run(capsys, *crops)
-    assert status == 0 and out["reader"] == "fast_plate_ocr"  # the site's reader
+    assert status == 0 and out["reader"] == "fused"  # the site's reader
 
 
 ERRATA = Path(__file__).resolve().parents[1] / "docs" / "eval-errata.tsv"

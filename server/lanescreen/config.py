@@ -156,10 +156,11 @@ class VisionConfig:
     detector: str = "y5fu_cascade"
     """Plate detector: ``y5fu_cascade`` (y5fu_640, then y5fu_320 where it is unsure: the best
     recall), ``y5fu_640`` or ``y5fu_320`` (about 4x faster than 640); docs/accuracy.md."""
-    reader: str = "fast_plate_ocr"
-    """Plate reader: ``fast_plate_ocr``, ``fused`` (fast_plate_ocr and the own reader together:
-    reads more, costs more), ``lanescreen`` (the project's own, reads Chinese plates) or
-    ``easyocr``; chosen by measured accuracy (docs/accuracy.md). A lane may name another."""
+    reader: str = "fused"
+    """Plate reader: ``fused`` (fast_plate_ocr, with the own reader asked about the plates it is
+    unsure of: the best Latin reads), ``fast_plate_ocr`` (a little faster), ``lanescreen`` (the
+    project's own, reads Chinese plates) or ``easyocr``; chosen by measured accuracy
+    (docs/accuracy.md). A lane may name another."""
     min_detection_score: float = 0.45
     """Detections scoring below this are ignored."""
     min_read_confidence: float = 0.5

@@ -35,6 +35,7 @@ from ..vision.image import (
 )
 from ..vision.pipeline import PlatePipeline
 from ..vision.types import Box, Image, PlateDetection, PlateText
+from .alerting import AlertBook
 from .decisions import (
     CameraRole,
     Decision,
@@ -213,8 +214,6 @@ PASSING_DOUBTS = frozenset(
 """REVIEW reasons a passage's later frames may well remove: its alert waits for its end."""
 SWEEP_S = 0.5
 """How often passages of lanes gone quiet are looked at (they end ``passage_gap_s`` after)."""
-MAX_ALERTED = 10_000
-"""Passages remembered as alerted: far more than are ever open at once."""
 
 
 def _combine(verdicts: list[Verdict]) -> Verdict:
@@ -298,9 +297,7 @@ class Screener:
             full_frame_every=config.vision.full_frame_every,
             settled_frames=config.vision.settled_read_frames,
         )
-        self._alerted: dict[str, None] = {}
-        """Keys of passages that have an alert (kept for their later frames), oldest first."""
-        self._alerted_lock = threading.Lock()
+        self._alerts = AlertBook(config.faces.passage_window_s)
         self._sweeper = Refresher(
             "passages",
             self.sweep_passages,
@@ -560,12 +557,8 @@ class Screener:
         worthy = verdict.outcome is Outcome.HIT or (
             verdict.outcome is Outcome.REVIEW and (view.closed or firm) and not view.tentative
         )
-        with self._alerted_lock:
-            if worthy:
-                self._alerted[view.key] = None
-                while len(self._alerted) > MAX_ALERTED:
-                    del self._alerted[next(iter(self._alerted))]
-            alerted = view.key in self._alerted
+        hits = [m.entry_id for m in verdict.matches] if verdict.outcome is Outcome.HIT else []
+        alerted = self._alerts.admit(view, worthy, hits)
         return _passage_state(view, verdict, alerted)
 
     def _decide(self, lane: LaneConfig, passage: PassageView) -> Verdict:

@@ -7,7 +7,7 @@ fast-plate-ocr's slots, and by the own reader's confidence in it (its reading or
 candidates; :data:`UNSEEN` otherwise). The winner has the highest product of the two, a
 product of experts with equal weights. Tuned on openalpr_us and openalpr_eu_dev crops (the
 gate and the floor, docs/accuracy.md, Readers together): the own reader is asked only where
-fast-plate-ocr's confidence is under :data:`GATE`, about a third of the plates.
+fast-plate-ocr's confidence is under :data:`GATE`, about one crop in six on openalpr_us.
 """
 
 from __future__ import annotations
