@@ -26,6 +26,7 @@ def test_corrupt_model_is_refused(
     (models / "y5fu_640x_sim.onnx").write_bytes(b"not a model")
     (models / "cct_xs_v1_global.onnx").write_bytes(b"not a model either")
     monkeypatch.setenv("LANESCREEN_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LANESCREEN_MODEL_DIR", raising=False)  # the models under the data dir
     monkeypatch.setenv("LANESCREEN_AUTO_FETCH", "false")
     assert main(["serve", "--listen", "127.0.0.1:0"]) == 1
     assert "sha256" in capsys.readouterr().err

@@ -56,7 +56,7 @@ from .lanes import LaneRegistry
 from .limits import LaneRateLimiter
 from .matching import read_texts
 from .passages import FaceSighting, PassageTracker, PassageView
-from .plates import plate_format, settle_read
+from .plates import normalize_plate, plate_format, settle_read
 from .refresher import Refresher
 from .watchlist_cache import WatchlistCache
 from .watchlists import ListKind
@@ -363,6 +363,7 @@ class Screener:
         import numpy as np
 
         detections = self._pipeline.warm_up(lane.plate_reader() for lane in self._lanes.lanes())
+        normalize_plate("К")  # loads the confusables table (300 ms) a reader's first glyph would
         # The first HIT's tail (evidence images, then the durable write) must fit the reserve
         # too: start the estimate from what evidence of a 1080p frame costs here.
         storage = self._config.storage
