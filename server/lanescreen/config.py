@@ -288,7 +288,9 @@ class LaneConfig:
     allow_lists: list[str] = field(default_factory=list)
     """Allow-list names: a plate on none of them is sent to REVIEW."""
     region: str = ""
-    """Default plate region for this lane (``us``, ``eu``, ``cn``, ``br``...), used to rank reads."""
+    """Plate region of this lane (``us``, ``eu``, ``cn``, ``br``...): names formats, picks the
+    region's reader, and applies its rules to reads (``us``: O read as 0; ``br``: reads fitted to
+    the national layouts; ``cn``: province and layout; docs/accuracy.md, Regions)."""
     review_when_no_plate: bool = True
     """A plate-camera frame with no readable plate is a REVIEW rather than a CLEAR."""
     reader: str = ""
