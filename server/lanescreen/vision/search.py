@@ -127,12 +127,10 @@ class CascadeDetector:
 
     def _zoomed(self, image: Image, found: list[PlateDetection]) -> list[PlateDetection]:
         """The second detector's plates around the doubtful ones of ``found``."""
-        accepted = select(found, self.accept_score, len(found))
+        # select() merges a doubtful detection into any stronger one it overlaps, an accepted
+        # one included: what stays under the acceptance score is covered by none.
         doubtful = [
-            d
-            for d in select(found, self.look_score, len(found))
-            if d.score < self.accept_score
-            and all(a.box.overlap(d.box) < SAME_PLATE_OVERLAP for a in accepted)
+            d for d in select(found, self.look_score, len(found)) if d.score < self.accept_score
         ]
         height, width = image.shape[:2]
         zoomed: list[PlateDetection] = []
