@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import numpy.typing as npt
 import pytest
-from lanescreen.vision.ctc import FLOOR, beam_search
+from lanescreen.vision.ctc import FLOOR, beam_search, text_probabilities
 
 ALPHABET = ["[blank]", "A", "B", "C"]
 
@@ -79,3 +79,26 @@ def test_min_share_drops_the_unlikely() -> None:
         full = beam_search(probs, ALPHABET, width=50)
         kept = [r.text for r in full if r.probability >= 0.01 * full[0].probability]
         assert [r.text for r in beam_search(probs, ALPHABET, width=50, min_share=0.01)] == kept
+
+
+@pytest.mark.parametrize("frames", [1, 2, 5, 7])
+def test_a_texts_probability_is_the_sum_over_every_path_that_spells_it(frames: int) -> None:
+    """The forward algorithm, for many texts at once, against every path enumerated: doubled
+    letters, the empty text, texts too long for the frames and unknown characters included."""
+    probs = _softmax(np.random.default_rng(frames).normal(size=(frames, len(ALPHABET))) * 2)
+    every = _every_reading(probs)
+    index = {ch: i for i, ch in enumerate(ALPHABET) if i}
+    texts = [*every, "AAAAAAAA", "AD", "BB", ""]
+    got = text_probabilities(probs, index, texts)
+    assert got == pytest.approx([every.get(t, 0.0) for t in texts], rel=1e-5, abs=1e-12)
+    assert got[texts.index("AD")] == 0.0
+    assert text_probabilities(probs, index, []).shape == (0,)
+
+
+def test_the_beam_search_never_finds_a_reading_more_probable_than_it_is() -> None:
+    """The beam sums the paths it kept, a share of them; the forward algorithm sums them all."""
+    probs = _softmax(np.random.default_rng(3).normal(size=(12, len(ALPHABET))))
+    readings = beam_search(probs, ALPHABET, width=3)
+    index = {ch: i for i, ch in enumerate(ALPHABET) if i}
+    exact = text_probabilities(probs, index, [r.text for r in readings])
+    assert all(e >= r.probability * (1 - 1e-6) for e, r in zip(exact, readings, strict=True))

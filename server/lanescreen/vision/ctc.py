@@ -14,7 +14,7 @@ apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,3 +102,42 @@ def beam_search(
     if not readings:
         return []
     return [r for r in readings if r.probability >= min_share * readings[0].probability]
+
+
+def text_probabilities(
+    probs: npt.NDArray[np.floating], index: Mapping[str, int], texts: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """The probability of exactly each text under one crop's CTC output (the sum over every path
+    that spells it), by the forward algorithm run for all texts at once; 0 for a text with a
+    character outside ``index`` (character -> class) or longer than the frames allow.
+
+    The beam search finds the likeliest readings; this scores a reading another reader proposed,
+    so two readers can be compared on the same texts (:mod:`~lanescreen.vision.readers.fused`).
+    """
+    result = np.zeros(len(texts), np.float64)
+    known = [i for i, t in enumerate(texts) if all(ch in index for ch in t)]
+    if not known or probs.ndim != 2 or len(probs) == 0:
+        return result
+    labels = [[index[ch] for ch in texts[i]] for i in known]
+    states = 2 * max(len(label) for label in labels) + 1
+    # Each text's states: blank, its first class, blank, its second class, ..., blank; shorter
+    # texts are padded with blanks, which only ever follow their last real state.
+    ext = np.full((len(known), states), BLANK, np.intp)
+    for row, label in enumerate(labels):
+        ext[row, 1 : 2 * len(label) : 2] = label
+    skip = np.zeros(ext.shape, bool)
+    skip[:, 2:] = (ext[:, 2:] != BLANK) & (ext[:, 2:] != ext[:, :-2])
+    with np.errstate(divide="ignore"):
+        emit = np.log(np.asarray(probs, np.float64))[:, ext]  # (frames, texts, states)
+    alpha = np.full(ext.shape, -np.inf)
+    alpha[:, :2] = emit[0, :, :2]
+    for frame in emit[1:]:
+        step = alpha.copy()
+        step[:, 1:] = np.logaddexp(step[:, 1:], alpha[:, :-1])
+        step[:, 2:] = np.where(skip[:, 2:], np.logaddexp(step[:, 2:], alpha[:, :-2]), step[:, 2:])
+        alpha = step + frame
+    ends = np.array([2 * len(label) for label in labels])
+    last = alpha[np.arange(len(known)), ends]
+    before = np.where(ends > 0, alpha[np.arange(len(known)), np.maximum(ends - 1, 0)], -np.inf)
+    result[known] = np.exp(np.logaddexp(last, before))
+    return result
