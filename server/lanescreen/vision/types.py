@@ -5,7 +5,7 @@ Coordinates are pixels in the full frame the detector was given (x right, y down
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -108,4 +108,25 @@ class PlateReader(Protocol):
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:
         """Read each crop (BGR uint8, any size); one result per crop, in order."""
+        ...
+
+
+TextScorer = Callable[[Sequence[str]], list[float]]
+"""A reader's probability of exactly each of these texts for one crop it read (0 for a text it
+cannot write), so that a reading another reader proposed can be weighed by it too."""
+
+
+@dataclass(frozen=True)
+class ScoredRead:
+    """A reading, and the reader's scorer for any other text of the same crop."""
+
+    read: PlateText
+    score: TextScorer
+
+
+class ScoringReader(PlateReader, Protocol):
+    """A reader that can also say how probable any text is for each crop it read."""
+
+    def read_scored(self, crops: Sequence[Image]) -> list[ScoredRead]:
+        """:meth:`read`, each reading with its crop's scorer."""
         ...

@@ -22,6 +22,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ..ctc import Reading, beam_search
+from ..ctc import BLANK, Reading, beam_search, text_probabilities
 from ..deskew import level, skew_angle
 from ..image import to_bgr
 from ..textband import parted_band, text_band
-from ..types import Candidate, Image, PlateText, other_readings
+from ..types import Candidate, Image, PlateText, ScoredRead, other_readings
 from ..weights import ModelError, require
 
 PLATE_ALLOWLIST = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -66,6 +67,8 @@ class _Reading:
     score: float
     """EasyOCR's confidence (from its frames' top probabilities), what the passes are ranked by."""
     candidates: tuple[Candidate, ...] = ()
+    frames: tuple[npt.NDArray[np.float32], ...] = ()
+    """The recogniser's per-frame probabilities of each pass behind the reading."""
 
 
 def _surer(a: _Reading, b: _Reading) -> _Reading:
@@ -76,7 +79,23 @@ def _surer(a: _Reading, b: _Reading) -> _Reading:
         (*first.candidates, Candidate(second.text, second.score), *second.candidates),
         key=lambda c: -c.confidence,
     )
-    return _Reading(first.text, first.score, other_readings(first.text, pooled)[: BEAM_WIDTH - 1])
+    return _Reading(
+        first.text,
+        first.score,
+        other_readings(first.text, pooled)[: BEAM_WIDTH - 1],
+        (*first.frames, *second.frames),
+    )
+
+
+def _pass_scores(
+    frames: Sequence[npt.NDArray[np.float32]], index: dict[str, int], texts: Sequence[str]
+) -> list[float]:
+    """Each text's probability in the pass that finds it likeliest (the reading is that of the
+    surest pass, and any pass may be the one that saw a character right)."""
+    if not frames or not texts:
+        return [0.0] * len(texts)
+    best = np.max([text_probabilities(f, index, texts) for f in frames], axis=0)
+    return [float(p) for p in best]
 
 
 class _KeepingConverter:
@@ -97,6 +116,11 @@ class _KeepingConverter:
         return getattr(self._inner, name)
 
     @property
+    def frames(self) -> list[npt.NDArray[np.float32]]:
+        """The per-frame probabilities of each crop in the last call (``(frames, classes)``)."""
+        return getattr(self._local, "frames", [])
+
+    @property
     def readings(self) -> list[list[Reading]]:
         return getattr(self._local, "readings", [])
 
@@ -106,6 +130,7 @@ class _KeepingConverter:
 
     def decode_beamsearch(self, mat: npt.NDArray[np.float32], beamWidth: int = 5) -> list[str]:
         alphabet = self._inner.character
+        self._local.frames = [np.asarray(probs, np.float32) for probs in mat]
         self.readings = [
             beam_search(probs, alphabet, width=beamWidth, min_share=MIN_CANDIDATE) for probs in mat
         ]
@@ -194,6 +219,7 @@ class EasyOcrReader:
             raise ModelError(f"EasyOCR could not load {recog_network}: {exc}") from exc
         self._converter = _KeepingConverter(self._reader.converter)
         self._reader.converter = self._converter
+        self._index = {ch: i for i, ch in enumerate(self._converter.character) if i != BLANK}
 
     def _recognize(self, grey: npt.NDArray[Any], box: list[int]) -> _Reading:
         results = self._reader.recognize(
@@ -221,7 +247,8 @@ class EasyOcrReader:
             for r in readings[1:]
             if top > 0 and r.text
         )
-        return _Reading(str(text).replace(" ", ""), float(score), candidates)
+        frames = tuple(self._converter.frames[:1])
+        return _Reading(str(text).replace(" ", ""), float(score), candidates, frames)
 
     def _read_as_is(self, crop: Image) -> _Reading:
         grey = cv2.cvtColor(to_bgr(crop), cv2.COLOR_BGR2GRAY)
@@ -243,7 +270,7 @@ class EasyOcrReader:
             reading = _surer(reading, self._recognize(grey, whole))
         return reading
 
-    def _read_one(self, crop: Image) -> PlateText:
+    def _read_one(self, crop: Image) -> ScoredRead:
         reading = self._read_as_is(crop)
         if self.level_unsure and reading.score < BAND_TRUSTED:
             # An unsure reading of a slanted crop: read it levelled too, keep the surer reading.
@@ -253,8 +280,14 @@ class EasyOcrReader:
                 reading = _surer(reading, levelled)
         text, score = reading.text, reading.score
         candidates = tuple(c for c in reading.candidates if c.text != text)
-        return PlateText(text, score, tuple(score for _ in text), candidates)
+        read = PlateText(text, score, tuple(score for _ in text), candidates)
+        return ScoredRead(read, partial(_pass_scores, reading.frames, self._index))
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:
         """One reading per crop, in order (EasyOCR on the CPU reads boxes one by one anyway)."""
+        return [scored.read for scored in self.read_scored(crops)]
+
+    def read_scored(self, crops: Sequence[Image]) -> list[ScoredRead]:
+        """:meth:`read`, each reading with a scorer of any text by the recogniser's frames
+        (:func:`~lanescreen.vision.ctc.text_probabilities`, best pass)."""
         return [self._read_one(crop) for crop in crops]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy.typing as npt
 
 from ..image import to_bgr
 from ..onnx_session import load_session
-from ..types import Candidate, Image, PlateText
+from ..types import Candidate, Image, PlateText, ScoredRead
 from ..weights import ModelError
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
@@ -34,6 +35,40 @@ INPUT_H, INPUT_W = 64, 128
 _TOP_PER_SLOT = 4
 """Characters per slot considered for alternatives; deeper ones never reach the top few."""
 _MAX_EXPANSIONS = 256
+
+
+_INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
+
+
+def text_probability(probs: npt.NDArray[np.float32], text: str) -> float:
+    """The probability of exactly ``text`` from one crop's slot probabilities (``[9, 37]``).
+
+    A character outside ``0-9A-Z`` opening or closing the text (a Chinese plate's province,
+    a special-use plate's last character) is one this reader cannot write: it writes a Latin
+    glyph in its place or nothing, so both are counted (a glyph: any character but the pad in
+    that slot). Anywhere else, or a text too long for the slots, gives 0."""
+    head = 1 if text[:1] and text[0] not in _INDEX else 0
+    tail = 1 if len(text) > head and text[-1] not in _INDEX else 0
+    core = text[head : len(text) - tail]
+    if any(ch not in _INDEX for ch in core):
+        return 0.0
+    pad = _INDEX[PAD]
+    total = 0.0
+    for before in range(head + 1):
+        for after in range(tail + 1):
+            used = before + len(core) + after
+            if used > SLOTS:
+                continue
+            glyphs = float(probs[0, :pad].sum()) if before else 1.0
+            chars = [probs[before + k, _INDEX[ch]] for k, ch in enumerate(core)]
+            glyph = probs[before + len(core), :pad].sum() if after else 1.0
+            pads = probs[used:, pad]
+            total += float(glyphs * np.prod(chars) * glyph * np.prod(pads))
+    return total
+
+
+def _scores(probs: npt.NDArray[np.float32], texts: Sequence[str]) -> list[float]:
+    return [text_probability(probs, text) for text in texts]
 
 
 def _slots_to_text(indices: Sequence[int]) -> str:
@@ -111,6 +146,10 @@ class FastPlateOcrReader:
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:
         """One reading per crop, in order."""
+        return [scored.read for scored in self.read_scored(crops)]
+
+    def read_scored(self, crops: Sequence[Image]) -> list[ScoredRead]:
+        """One reading per crop, in order, each with its slots' scorer (:func:`text_probability`)."""
         if len(crops) == 0:
             return []
-        return [self.decode(p) for p in self.probabilities(crops)]
+        return [ScoredRead(self.decode(p), partial(_scores, p)) for p in self.probabilities(crops)]

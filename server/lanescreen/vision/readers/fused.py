@@ -1,13 +1,21 @@
-"""Two readers as one: fast-plate-ocr reads every crop, lanescreen's own reader those it is
-unsure of, and the reading both find likeliest wins.
+"""Two readers as one: a lead reader reads every crop, a second one those the lead is unsure of,
+and the reading both find likeliest wins.
 
-fast-plate-ocr's slots give the exact probability of any text of up to nine characters
-(:func:`text_probability`), so every reading either reader proposes is scored by both: by
-fast-plate-ocr's slots, and by the own reader's confidence in it (its reading or one of its
-candidates; :data:`UNSEEN` otherwise). The winner has the highest product of the two, a
-product of experts with equal weights. Tuned on openalpr_us and openalpr_eu_dev crops (the
-gate and the floor, docs/accuracy.md, Readers together): the own reader is asked only where
-fast-plate-ocr's confidence is under :data:`GATE`, about one crop in six on openalpr_us.
+Both readers score any text exactly: fast-plate-ocr by its slots
+(:func:`~.fast_plate_ocr.text_probability`), lanescreen's own reader by its CTC frames
+(:func:`~lanescreen.vision.ctc.text_probabilities`). Every reading either proposes is scored by
+both, and the winner has the highest ``log lead + SECOND_WEIGHT * log second``: a product of
+experts in which the second opinion counts half. Two of them ship:
+
+* ``fused``: fast-plate-ocr leads (the better reader of Latin plates), lanescreen's own reader is
+  asked where fast-plate-ocr's confidence is under :data:`GATE`, about one crop in six on
+  openalpr_us;
+* ``lanescreen_fused``: lanescreen's own reader leads and fast-plate-ocr scores every crop: the
+  reader of a Chinese lane, since only the own reader writes the province character
+  (fast-plate-ocr weighs the rest of the plate).
+
+The gate and the weight were tuned on openalpr_us and openalpr_eu_dev crops and the weight kept
+unchanged for Chinese plates (docs/accuracy.md, Readers together).
 """
 
 from __future__ import annotations
@@ -16,78 +24,103 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
-from ..types import Candidate, Image, PlateReader, PlateText, other_readings
-from .fast_plate_ocr import ALPHABET, PAD, SLOTS, FastPlateOcrReader
+from ..types import Candidate, Image, PlateText, ScoredRead, ScoringReader, other_readings
 
 GATE = 0.8
-"""fast-plate-ocr readings at least this confident are kept without asking the other reader."""
-UNSEEN = 1e-3
-"""The own reader's confidence in a text it did not propose."""
+"""``fused``: fast-plate-ocr readings at least this confident are kept without asking the
+other reader."""
+ALWAYS = math.inf
+"""A gate that asks the second reader about every crop."""
+SECOND_WEIGHT = 0.5
+"""The second reader's log-probability counts this much against the lead's."""
+FLOOR = 1e-12
+"""The probability a reader gives a text it cannot write at all, so one reader's 0 does not
+decide alone."""
 MAX_ASPECT = 5.0
 """Crops wider than this many heights are not read twice: they are a two-row detection's rows
 laid side by side (:mod:`~lanescreen.vision.rows`; a one-row crop with its margin is 2 to 4
 heights wide), which on a Latin lane are a one-row plate cut in two, a third of the crops the
 second reader was asked about on openalpr_us and none it read right."""
 
-_INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
-
-
-def text_probability(probs: npt.NDArray[np.float32], text: str) -> float:
-    """fast-plate-ocr's probability of exactly ``text`` from one crop's slot probabilities
-    (``[9, 37]``): 0 for a text it cannot write (too long, or a character outside
-    ``0-9A-Z``)."""
-    if len(text) > SLOTS or any(ch not in _INDEX for ch in text):
-        return 0.0
-    padded = text + PAD * (SLOTS - len(text))
-    return float(np.prod([probs[slot, _INDEX[ch]] for slot, ch in enumerate(padded)]))
-
 
 @dataclass
 class FusedReader:
-    """fast-plate-ocr and a second reader (lanescreen's own), chosen per plate."""
+    """A lead reader and a second reader, chosen between per plate."""
 
-    first: FastPlateOcrReader
-    second: PlateReader
+    lead: ScoringReader
+    second: ScoringReader
     name: str = "fused"
     gate: float = GATE
+    weight: float = SECOND_WEIGHT
+    provinces: bool = False
+    """Weigh readings opened by a character outside ``0-9A-Z`` (a Chinese plate's province) too,
+    and cross one reader's province with the other's serial. Off for Latin lanes: there
+    fast-plate-ocr would take a plate's first character for the glyph it writes in a province's
+    place (``1`` of ``133GZD`` under the own reader's ``辽33GZD``)."""
 
     def read(self, crops: Sequence[Image]) -> list[PlateText]:
         """One reading per crop, in order; the second reader reads only the unsure ones."""
         if len(crops) == 0:
             return []
-        probs = self.first.probabilities(crops)
-        reads = [self.first.decode(p) for p in probs]
+        leads = self.lead.read_scored(crops)
+        reads = [lead.read for lead in leads]
         unsure = [
             i
             for i, (r, crop) in enumerate(zip(reads, crops, strict=True))
             if r.confidence < self.gate and crop.shape[1] <= MAX_ASPECT * crop.shape[0]
         ]
-        seconds = self.second.read([crops[i] for i in unsure]) if unsure else []
+        seconds = self.second.read_scored([crops[i] for i in unsure]) if unsure else []
         for i, second in zip(unsure, seconds, strict=True):
-            reads[i] = _fuse(probs[i], reads[i], second)
+            reads[i] = self._fuse(leads[i], second)
         return reads
 
-
-def _fuse(probs: npt.NDArray[np.float32], first: PlateText, second: PlateText) -> PlateText:
-    """The reading with the highest product of both readers' confidence; the rest, ranked so,
-    as its candidates. The winner's confidence is the geometric mean of the two."""
-    seconds: dict[str, float] = {}
-    for c in (Candidate(second.text, second.confidence), *second.candidates):
-        seconds.setdefault(c.text, c.confidence)
-    texts = dict.fromkeys([first.text, *(c.text for c in first.candidates), *seconds])
-    scored = sorted(
-        ((math.sqrt(text_probability(probs, t) * seconds.get(t, UNSEEN)), t) for t in texts if t),
-        reverse=True,
-    )
-    if not scored or scored[0][1] == first.text:
-        others = [*first.candidates, *(Candidate(t, s) for s, t in scored)]
-        return PlateText(
-            first.text, first.confidence, first.char_confidences, other_readings(first.text, others)
+    def _fuse(self, lead: ScoredRead, second: ScoredRead) -> PlateText:
+        """The reading with the highest weighted product of both readers' probabilities; the rest,
+        ranked so, as its candidates. A fused confidence is the weighted geometric mean."""
+        texts = [t for t in _proposals(lead.read, second.read, self.provinces) if t]
+        if not texts:
+            return lead.read
+        by_lead, by_second = lead.score(texts), second.score(texts)
+        scored = sorted(
+            (
+                (
+                    math.exp((_log(p) + self.weight * _log(q)) / (1.0 + self.weight)),
+                    t,
+                )
+                for t, p, q in zip(texts, by_lead, by_second, strict=True)
+            ),
+            reverse=True,
         )
-    confidence, text = scored[0]
-    others = [Candidate(first.text, first.confidence), *(Candidate(t, s) for s, t in scored)]
-    chars = second.char_confidences if text == second.text else (confidence,) * len(text)
-    return PlateText(text, confidence, chars, other_readings(text, others))
+        first = lead.read
+        confidence, text = scored[0]
+        others = [Candidate(first.text, first.confidence), *(Candidate(t, s) for s, t in scored)]
+        if text == first.text:
+            chars = first.char_confidences
+        elif text == second.read.text:
+            chars = second.read.char_confidences
+        else:
+            chars = (confidence,) * len(text)
+        return PlateText(text, confidence, chars, other_readings(text, others))
+
+
+def _log(p: float) -> float:
+    return math.log(max(p, FLOOR))
+
+
+def _texts(read: PlateText) -> list[str]:
+    return [read.text, *(c.text for c in read.candidates)]
+
+
+def _proposals(first: PlateText, second: PlateText, provinces: bool) -> list[str]:
+    """Every text either reader proposed; with ``provinces``, also each Latin text of one reader
+    opened by each character the other saw opening a plate that only it can write (a Chinese
+    plate's province), so that one reader's province and the other's serial can meet in one
+    text, and without, only Latin texts."""
+    ours, theirs = _texts(first), _texts(second)
+    texts = [*ours, *theirs]
+    if not provinces:
+        return list(dict.fromkeys(t for t in texts if t.isascii()))
+    for own, other in ((ours, theirs), (theirs, ours)):
+        heads = dict.fromkeys(t[0] for t in own if t and not t[0].isascii())
+        texts += [h + t for h in heads for t in other if t and t.isascii()]
+    return list(dict.fromkeys(texts))
