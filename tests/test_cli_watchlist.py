@@ -402,7 +402,7 @@ def test_site_lanes_are_listed_added_changed_and_removed(admin_cli: Cli) -> None
     assert after["deny_lists"] == ["stolen", "wanted"] and after["review_when_no_plate"] is False
     status, out, _ = cli("site", "lanes")
     assert (
-        "gate-3: 400 ms; deny: stolen, wanted; allow: residents; region cn; reader lanescreen"
+        "gate-3: 400 ms; deny: stolen, wanted; allow: residents; region cn; reader lanescreen_fused"
         in out
     )
     status, _, err = cli("site", "lane-set", "gate 4", "--reason", "x")

@@ -36,8 +36,8 @@ def test_a_chinese_lane_reads_with_the_reader_of_chinese_plates(tmp_path: Path) 
     )
     config = load_config(path, env={})
     readers = {lane.id: lane.plate_reader() for lane in config.lanes}
-    assert readers == {"cn-1": "lanescreen", "cn-2": "fast_plate_ocr", "eu-1": ""}
-    assert config.lane_readers() == ["lanescreen", "fast_plate_ocr"]
+    assert readers == {"cn-1": "lanescreen_fused", "cn-2": "fast_plate_ocr", "eu-1": ""}
+    assert config.lane_readers() == ["lanescreen_fused", "fast_plate_ocr"]
     assert load_config(env={}).lane_readers() == []
 
 

@@ -77,7 +77,8 @@ def test_eval_crops_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # By default every reader is measured, the configured one first (the summary's figures);
     # one whose weights cannot be had here is skipped with the reason.
     assert out["reader"] == "fused"
-    assert [r["reader"] for r in out["runs"]] == ["fused", "fast_plate_ocr", "lanescreen"]
+    runs = [r["reader"] for r in out["runs"]]
+    assert runs == ["fused", "fast_plate_ocr", "lanescreen", "lanescreen_fused"]
     assert [s["reader"] for s in out["skipped"]] == ["easyocr"]
 
 
@@ -298,7 +299,7 @@ def test_a_regions_lane_reader_is_measured_first(
 ) -> None:
     crops = ("eval", "plates", str(EVAL_PLATES / "lprnet_cn_dev"), "--limit", "3", "--json")
     status, out, _ = _run(capsys, *crops, "--region", "cn")
-    assert status == 0 and out["reader"] == "lanescreen"  # what a cn lane reads with
+    assert status == 0 and out["reader"] == "lanescreen_fused"  # what a cn lane reads with
     assert out["exact_read_rate"] > 0
     status, out, _ = _run(capsys, *crops)
     assert status == 0 and out["reader"] == "fused"  # the site's reader

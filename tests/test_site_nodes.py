@@ -291,7 +291,7 @@ def test_a_lane_added_while_serving_is_read_with_its_own_reader(
 ) -> None:
     """The nodes loaded only the Latin reader; a Chinese lane added later is read with the
     project's own reader, which each node loads in the background before serving the lane."""
-    assert not site[2]._pipeline.has_reader("lanescreen")
+    assert not site[2]._pipeline.has_reader("lanescreen_fused")
     gate = site_pb2.Lane(id="gate-cn", budget_ms=5000, every_deny_list=True, region="cn")
     with grpc.insecure_channel(f"127.0.0.1:{site[0].port}") as channel:
         site_pb2_grpc.SiteServiceStub(channel).PutLane(
@@ -313,7 +313,7 @@ def test_a_lane_added_while_serving_is_read_with_its_own_reader(
         decision = screening_pb2_grpc.ScreeningServiceStub(channel).ScreenFrame(
             cn_frame("皖AX775X"), timeout=30
         )
-    assert (decision.plates[0].text, decision.plates[0].reader) == ("皖AX775X", "lanescreen")
+    assert (decision.plates[0].text, decision.plates[0].reader) == ("皖AX775X", "lanescreen_fused")
 
 
 def test_a_frame_is_never_decided_on_watchlists_the_node_cannot_confirm(

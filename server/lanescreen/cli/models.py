@@ -10,7 +10,14 @@ from typing import Any
 from lanescreen.config import Config
 from lanescreen.vision.readers.lanescreen_reader import MODEL_CARD, check_shipped
 from lanescreen.vision.readers.lanescreen_reader import READER_NAME as SHIPPED
-from lanescreen.vision.weights import MODELS, ModelError, fetch, required_models, verify
+from lanescreen.vision.weights import (
+    MODELS,
+    ModelError,
+    fetch,
+    reader_parts,
+    required_models,
+    verify,
+)
 
 from .common import add_json_flag, fail, print_json
 
@@ -148,7 +155,9 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
             "name": SHIPPED,
             "file": ", ".join(r.filename for r in shipped),
             "kind": "plate reader",
-            "configured": SHIPPED in {config.vision.reader, *config.lane_readers()},
+            "configured": any(
+                SHIPPED in reader_parts(r) for r in (config.vision.reader, *config.lane_readers())
+            ),
             "status": next((r.status for r in shipped if not r.ok), "ok"),
             "size": sum(r.path.stat().st_size for r in shipped if r.path.is_file()),
             "algorithm": "sha256",

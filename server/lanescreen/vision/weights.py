@@ -163,8 +163,17 @@ READER_MODELS = {"fast_plate_ocr": "cct_xs_v1_global", "easyocr": "english_g2"}
 """Reader name (``vision.reader``) -> the model it loads."""
 SHIPPED_READERS = ("lanescreen",)
 """Readers whose model ships inside the package (nothing to fetch)."""
-FUSED_READERS = {"fused": ("fast_plate_ocr", "lanescreen")}
-"""Readers made of others (``vision.readers.fused``) -> the readers they are made of."""
+FUSED_READERS = {
+    "fused": ("fast_plate_ocr", "lanescreen"),
+    "lanescreen_fused": ("lanescreen", "fast_plate_ocr"),
+}
+"""Readers made of others (``vision.readers.fused``) -> the readers they are made of, the lead
+first."""
+
+
+def reader_parts(name: str) -> tuple[str, ...]:
+    """The readers a reader name loads: a fused reader's parts, else the reader itself."""
+    return FUSED_READERS.get(name, (name,))
 
 
 def known_readers() -> frozenset[str]:
@@ -210,7 +219,7 @@ def required_models(detectors: str | Sequence[str], *readers: str) -> list[str]:
             known = ", ".join(DETECTOR_MODELS)
             raise ModelError(f"unknown detector {detector!r} (known: {known})")
         names += [m for m in DETECTOR_MODELS[detector] if m not in names]
-    parts = [part for reader in readers for part in FUSED_READERS.get(reader, (reader,))]
+    parts = [part for reader in readers for part in reader_parts(reader)]
     for reader in parts:
         if reader in SHIPPED_READERS:
             continue

@@ -9,8 +9,8 @@ from ..weights import FUSED_READERS, READER_MODELS, SHIPPED_READERS, require
 
 READER_NAMES = (*READER_MODELS, *SHIPPED_READERS, *FUSED_READERS)
 """``fast_plate_ocr`` (ONNX), ``easyocr`` (PyTorch, imported only when chosen), ``lanescreen``
-(the project's own model, shipped in the package, read through EasyOCR) and ``fused`` (the
-first and the last together, :mod:`.fused`)."""
+(the project's own model, shipped in the package, read through EasyOCR) and ``fused`` and
+``lanescreen_fused`` (the first and the third together, led by one or the other, :mod:`.fused`)."""
 
 
 def build_reader(
@@ -31,11 +31,15 @@ def build_reader(
         from .lanescreen_reader import build_lanescreen_reader
 
         return build_lanescreen_reader(threads, plate_model)
-    if name == "fused":
+    if name in FUSED_READERS:
         from .fast_plate_ocr import FastPlateOcrReader
-        from .fused import FusedReader
+        from .fused import ALWAYS, FusedReader
         from .lanescreen_reader import build_lanescreen_reader
 
-        first = FastPlateOcrReader(require(model_dir, READER_MODELS["fast_plate_ocr"]), threads)
-        return FusedReader(first, build_lanescreen_reader(threads, plate_model))
+        fast = FastPlateOcrReader(require(model_dir, READER_MODELS["fast_plate_ocr"]), threads)
+        own = build_lanescreen_reader(threads, plate_model)
+        if name == "fused":
+            return FusedReader(fast, own)
+        # Only the own reader writes a Chinese plate's province: it leads, on every crop.
+        return FusedReader(own, fast, name=name, gate=ALWAYS, provinces=True)
     raise ValueError(f"unknown plate reader {name!r} (known: {', '.join(READER_NAMES)})")
