@@ -230,6 +230,13 @@ def test_the_fused_reader_reads_as_well_as_its_first_reader_and_asks_the_second_
     for sure, fused_read in zip(alone, together, strict=True):
         if sure.confidence >= fused.gate:
             assert fused_read == sure
+        else:  # frames are fused per character: those must say what the reading says
+            assert len(fused_read.char_confidences) == len(fused_read.text)
+            assert (
+                math.prod(fused_read.char_confidences)
+                == pytest.approx(fused_read.confidence, rel=1e-3, abs=1e-9)
+                or max(fused_read.char_confidences) == 1.0
+            )
         assert fused_read.text not in {c.text for c in fused_read.candidates}
 
 

@@ -94,13 +94,22 @@ class FusedReader:
         first = lead.read
         confidence, text = scored[0]
         others = [Candidate(first.text, first.confidence), *(Candidate(t, s) for s, t in scored)]
-        if text == first.text:
-            chars = first.char_confidences
-        elif text == second.read.text:
-            chars = second.read.char_confidences
-        else:
-            chars = (confidence,) * len(text)
+        own = {r.text: r.char_confidences for r in (second.read, first)}
+        chars = _chars(own.get(text, ()), text, confidence)
         return PlateText(text, confidence, chars, other_readings(text, others))
+
+
+def _chars(chars: Sequence[float], text: str, confidence: float) -> tuple[float, ...]:
+    """Per-character confidences whose product is the fused ``confidence``: the reading
+    reader's own, scaled alike (their shape says which character is doubtful), else even.
+    Frames' reads are fused per character (domain/fusion.py), so a reader's confident
+    characters must not outweigh a fused reading both readers doubt."""
+    if not text:
+        return ()
+    if len(chars) != len(text) or min(chars) <= 0:
+        return (confidence ** (1 / len(text)),) * len(text)
+    scale = (confidence / math.prod(chars)) ** (1 / len(text))
+    return tuple(min(1.0, c * scale) for c in chars)
 
 
 def _log(p: float) -> float:
