@@ -261,6 +261,9 @@ def test_a_run_folder_that_cannot_be_read_is_named(
     assert f"cannot read with the plate model in {empty}" in err and "lanescreen_plate.yaml" in err
     assert main([*crops, "--reader", "fast_plate_ocr", "--plate-model", str(empty)]) == 2
     assert "--reader lanescreen" in capsys.readouterr().err
+    # A fused reader that holds the own reader reads with the run's model too.
+    assert main([*crops, "--reader", "lanescreen_fused", "--plate-model", str(empty)]) == 1
+    assert f"cannot read with the plate model in {empty}" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -26,7 +26,14 @@ from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_mo
 from lanescreen.vision.pipeline import DETECTOR_NAMES, build_detector
 from lanescreen.vision.readers import READER_NAMES, build_reader
 from lanescreen.vision.types import PlateDetector, PlateReader
-from lanescreen.vision.weights import DETECTOR_MODELS, ModelError, fetch, require, required_models
+from lanescreen.vision.weights import (
+    DETECTOR_MODELS,
+    ModelError,
+    fetch,
+    reader_parts,
+    require,
+    required_models,
+)
 
 from . import eval_passages
 from .common import add_json_flag, fail, print_json
@@ -324,10 +331,11 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     first = REGION_READERS.get(region) or config.vision.reader
     reader_names = args.reader or [first, config.vision.reader, *READER_NAMES]
     wanted = _unique(reader_names, first)
-    if args.plate_model is not None and "lanescreen" not in wanted:
+    own = [n for n in wanted if "lanescreen" in reader_parts(n)]
+    if args.plate_model is not None and not own:
         return fail("--plate-model is the lanescreen reader's model: add --reader lanescreen", 2)
     readers = _load_readers(wanted, config, skipped, args.plate_model)
-    unloaded = [e["reason"] for e in skipped if e.get("reader") == "lanescreen"]
+    unloaded = [e["reason"] for e in skipped if e.get("reader") in own]
     if args.plate_model is not None and unloaded:
         return fail(f"cannot read with the plate model in {args.plate_model}: {unloaded[0]}")
     detectors: list[PlateDetector] = []
