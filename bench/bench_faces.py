@@ -1,5 +1,7 @@
 """Per-stage face pipeline timings (decode, detect, align, embed) on real photos, one core,
-then frames per second through the worker pool.
+then frames per second through the worker pool; and the embedding before and after issue 26,
+dlib's own runtime beside the converted network on onnxruntime, on the same chips, with how
+closely their descriptors agree.
 
     .venv/bin/python bench/bench_faces.py [--limit N] [--dataset DIR ...] [--workers 2] [--json]
 
@@ -22,10 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 from benchutil import SHARED, model_dir, percentiles, pin_one_core
 from lanescreen.config import FaceConfig, load_config
 from lanescreen.evaluation.face_sets import find_photos
 from lanescreen.evaluation.faces import load_photo
+from lanescreen.vision.faces.dlib_models import RESNET, DlibResNetEmbedder, dlib_model_path
+from lanescreen.vision.faces.dlib_onnx import OnnxResNetEmbedder
 from lanescreen.vision.faces.pipeline import build_face_pipeline, ensure_face_models
 from lanescreen.vision.faces.workers import FaceWorkerPool
 from lanescreen.vision.types import Image
@@ -70,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ms: dict[str, list[float]] = {stage: [] for stage in (*STAGES, "total", "total_cpu")}
     per_face: list[float] = []
     frames: list[Image] = []
+    chips: list[Image] = []
     found = embedded = 0
     for path in paths:
         cpu_start = time.process_time()
@@ -86,9 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         ms["total"].append(total)
         found += len(observations)
         embedded += sum(1 for o in observations if o.embedding is not None)
+        chips += [o.chip for o in observations]
         if observations:
             per_face.append((timings["align"] + timings["embed"]) / len(observations))
 
+    runtimes = compare_runtimes(chips, models)
     if affinity is not None:
         os.sched_setaffinity(0, affinity)  # the pool's workers may use every core
     with FaceWorkerPool(faces, models) as pool:
@@ -107,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": pinning,
         "ms": {stage: percentiles(values) for stage, values in ms.items()},
         "ms_align_embed_per_face": percentiles(per_face),
+        "embed_runtimes": runtimes,
         "pool": {
             "workers": args.workers,
             "cores": len(affinity) if affinity else os.cpu_count(),
@@ -123,12 +132,45 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{stage:<8} {stats['p50']:>8.2f} {stats['p95']:>8.2f} {stats['mean']:>8.2f}")
     face = result["ms_align_embed_per_face"]
     print(f"align + embed per face: p50 {face['p50']:.2f} ms, p95 {face['p95']:.2f} ms")
+    for name, figures in runtimes["ms_per_face"].items():
+        print(f"embed per face, {name}: p50 {figures['p50']:.2f} ms, p95 {figures['p95']:.2f} ms")
+    print(
+        f"onnxruntime vs dlib on {runtimes['faces']} faces: cosine min {runtimes['cosine_min']:.9f},"
+        f" largest difference {runtimes['max_abs_difference']:.2e}"
+    )
     pool = result["pool"]
     print(
         f"worker pool: {pool['workers']} workers on {pool['cores']} cores, "
         f"{pool['ms_per_frame']:.2f} ms per frame (all frames submitted at once)"
     )
     return 0
+
+
+def compare_runtimes(chips: list[Image], models: Path) -> dict[str, Any]:
+    """dlib's network in dlib (before) and on onnxruntime (the service's, after): ms per face,
+    one face a call, and the agreement of their descriptors."""
+    path = dlib_model_path(models, RESNET)
+    runtimes = {"dlib": DlibResNetEmbedder(path), "onnxruntime": OnnxResNetEmbedder(path)}
+    timings: dict[str, list[float]] = {name: [] for name in runtimes}
+    vectors = {}
+    for name, embedder in runtimes.items():
+        embedder.raw(chips[:1])  # warm
+        rows = []
+        for chip in chips:
+            start = time.perf_counter()
+            rows.append(embedder.raw([chip])[0])
+            timings[name].append((time.perf_counter() - start) * 1000)
+        vectors[name] = np.asarray(rows).reshape(-1, 128)
+    a, b = vectors["dlib"], vectors["onnxruntime"]
+    cosine = (a * b).sum(axis=1) / np.maximum(
+        np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12
+    )
+    return {
+        "faces": len(chips),
+        "ms_per_face": {name: percentiles(values) for name, values in timings.items()},
+        "cosine_min": float(cosine.min()) if len(chips) else None,
+        "max_abs_difference": float(np.abs(a - b).max()) if len(chips) else None,
+    }
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ located with ``importlib`` and never imported.
 
 Measured traps (docs/faces.md): dlib must be fed a C-contiguous RGB array made by ``cv2.cvtColor``
 (a ``[:, :, ::-1]`` view gives wrong results, BGR silently costs accuracy), and a descriptor holds
-the GIL for about 100 ms per face on one core, so the service runs this code in worker processes.
+the GIL for about 90 ms per face on one core. The service embeds with the same network on
+onnxruntime instead (:mod:`.dlib_onnx`, 6-7 ms a face); :class:`DlibResNetEmbedder` stays as the
+reference it is checked and benchmarked against.
 The shape predictor and the chip cut are colour-order agnostic (dlib reads intensity as the mean
 of the three channels), so only the 150x150 chip is converted.
 """
@@ -113,7 +115,7 @@ class DlibAligner:
 
 
 class DlibResNetEmbedder:
-    """dlib's ResNet (99.38% on LFW as published): 128-d templates from 150x150 chips."""
+    """dlib's ResNet in dlib's own runtime: the reference for :class:`.OnnxResNetEmbedder`."""
 
     name = "dlib_resnet"
     dim = 128
@@ -126,18 +128,27 @@ class DlibResNetEmbedder:
         """dlib's own descriptors, not normalised (for comparing dlib's Euclidean metric)."""
         if not chips:
             return np.zeros((0, self.dim), np.float32)
-        for chip in chips:
-            if chip.shape != (CHIP_SIZE, CHIP_SIZE, 3) or chip.dtype != np.uint8:
-                raise ValueError(
-                    f"dlib_resnet needs 150x150 BGR uint8 chips, got {chip.shape} {chip.dtype}"
-                )
+        check_chips(chips)
         rgb = [cast(Image, cv2.cvtColor(chip, cv2.COLOR_BGR2RGB)) for chip in chips]
         with self._lock:
             vectors = self._model.compute_face_descriptor(rgb)
         return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32).reshape(-1, self.dim)
 
     def embed(self, chips: Sequence[Image]) -> Embedding:
-        vectors = self.raw(chips)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        out: Embedding = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
-        return out
+        return unit_rows(self.raw(chips))
+
+
+def check_chips(chips: Sequence[Image]) -> None:
+    """Refuse what dlib's ResNet was not trained on, naming it."""
+    for chip in chips:
+        if chip.shape != (CHIP_SIZE, CHIP_SIZE, 3) or chip.dtype != np.uint8:
+            raise ValueError(
+                f"dlib_resnet needs 150x150 BGR uint8 chips, got {chip.shape} {chip.dtype}"
+            )
+
+
+def unit_rows(vectors: Embedding) -> Embedding:
+    """Descriptors as templates: each row L2-normalised, for cosine search."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    out: Embedding = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out

@@ -20,7 +20,8 @@ from ..image import to_bgr
 from ..types import Image
 from ..weights import fetch, require
 from .detector import YuNetDetector
-from .dlib_models import RESNET, SHAPE_PREDICTOR_5, DlibAligner, DlibResNetEmbedder, dlib_model_path
+from .dlib_models import RESNET, SHAPE_PREDICTOR_5, DlibAligner, dlib_model_path
+from .dlib_onnx import OnnxResNetEmbedder
 from .quality import assess
 from .types import (
     CAMERA_COLOUR,
@@ -126,7 +127,8 @@ class FacePipeline:
 
 def _dlib_resnet(model_dir: Path) -> tuple[FaceAligner, FaceEmbedder]:
     aligner = DlibAligner(dlib_model_path(model_dir, SHAPE_PREDICTOR_5))
-    return aligner, DlibResNetEmbedder(dlib_model_path(model_dir, RESNET))
+    # dlib's network on onnxruntime: dlib's own descriptors, 13x faster (dlib_onnx.py)
+    return aligner, OnnxResNetEmbedder(dlib_model_path(model_dir, RESNET))
 
 
 EMBEDDERS: dict[str, Callable[[Path], tuple[FaceAligner, FaceEmbedder]]] = {

@@ -1,4 +1,5 @@
-"""Face analysis in worker processes: dlib holds the GIL for ~100 ms per face.
+"""Face analysis in worker processes: a driver frame costs 30-60 ms of one core (YuNet, dlib's
+aligner, which holds the GIL, and the embedding), kept off the gRPC threads and the plate path.
 
 Each worker loads its own models once (in the pool initialiser) and warms them up before taking
 frames. Workers start with ``forkserver`` (``spawn`` where that is unavailable), never ``fork``:
