@@ -87,6 +87,17 @@ class ServerConfig:
     insecure_dev: bool = False
     """Development only: serve plaintext on a loopback address, without client certificates,
     taking the caller's name from ``x-lanescreen-actor`` metadata and allowing every role."""
+    metrics_listen: str = ""
+    """``host:port`` serving Prometheus metrics at ``/metrics`` over plain HTTP (e.g.
+    ``127.0.0.1:9464``); empty: off. They name lanes, outcomes and reason codes, never plates:
+    bind it where only the site's monitoring reaches (docs/operations.md)."""
+    tracing_endpoint: str = ""
+    """OTLP/gRPC collector receiving a trace per frame (``http://127.0.0.1:4317``; ``https://``
+    for TLS); empty: off."""
+    tracing_sample_ratio: float = 1.0
+    """Share of frames traced (0-1) when the terminal sent no sampled trace context."""
+    log_format: str = "text"
+    """``text``, or ``json``: one JSON object a line, with the lane, frame and trace ids."""
 
 
 @dataclass
@@ -409,6 +420,20 @@ def _lane_from_toml(raw: Any, index: int) -> LaneConfig:
     return lane
 
 
+def _check_telemetry(server: ServerConfig) -> None:
+    if server.log_format not in ("text", "json"):
+        raise ConfigError(f"server.log_format must be text or json, got {server.log_format!r}")
+    if not 0 <= server.tracing_sample_ratio <= 1:
+        raise ConfigError(
+            f"server.tracing_sample_ratio must be 0-1, got {server.tracing_sample_ratio}"
+        )
+    endpoint = server.tracing_endpoint
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"server.tracing_endpoint must start with http:// or https://, got {endpoint!r}"
+        )
+
+
 def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Build the configuration: defaults, then the TOML file, then ``LANESCREEN_*`` variables."""
     env = os.environ if env is None else env
@@ -442,6 +467,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     ids = [lane.id for lane in config.lanes]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"lane ids must be unique, got {ids}")
+    _check_telemetry(config.server)
     threshold = config.governance.approval_min_priority
     if not 0 <= threshold <= 101:
         raise ConfigError(

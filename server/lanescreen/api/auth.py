@@ -19,7 +19,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import grpc
 
@@ -32,6 +32,7 @@ from ..security.identity import (
     authorize,
     dev_identity,
 )
+from .grpc_types import ServerInterceptor
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ RecordEvent = Callable[[str, str, str, dict[str, Any]], None]
 """``Database.record_event(action, actor, target, detail)``."""
 
 _IDENTITIES: weakref.WeakKeyDictionary[grpc.ServicerContext, Identity] = weakref.WeakKeyDictionary()
-if TYPE_CHECKING:
-    _ServerInterceptor = grpc.ServerInterceptor[Any, Any]
-else:  # generic only in the type stubs
-    _ServerInterceptor = grpc.ServerInterceptor
 
 
 def identity_of(context: grpc.ServicerContext) -> Identity | None:
@@ -144,7 +141,7 @@ def _peer_certificate(context: grpc.ServicerContext) -> bytes | None:
     return bytes(pems[0]) if pems else None
 
 
-class AuthInterceptor(_ServerInterceptor):
+class AuthInterceptor(ServerInterceptor):
     """Admits or refuses every call. ``authenticator=None`` is development mode: plaintext,
     callers named by ``x-lanescreen-actor`` metadata, every role allowed."""
 

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 
 import grpc
 
+from ..domain.decisions import Decision
 from ..domain.screening import Screener
 from ..security.identity import PermissionDenied
+from ..telemetry.observer import Telemetry
 from ..v1 import screening_pb2, screening_pb2_grpc
 from .auth import RefusalLog, identity_of
 from .errors import status_of
@@ -56,10 +58,12 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
         screener: Screener,
         refusals: RefusalLog | None = None,
         node_status: Callable[[], screening_pb2.NodeStatus] = screening_pb2.NodeStatus,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._screener = screener
         self._refusals = refusals
         self._node_status = node_status
+        self._telemetry = telemetry or Telemetry()
 
     def GetNodeStatus(
         self, request: screening_pb2.GetNodeStatusRequest, context: grpc.ServicerContext
@@ -80,71 +84,80 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
             f"{who} may not screen as lane {request.lane_id!r} (its lanes: {own or 'none'})", who
         )
 
+    def _screen(
+        self,
+        request: screening_pb2.Frame,
+        context: grpc.ServicerContext,
+        method: str,
+        refused_lanes: set[str],
+    ) -> screening_pb2.Decision | tuple[grpc.StatusCode, str]:
+        """The frame's decision, or the status it is refused with (reported to metrics and its
+        trace alike; a lane the caller may not screen as, to the trail once per lane in
+        ``refused_lanes``: a misconfigured terminal must not flood it)."""
+        received_at = time.perf_counter()
+        stream = method == SCREEN
+        with self._telemetry.frame(request.lane_id, request.frame_id, own_trace=stream) as frame:
+            try:
+                decision = self._decide(request, context, method, received_at, refused_lanes)
+            except Exception as exc:
+                code, message = status_of(exc)
+                if code is grpc.StatusCode.INTERNAL:
+                    log.exception(
+                        "screening frame %s of lane %s failed", request.frame_id, request.lane_id
+                    )
+                frame.refused(code.name, message)
+                return code, message
+            frame.decided(decision)
+        return decision_to_pb(decision)
+
+    def _decide(
+        self,
+        request: screening_pb2.Frame,
+        context: grpc.ServicerContext,
+        method: str,
+        received_at: float,
+        refused_lanes: set[str],
+    ) -> Decision:
+        refusal = self._check_lane(request, context)
+        if refusal is not None:
+            if request.lane_id not in refused_lanes:
+                refused_lanes.add(request.lane_id)
+                self._refused(context, method, refusal, request.lane_id)
+            raise refusal
+        if not request.lane_id:
+            raise ValueError("frame has no lane_id")
+        remaining = context.time_remaining()
+        deadline = None if remaining is None else received_at + remaining - DEADLINE_MARGIN_S
+        return self._screener.screen(
+            frame_from_pb(request), received_at=received_at, deadline=deadline
+        )
+
     def _refused(
         self, context: grpc.ServicerContext, method: str, refusal: PermissionDenied, lane_id: str
     ) -> None:
         if self._refusals is not None:
             self._refusals.refused(context, method, refusal, lane_id=lane_id)
 
-    def _screen(
-        self, request: screening_pb2.Frame, context: grpc.ServicerContext
-    ) -> screening_pb2.Decision:
-        received_at = time.perf_counter()
-        if not request.lane_id:
-            raise ValueError("frame has no lane_id")
-        remaining = context.time_remaining()
-        deadline = None if remaining is None else received_at + remaining - DEADLINE_MARGIN_S
-        decision = self._screener.screen(
-            frame_from_pb(request), received_at=received_at, deadline=deadline
-        )
-        return decision_to_pb(decision)
-
     def ScreenFrame(
         self, request: screening_pb2.Frame, context: grpc.ServicerContext
     ) -> screening_pb2.Decision:
-        refusal = self._check_lane(request, context)
-        if refusal is not None:
-            self._refused(context, SCREEN_FRAME, refusal, request.lane_id)
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, refusal.reason)
-        try:
-            return self._screen(request, context)
-        except Exception as exc:
-            code, message = status_of(exc)
-            if code is grpc.StatusCode.INTERNAL:
-                log.exception(
-                    "screening frame %s of lane %s failed", request.frame_id, request.lane_id
-                )
-            context.abort(code, message)
+        answer = self._screen(request, context, SCREEN_FRAME, set())
+        if isinstance(answer, tuple):
+            context.abort(*answer)
+        return answer
 
     def Screen(
         self, request_iterator: Iterator[screening_pb2.Frame], context: grpc.ServicerContext
     ) -> Iterator[screening_pb2.ScreenResponse]:
-        refused_lanes: set[str] = set()
         pacing = RefusalPacing()
+        refused_lanes: set[str] = set()
         for frame in request_iterator:
-            refusal = self._check_lane(frame, context)
-            if refusal is not None:
-                if frame.lane_id not in refused_lanes:
-                    # Once per lane and stream: a misconfigured terminal must not flood the trail.
-                    refused_lanes.add(frame.lane_id)
-                    self._refused(context, SCREEN, refusal, frame.lane_id)
-                error = screening_pb2.FrameError(
-                    code=grpc.StatusCode.PERMISSION_DENIED.value[0], message=refusal.reason
-                )
-                yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
-                pacing.refused()
-                continue
-            try:
-                decision = self._screen(frame, context)
-            except Exception as exc:
-                code, message = status_of(exc)
-                if code is grpc.StatusCode.INTERNAL:
-                    log.exception(
-                        "screening frame %s of lane %s failed", frame.frame_id, frame.lane_id
-                    )
+            answer = self._screen(frame, context, SCREEN, refused_lanes)
+            if isinstance(answer, tuple):
+                code, message = answer
                 error = screening_pb2.FrameError(code=code.value[0], message=message)
                 yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, error=error)
                 pacing.refused()
             else:
-                yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, decision=decision)
+                yield screening_pb2.ScreenResponse(frame_id=frame.frame_id, decision=answer)
                 pacing.decided()

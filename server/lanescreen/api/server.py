@@ -44,6 +44,9 @@ from ..store.site import (
 )
 from ..store.trail import TrailLog
 from ..store.watchlists import WatchlistStore
+from ..telemetry.metrics import Metrics, MetricsEndpoint, NodeGauges, serve_metrics
+from ..telemetry.observer import Telemetry
+from ..telemetry.tracing import FrameTracer, tracer_provider
 from ..v1 import (
     audit_pb2,
     audit_pb2_grpc,
@@ -61,6 +64,8 @@ from ..vision.readers import build_reader
 from ..vision.weights import known_readers
 from .audit import AuditServicer
 from .auth import AuthInterceptor, RefusalLog
+from .grpc_types import ServerInterceptor
+from .observability import RpcMetricsInterceptor
 from .screening import ScreeningServicer
 from .site import SiteServicer
 from .watchlists import WatchlistServicer
@@ -124,6 +129,7 @@ class LanescreenServer:
             self.lane_store = LaneStore(self.database, known_readers())
             self._join_site(wall_clock)
             self._build_core()
+            self.telemetry = self._build_telemetry()
             self._grpc = self._build_grpc()
         except BaseException:
             self.database.close()
@@ -146,6 +152,9 @@ class LanescreenServer:
         self._clock_offset_s = 0.0
         self._serving = True
         self.port = 0
+        self._metrics_endpoint: MetricsEndpoint | None = None
+        self.metrics_port = 0
+        """Where ``/metrics`` is served once started (``server.metrics_listen``), 0: off."""
 
     def _build_core(self) -> None:
         """Models, stores, the watchlist cache, the journal and the screener, in that order."""
@@ -200,6 +209,32 @@ class LanescreenServer:
         postgres = self.database.engine.dialect.name == "postgresql"
         self._edits = EditListener(self.database.engine, self._site_changed) if postgres else None
 
+    def _build_telemetry(self) -> Telemetry:
+        """Metrics and tracing as configured (both off by default)."""
+        server = self.config.server
+        metrics = tracer = None
+        if server.metrics_listen:
+            metrics = Metrics(self._gauges, lambda: {lane.id for lane in self.lanes.lanes()})
+        if server.tracing_endpoint:
+            provider = tracer_provider(
+                server.tracing_endpoint, server.tracing_sample_ratio, self._node
+            )
+            tracer = FrameTracer(provider)
+        return Telemetry(metrics, tracer)
+
+    def _interceptors(self, authenticator: Authenticator | None) -> list[ServerInterceptor]:
+        """Outermost first: metrics count every call, refused ones too; the call's span is open
+        while it is authorised and served."""
+        interceptors: list[ServerInterceptor] = []
+        if self.telemetry.metrics is not None:
+            interceptors.append(RpcMetricsInterceptor(self.telemetry.metrics))
+        if self.telemetry.tracer is not None:
+            from opentelemetry.instrumentation.grpc import server_interceptor
+
+            traced = server_interceptor(tracer_provider=self.telemetry.tracer.provider)  # type: ignore[no-untyped-call]
+            interceptors.append(traced)
+        return [*interceptors, AuthInterceptor(authenticator, self.refusals)]
+
     def _build_grpc(self) -> grpc.Server:
         limits = self.config.server
         self.credentials = CredentialStore(self.database)
@@ -207,7 +242,7 @@ class LanescreenServer:
         authenticator = None if self._tls is None else Authenticator(self.credentials)
         server = grpc.server(
             ThreadPoolExecutor(max_workers=limits.rpc_threads, thread_name_prefix="rpc"),
-            interceptors=[AuthInterceptor(authenticator, self.refusals)],
+            interceptors=self._interceptors(authenticator),
             options=[
                 ("grpc.max_receive_message_length", limits.max_message_bytes),
                 ("grpc.max_send_message_length", limits.max_message_bytes),
@@ -217,7 +252,8 @@ class LanescreenServer:
             ],
         )
         screening_pb2_grpc.add_ScreeningServiceServicer_to_server(
-            ScreeningServicer(self.screener, self.refusals, self.node_status), server
+            ScreeningServicer(self.screener, self.refusals, self.node_status, self.telemetry),
+            server,
         )
         watchlist_pb2_grpc.add_WatchlistServiceServicer_to_server(
             WatchlistServicer(self.watchlists, self.cache, self.faces, self._enroller), server
@@ -314,6 +350,11 @@ class LanescreenServer:
         self._health_check.start()
         self._clock_check.start()
         self._purger.start()
+        if self.telemetry.metrics is not None:
+            self._metrics_endpoint = serve_metrics(
+                self.telemetry.metrics, self.config.server.metrics_listen
+            )
+            self.metrics_port = self._metrics_endpoint.port
         log.info(
             "lanescreen serving %s on port %d (lanes: %s)",
             "plaintext (insecure_dev)" if self._tls is None else "TLS with client certificates",
@@ -331,6 +372,9 @@ class LanescreenServer:
         self._clock_check.stop()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
+        self.telemetry.close()  # the last frames' spans sent
+        if self._metrics_endpoint is not None:
+            self._metrics_endpoint.close()
         self.refusals.close(timeout_s=grace)
         self.sink.stop(timeout_s=grace)
         try:
@@ -363,6 +407,21 @@ class LanescreenServer:
             },
             clock_offset_s=self._clock_offset_s,
             serving=self._serving,
+        )
+
+    def _gauges(self) -> NodeGauges:
+        """What a metrics scrape reads: the node's status, and the face workers' restarts."""
+        status = self.node_status()
+        return NodeGauges(
+            journal_decisions=status.journal_decisions,
+            journal_bytes=status.journal_bytes,
+            journal_oldest_age_s=status.journal_oldest_age_s,
+            watchlists_confirmed_age_s=status.watchlists_confirmed_age_s,
+            max_watchlist_staleness_s=status.max_watchlist_staleness_ms / 1000,
+            clock_offset_s=status.clock_offset_s,
+            serving=status.serving,
+            face_worker_restarts=self.face_pool.restarts if self.face_pool is not None else 0,
+            watchlist_versions=dict(status.watchlist_versions),
         )
 
     def _report_health(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +75,9 @@ def _problem(console: ConsoleConfig) -> str:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from ..telemetry.logs import configure_logging
+
+    configure_logging(args.log_level, config.server.log_format)
     console = _settings(args, config)
     problem = _problem(console)
     if problem:

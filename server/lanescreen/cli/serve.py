@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -43,9 +42,9 @@ GIL_SWITCH_S = 0.001
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from ..telemetry.logs import configure_logging
+
+    configure_logging(args.log_level, config.server.log_format)
     if args.listen:
         config.server.listen = args.listen
     if args.insecure_dev:

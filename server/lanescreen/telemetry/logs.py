@@ -1,0 +1,49 @@
+"""The service's log lines: text for a terminal, or one JSON object a line
+(``server.log_format = "json"``, python-json-logger) for a site's log collector.
+
+A JSON line carries the ids a message was given (``extra={"lane_id": ...}``) as fields, and the
+trace and span ids of the frame being screened when tracing is on, so a slow frame's trace and
+its log lines are found from each other. No plate text or face data is logged at INFO or above.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from opentelemetry import trace
+from pythonjsonlogger.json import JsonFormatter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_FORMATS = ("text", "json")
+
+
+class TraceIds(logging.Filter):
+    """Adds ``trace_id`` and ``span_id`` of the current span, when one is recording."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        return True
+
+
+def json_formatter() -> logging.Formatter:
+    return JsonFormatter(
+        "{asctime}{levelname}{name}{message}",
+        style="{",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        timestamp=False,
+    )
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    """The root logger writes ``level`` and above to stderr in ``log_format``."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    handler = logging.StreamHandler()
+    handler.addFilter(TraceIds())
+    handler.setFormatter(
+        json_formatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    logging.basicConfig(level=level, handlers=[handler])  # a no-op where logging is set up
