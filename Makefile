@@ -37,9 +37,10 @@ proto: setup  ## Regenerate server/lanescreen/v1 from proto/.
 
 bench: setup  ## Per-stage timings on real photos (prints figures).
 	$(BIN)/python bench/bench_plates.py
-	$(BIN)/python bench/bench_peer.py --reader fast_plate_ocr
+	$(BIN)/python bench/bench_peer.py --reader fused
 	$(BIN)/python bench/bench_reader.py
 	$(BIN)/python bench/bench_faces.py
+	$(BIN)/python bench/bench_telemetry.py
 
 lock:  ## Re-pin every dependency (after editing pyproject.toml's dependencies).
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements-dev.lock
