@@ -314,7 +314,7 @@ def test_the_dashboard_and_alert_rules_name_only_metrics_a_node_serves(
     import re
 
     served = set()
-    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    suffixes = {"histogram": ("_bucket", "_sum", "_count")}  # counters are typed as *_total
     for name, kind in re.findall(r"^# TYPE (\S+) (\S+)$", node.metrics_text(), re.MULTILINE):
         served |= {name + suffix for suffix in suffixes.get(kind, ("",))}
     docs = Path(__file__).resolve().parents[1] / "docs" / "monitoring"
@@ -325,3 +325,28 @@ def test_the_dashboard_and_alert_rules_name_only_metrics_a_node_serves(
     named = set(re.findall(r"lanescreen_[a-z_]+", " ".join(exprs) + rules))
     assert len(named) >= 15
     assert named <= served, named - served
+
+
+def test_a_json_log_line_names_the_frame_and_its_trace() -> None:
+    from lanescreen.telemetry.logs import frame_ids
+    from opentelemetry.sdk.trace import TracerProvider
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(json_formatter())
+    handler.addFilter(TraceIds())
+    log = logging.getLogger("lanescreen.test.json")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        tracer = TracerProvider().get_tracer("test")
+        with frame_ids("lane-1", "f-7"), tracer.start_as_current_span("screen frame") as span:
+            log.warning("slow frame, %d ms", 312)
+        log.warning("between frames")
+    finally:
+        log.removeHandler(handler)
+    during, after = (json.loads(line) for line in out.getvalue().splitlines())
+    assert during["message"] == "slow frame, 312 ms" and during["level"] == "WARNING"
+    assert (during["lane_id"], during["frame_id"]) == ("lane-1", "f-7")
+    assert during["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    assert "lane_id" not in after and "trace_id" not in after

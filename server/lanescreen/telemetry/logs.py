@@ -1,14 +1,17 @@
 """The service's log lines: text for a terminal, or one JSON object a line
 (``server.log_format = "json"``, python-json-logger) for a site's log collector.
 
-A JSON line carries the ids a message was given (``extra={"lane_id": ...}``) as fields, and the
-trace and span ids of the frame being screened when tracing is on, so a slow frame's trace and
-its log lines are found from each other. No plate text or face data is logged at INFO or above.
+A JSON line logged while a frame is answered carries its ``lane_id`` and ``frame_id`` (and any
+ids a message was given with ``extra=``) as fields, and the trace and span ids of the frame when
+tracing is on, so a slow frame's trace and its log lines are found from each other. No plate text or face data is logged at INFO or above.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
@@ -17,10 +20,27 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_FORMATS = ("text", "json")
 
 
+_FRAME: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("lanescreen_frame_ids", default=())
+
+
+@contextmanager
+def frame_ids(lane_id: str, frame_id: str) -> Iterator[None]:
+    """Log records made in this context (this thread, while a frame is answered) name it."""
+    token = _FRAME.set((("lane_id", lane_id), ("frame_id", frame_id)))
+    try:
+        yield
+    finally:
+        _FRAME.reset(token)
+
+
 class TraceIds(logging.Filter):
-    """Adds ``trace_id`` and ``span_id`` of the current span, when one is recording."""
+    """Adds the frame's ids being answered, and ``trace_id`` and ``span_id`` of the current span
+    when one is recording."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _FRAME.get():
+            if not hasattr(record, key):
+                setattr(record, key, value)
         context = trace.get_current_span().get_span_context()
         if context.is_valid:
             record.trace_id = format(context.trace_id, "032x")

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..domain.decisions import Decision
+from .logs import frame_ids
 from .metrics import Metrics
 from .tracing import FrameSpan, FrameTracer
 
@@ -43,11 +44,12 @@ class Telemetry:
     @contextmanager
     def frame(self, lane_id: str, frame_id: str, *, own_trace: bool) -> Iterator[ObservedFrame]:
         """Observe one frame received now (``own_trace``: a stream's frame, a trace of its own)."""
-        if self.tracer is None:
-            yield ObservedFrame(lane_id, self.metrics, None)
-            return
-        with self.tracer.frame(lane_id, frame_id, own_trace=own_trace) as span:
-            yield ObservedFrame(lane_id, self.metrics, span)
+        with frame_ids(lane_id, frame_id):
+            if self.tracer is None:
+                yield ObservedFrame(lane_id, self.metrics, None)
+                return
+            with self.tracer.frame(lane_id, frame_id, own_trace=own_trace) as span:
+                yield ObservedFrame(lane_id, self.metrics, span)
 
     def close(self) -> None:
         if self.tracer is not None:
