@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         telemetry = setup()
         _time(telemetry, 200)  # warm
         result["ms_per_frame"][name] = percentiles(_time(telemetry, args.frames), 4)
-        telemetry.close()
+        telemetry.close(timeout_s=5.0)
     if args.json:
         print(json.dumps(result))
         return 0

@@ -298,10 +298,12 @@ def test_telemetry_settings_are_checked(tmp_path: Path) -> None:
 
 
 def test_a_bad_metrics_address_is_refused_naming_the_setting() -> None:
-    from lanescreen.telemetry.metrics import parse_listen
+    from lanescreen.config import ip_and_port as parse_listen
 
     assert parse_listen("127.0.0.1:9464", "x") == ("127.0.0.1", 9464)
     assert parse_listen("[::1]:0", "x") == ("::1", 0)
+    with pytest.raises(ConfigError, match=r"server\.metrics_listen must be"):
+        load_config(env={"LANESCREEN_METRICS_LISTEN": "localhost:9464"})  # refused at load
     for bad in ("localhost", "9464", "127.0.0.1:http", "example.org:9464"):
         with pytest.raises(ConfigError, match=r"server\.metrics_listen must be"):
             parse_listen(bad, "server.metrics_listen")

@@ -32,9 +32,33 @@ def _default_data_dir() -> Path:
     return Path(base) / "lanescreen"
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def split_listen(listen: str) -> tuple[str, str]:
+    """A ``host:port`` (``[v6]:port``) address as its host and its port, both as written."""
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), port
+
+
+def ip_and_port(listen: str, setting: str) -> tuple[str, int]:
+    """An ``ip:port`` address, or a ConfigError naming ``setting``."""
+    host, port = split_listen(listen)
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise ConfigError(
+            f"{setting} must be an IP address and port, e.g. 127.0.0.1:9464; got {listen!r}"
+        )
+    return host, number
+
+
 def is_loopback(listen: str) -> bool:
     """Whether a ``host:port`` binds only this machine (what plaintext is allowed on)."""
-    host = listen.rpartition(":")[0].strip("[]")
+    host = split_listen(listen)[0]
     if host == "localhost":
         return True
     try:
@@ -95,7 +119,8 @@ class ServerConfig:
     """OTLP/gRPC collector receiving a trace per frame (``http://127.0.0.1:4317``; ``https://``
     for TLS); empty: off."""
     tracing_sample_ratio: float = 1.0
-    """Share of frames traced (0-1) when the terminal sent no sampled trace context."""
+    """Share of frames traced (0-1). A ``ScreenFrame`` call whose terminal sent a trace context
+    follows the terminal's sampling decision instead; a stream's frames always use this ratio."""
     log_format: str = "text"
     """``text``, or ``json``: one JSON object a line, with the lane, frame and trace ids."""
 
@@ -421,8 +446,10 @@ def _lane_from_toml(raw: Any, index: int) -> LaneConfig:
 
 
 def _check_telemetry(server: ServerConfig) -> None:
-    if server.log_format not in ("text", "json"):
+    if server.log_format not in LOG_FORMATS:
         raise ConfigError(f"server.log_format must be text or json, got {server.log_format!r}")
+    if server.metrics_listen:
+        ip_and_port(server.metrics_listen, "server.metrics_listen")
     if not 0 <= server.tracing_sample_ratio <= 1:
         raise ConfigError(
             f"server.tracing_sample_ratio must be 0-1, got {server.tracing_sample_ratio}"

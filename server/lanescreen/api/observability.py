@@ -84,6 +84,8 @@ class RpcMetricsInterceptor(ServerInterceptor):
                 code = grpc.StatusCode.CANCELLED.name
                 raise
             finally:
+                if not code and failed and not context.is_active():
+                    code = grpc.StatusCode.CANCELLED.name  # the caller left, or its deadline
                 code = code or _code(context, failed)
                 self._metrics.rpc(method, code, time.perf_counter() - start)
 

@@ -99,16 +99,17 @@ class ScreeningServicer(screening_pb2_grpc.ScreeningServiceServicer):
         with self._telemetry.frame(request.lane_id, request.frame_id, own_trace=stream) as frame:
             try:
                 decision = self._decide(request, context, method, received_at, refused_lanes)
+                reply = decision_to_pb(decision)
             except Exception as exc:
                 code, message = status_of(exc)
                 if code is grpc.StatusCode.INTERNAL:
                     log.exception(
                         "screening frame %s of lane %s failed", request.frame_id, request.lane_id
                     )
-                frame.refused(code.name, message)
+                frame.refused(code.name)
                 return code, message
             frame.decided(decision)
-        return decision_to_pb(decision)
+        return reply
 
     def _decide(
         self,

@@ -125,6 +125,7 @@ class LanescreenServer:
         self._wall_clock = wall_clock
         self._node = f"node:{config.storage.resolved_node_id()}"
         self._stopping = threading.Event()
+        self.telemetry = Telemetry()
         try:
             self.lane_store = LaneStore(self.database, known_readers())
             self._join_site(wall_clock)
@@ -132,6 +133,7 @@ class LanescreenServer:
             self.telemetry = self._build_telemetry()
             self._grpc = self._build_grpc()
         except BaseException:
+            self.telemetry.close(timeout_s=1.0)
             self.database.close()
             raise
         self._purger = threading.Thread(target=self._purge_loop, name="retention", daemon=True)
@@ -337,6 +339,11 @@ class LanescreenServer:
             self.port = 0
         if self.port == 0:
             raise OSError(f"cannot listen on {listen}: address in use or not local")
+        if self.telemetry.metrics is not None:  # bound before anything starts, like the port
+            self._metrics_endpoint = serve_metrics(
+                self.telemetry.metrics, self.config.server.metrics_listen
+            )
+            self.metrics_port = self._metrics_endpoint.port
         self.cache.start()  # before any frame: confirmed, not as loaded seconds ago
         self.lanes.start()
         self.screener.start()
@@ -350,11 +357,6 @@ class LanescreenServer:
         self._health_check.start()
         self._clock_check.start()
         self._purger.start()
-        if self.telemetry.metrics is not None:
-            self._metrics_endpoint = serve_metrics(
-                self.telemetry.metrics, self.config.server.metrics_listen
-            )
-            self.metrics_port = self._metrics_endpoint.port
         log.info(
             "lanescreen serving %s on port %d (lanes: %s)",
             "plaintext (insecure_dev)" if self._tls is None else "TLS with client certificates",
@@ -372,7 +374,6 @@ class LanescreenServer:
         self._clock_check.stop()
         self._health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
-        self.telemetry.close()  # the last frames' spans sent
         if self._metrics_endpoint is not None:
             self._metrics_endpoint.close()
         self.refusals.close(timeout_s=grace)
@@ -389,6 +390,7 @@ class LanescreenServer:
         if self.face_pool is not None:
             self.face_pool.close()
         self.database.close()
+        self.telemetry.close(timeout_s=grace)  # last: a collector that is down costs spans only
 
     def node_status(self) -> screening_pb2.NodeStatus:
         """This node's journal backlog and watchlist freshness (``GetNodeStatus``)."""

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, ConsoleConfig, is_loopback
+from ..config import Config, ConsoleConfig, is_loopback, split_listen
 from .common import fail
 
 
@@ -109,11 +109,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
             https=https,
         ),
     )
-    host, _, port = console.console_listen.rpartition(":")
+    host, port = split_listen(console.console_listen)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            host=host.strip("[]"),
+            host=host,
             port=int(port),
             log_level=args.log_level.lower(),
             ssl_certfile=str(console.console_tls_cert_file) if https else None,

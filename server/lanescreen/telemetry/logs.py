@@ -16,8 +16,12 @@ from contextvars import ContextVar
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
+from ..config import LOG_FORMATS
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-LOG_FORMATS = ("text", "json")
+QUIET = ("opentelemetry",)
+"""Libraries whose warnings would flood the log while a collector is down (one a dropped span):
+only their errors are logged."""
 
 
 _FRAME: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("lanescreen_frame_ids", default=())
@@ -67,3 +71,5 @@ def configure_logging(level: str, log_format: str) -> None:
         json_formatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
     logging.basicConfig(level=level, handlers=[handler])  # a no-op where logging is set up
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -11,7 +11,6 @@ data or frame id ever becomes a label.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ..config import ConfigError
+from ..config import ip_and_port
 from ..domain.decisions import Decision
 
 SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.4, 0.6, 1.0, 2.5)
@@ -153,24 +152,8 @@ class MetricsEndpoint:
         self._server.server_close()
 
 
-def parse_listen(listen: str, setting: str) -> tuple[str, int]:
-    """``host:port`` (``[v6]:port``) split, or a ConfigError naming ``setting``."""
-    host, sep, port = listen.rpartition(":")
-    host = host.strip("[]")
-    try:
-        ipaddress.ip_address(host)
-        number = int(port)
-    except ValueError:
-        number = -1
-    if not sep or not 0 <= number <= 65535:
-        raise ConfigError(
-            f"{setting} must be an IP address and port, e.g. 127.0.0.1:9464; got {listen!r}"
-        )
-    return host, number
-
-
 def serve_metrics(metrics: Metrics, listen: str) -> MetricsEndpoint:
     """Serve ``metrics`` at ``http://listen/metrics`` in a daemon thread."""
-    host, port = parse_listen(listen, "server.metrics_listen")
+    host, port = ip_and_port(listen, "server.metrics_listen")
     server, _thread = start_http_server(port, addr=host, registry=metrics.registry)
     return MetricsEndpoint(server.server_port, server)

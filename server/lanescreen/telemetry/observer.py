@@ -1,8 +1,13 @@
-"""One frame as metrics and traces see it: what the screening edge reports, whichever is on."""
+"""One frame as metrics and traces see it: what the screening edge reports, whichever is on.
+
+Observing never fails a frame: an error in a metric or a span is logged and the answer goes on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -10,6 +15,15 @@ from ..domain.decisions import Decision
 from .logs import frame_ids
 from .metrics import Metrics
 from .tracing import FrameSpan, FrameTracer
+
+log = logging.getLogger(__name__)
+
+
+def _safely(step: Callable[[], None], what: str) -> None:
+    try:
+        step()
+    except Exception:
+        log.exception("telemetry: could not record %s", what)
 
 
 @dataclass
@@ -21,17 +35,17 @@ class ObservedFrame:
     span: FrameSpan | None
 
     def decided(self, decision: Decision) -> None:
-        if self.metrics is not None:
-            self.metrics.decided(decision)
-        if self.span is not None:
-            self.span.decided(decision)
+        if (metrics := self.metrics) is not None:
+            _safely(lambda: metrics.decided(decision), "a decision's metrics")
+        if (span := self.span) is not None:
+            _safely(lambda: span.decided(decision), "a decision's spans")
 
-    def refused(self, code: str, message: str) -> None:
-        """Answered with status ``code`` (a gRPC status name) and ``message`` instead."""
-        if self.metrics is not None:
-            self.metrics.refused(self.lane_id, code)
-        if self.span is not None:
-            self.span.refused(code, message)
+    def refused(self, code: str) -> None:
+        """Answered with status ``code`` (a gRPC status name) instead of a decision."""
+        if (metrics := self.metrics) is not None:
+            _safely(lambda: metrics.refused(self.lane_id, code), "a refusal's metrics")
+        if (span := self.span) is not None:
+            _safely(lambda: span.refused(code), "a refusal's span")
 
 
 @dataclass
@@ -51,6 +65,12 @@ class Telemetry:
             with self.tracer.frame(lane_id, frame_id, own_trace=own_trace) as span:
                 yield ObservedFrame(lane_id, self.metrics, span)
 
-    def close(self) -> None:
-        if self.tracer is not None:
-            self.tracer.close()
+    def close(self, timeout_s: float) -> None:
+        """Send the spans batched, waiting at most ``timeout_s`` (a collector may be down)."""
+        if self.tracer is None:
+            return
+        closing = threading.Thread(target=self.tracer.close, name="tracing-close", daemon=True)
+        closing.start()
+        closing.join(timeout_s)
+        if closing.is_alive():
+            log.warning("telemetry: spans not yet sent after %.1f s were dropped", timeout_s)

@@ -27,6 +27,8 @@ from opentelemetry.trace import Link, Span, Status, StatusCode
 from ..domain.decisions import Decision
 
 SCOPE = "lanescreen.screening"
+EXPORT_TIMEOUT_S = 5
+"""Longest one batch of spans may take to reach the collector (it is retried within it)."""
 
 
 def tracer_provider(endpoint: str, sample_ratio: float, node: str) -> TracerProvider:
@@ -38,8 +40,16 @@ def tracer_provider(endpoint: str, sample_ratio: float, node: str) -> TracerProv
         resource=Resource.create({"service.name": "lanescreen", "service.instance.id": node}),
         sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
     )
-    exporter = OTLPSpanExporter(endpoint=endpoint, insecure=endpoint.startswith("http://"))
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
+    exporter = OTLPSpanExporter(
+        endpoint=endpoint, insecure=endpoint.startswith("http://"), timeout=EXPORT_TIMEOUT_S
+    )
+    provider.add_span_processor(
+        BatchSpanProcessor(
+            exporter,
+            schedule_delay_millis=1000,
+            export_timeout_millis=EXPORT_TIMEOUT_S * 1000,
+        )
+    )
     return provider
 
 
@@ -74,9 +84,10 @@ class FrameSpan:
             stage.end(end_time=end)
             start = end
 
-    def refused(self, code: str, message: str) -> None:
+    def refused(self, code: str) -> None:
+        """The status only: a refusal's message may name the caller and its lanes."""
         self.span.set_attribute("lanescreen.refused", code)
-        self.span.set_status(Status(StatusCode.ERROR, f"{code}: {message}"))
+        self.span.set_status(Status(StatusCode.ERROR, code))
 
 
 class FrameTracer:

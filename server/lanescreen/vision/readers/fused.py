@@ -100,8 +100,9 @@ class FusedReader:
 
 
 def _chars(chars: Sequence[float], text: str, confidence: float) -> tuple[float, ...]:
-    """Per-character confidences whose product is the fused ``confidence``: the reading
-    reader's own, scaled alike (their shape says which character is doubtful), else even.
+    """Per-character confidences whose product is the fused ``confidence`` (or less, where a
+    character scaled past 1 is capped there): the reading reader's own, scaled alike (their
+    shape says which character is doubtful), else even.
     Frames' reads are fused per character (domain/fusion.py), so a reader's confident
     characters must not outweigh a fused reading both readers doubt."""
     if not text:
