@@ -352,3 +352,31 @@ def test_a_json_log_line_names_the_frame_and_its_trace() -> None:
     assert (during["lane_id"], during["frame_id"]) == ("lane-1", "f-7")
     assert during["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert "lane_id" not in after and "trace_id" not in after
+
+
+def test_a_collector_that_is_down_costs_spans_never_answers_or_a_stop(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    config = Config(
+        server=ServerConfig(
+            listen="127.0.0.1:0", insecure_dev=True, tracing_endpoint=f"http://127.0.0.1:{dead}"
+        ),
+        storage=StorageConfig(data_dir=tmp_path),
+        vision=VisionConfig(model_dir=model_dir, auto_fetch=False),
+        lanes=[LaneConfig(id="lane-1", budget_ms=3000)],
+    )
+    server = LanescreenServer(config)
+    port = server.start()
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = screening_pb2_grpc.ScreeningServiceStub(channel)
+        for n in range(3):
+            decision = stub.ScreenFrame(_frame(UNLISTED, frame_id=f"d-{n}"))
+            assert decision.budget_met
+    started = time.monotonic()
+    server.stop(grace=1)
+    assert time.monotonic() - started < 8  # the grace, and then the spans are dropped
