@@ -8,6 +8,8 @@
 #                (docs/synthetic-plates.md): training, its tests and `lanescreen demo`
 #   chromium     the console's browser tests drive Debian's headless Chromium (Playwright,
 #                no browser download); chromium-driver for anyone driving it with Selenium
+#   prometheus   its promtool checks the shipped alert rules and runs their unit tests
+#                (docs/monitoring); the server itself is not started
 set -euo pipefail
 
 PACKAGES=(
@@ -16,6 +18,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-urw-base35 fonts-roboto-unhinted
   fonts-national-park
   chromium chromium-driver
+  prometheus
 )
 
 installed() {

@@ -380,3 +380,20 @@ def test_a_collector_that_is_down_costs_spans_never_answers_or_a_stop(
     started = time.monotonic()
     server.stop(grace=1)
     assert time.monotonic() - started < 8  # the grace, and then the spans are dropped
+
+
+def test_the_alert_rules_fire_as_their_unit_tests_say() -> None:
+    """promtool (Debian's prometheus package, scripts/system-deps.sh) checks the shipped rules
+    and runs their unit tests: series in, the alerts that must fire (and must not) out."""
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (make deps installs it)")
+    docs = Path(__file__).resolve().parents[1] / "docs" / "monitoring"
+    for command in (["check", "rules", "alerts.yml"], ["test", "rules", "alerts_test.yml"]):
+        done = subprocess.run(
+            [promtool, *command], cwd=docs, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
