@@ -327,17 +327,9 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     if args.misses is not None and (status := _save_misses(args.misses, [])) is not None:
         return status
     skipped: list[dict[str, str]] = []
-    # first the reader a lane of this region reads with (a cn lane's own), as on the lane
-    first = REGION_READERS.get(region) or config.vision.reader
-    reader_names = args.reader or [first, config.vision.reader, *READER_NAMES]
-    wanted = _unique(reader_names, first)
-    own = [n for n in wanted if "lanescreen" in reader_parts(n)]
-    if args.plate_model is not None and not own:
-        return fail("--plate-model is the lanescreen reader's model: add --reader lanescreen", 2)
-    readers = _load_readers(wanted, config, skipped, args.plate_model)
-    unloaded = [e["reason"] for e in skipped if e.get("reader") in own]
-    if args.plate_model is not None and unloaded:
-        return fail(f"cannot read with the plate model in {args.plate_model}: {unloaded[0]}")
+    readers = _plate_readers(args, config, region, skipped)
+    if isinstance(readers, int):
+        return readers
     detectors: list[PlateDetector] = []
     if kind == "scenes":
         names = _unique(args.detector, config.vision.detector)
@@ -376,12 +368,37 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
         summary["runs"] = results
     if args.json:
         print_json(summary)
-        return 0
+    else:
+        _print_plates(args, kind, region, len(corrections), results)
+    return 0
+
+
+def _plate_readers(
+    args: argparse.Namespace, config: Config, region: str, skipped: list[dict[str, str]]
+) -> list[PlateReader] | int:
+    """The readers asked for, first the one a lane of ``region`` reads with (a cn lane's own,
+    as on the lane); an exit status where ``--plate-model`` cannot be read with."""
+    first = REGION_READERS.get(region) or config.vision.reader
+    wanted = _unique(args.reader or [first, config.vision.reader, *READER_NAMES], first)
+    own = [n for n in wanted if "lanescreen" in reader_parts(n)]
+    if args.plate_model is not None and not own:
+        return fail("--plate-model is the lanescreen reader's model: add --reader lanescreen", 2)
+    readers = _load_readers(wanted, config, skipped, args.plate_model)
+    unloaded = [e["reason"] for e in skipped if e.get("reader") in own]
+    if args.plate_model is not None and unloaded:
+        return fail(f"cannot read with the plate model in {args.plate_model}: {unloaded[0]}")
+    return readers
+
+
+def _print_plates(
+    args: argparse.Namespace, kind: str, region: str, corrections: int, results: list[Any]
+) -> None:
+    """The summary for people: what was read how, then a line per detector and reader."""
     for bad in results[0]["bad_images"]:
         print(f"lanescreen: skipped {bad['image']}: {bad['problem']}", file=sys.stderr)
     on = f", read as a {region} lane" if region else ""
     if corrections:
-        on += f", {len(corrections)} labels corrected by {args.errata}"
+        on += f", {corrections} labels corrected by {args.errata}"
     if args.plate_model:
         on += f", lanescreen reading with {args.plate_model}"
     print(
@@ -396,7 +413,6 @@ def run_plates(args: argparse.Namespace, config: Config) -> int:
     )
     for run in results:
         print(_describe(run))
-    return 0
 
 
 def _pct(fpir: float) -> str:
