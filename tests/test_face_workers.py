@@ -69,6 +69,11 @@ def test_warm_up_starts_every_worker(model_dir: Path) -> None:
     with FaceWorkerPool(FaceConfig(face_workers=2), model_dir) as pool:
         pool.warm_up()
         assert len(pool.worker_pids()) == 2
+        # Ctrl-C at the terminal reaches the workers too: they go on, their server stops them.
+        for pid in pool.worker_pids():
+            os.kill(pid, signal.SIGINT)
+        assert pool.submit(_image()).result(timeout=60)
+        assert pool.restarts == 0 and len(pool.worker_pids()) == 2
     with pytest.raises(RuntimeError, match="closed"):
         pool.submit(_image())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
@@ -80,8 +81,10 @@ def _exit_with(server_pid: int) -> None:
 
 def _start_worker(faces: FaceConfig, model_dir: Path, ready: Any, server_pid: int) -> None:
     """Pool initialiser: one OpenCV thread (parallelism is the processes), models loaded, warm,
-    and a watch that ends the worker when its server is gone."""
+    and a watch that ends the worker when its server is gone. Ctrl-C at a terminal reaches the
+    whole process group: a worker ignores it (no traceback per worker), its server stops it."""
     global _pipeline
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(
         target=_exit_with, args=(server_pid,), name="server-watch", daemon=True
     ).start()
