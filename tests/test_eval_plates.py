@@ -57,6 +57,11 @@ def test_eval_scenes_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None
         ("y5fu_640", "fast_plate_ocr"),
     ]
     assert out["runs"][1]["detection_recall"] >= 0.8
+    # every ground-truth crop's read is in one confidence bin, and the sure ones are right
+    bins = out["confidence"]
+    assert sum(b["reads"] for b in bins) == out["plates"]
+    assert (bins[0]["from"], bins[0]["to"], bins[-1]["to"]) == (0.0, 0.2, 1.0)
+    assert bins[-1]["reads"] > 0 and bins[-1]["exact_rate"] >= 0.8
     # EasyOCR's weights are not in the mirror: skipped with the reason, not a crash.
     assert out["skipped"][0]["reader"] == "easyocr"
     assert "english_g2" in out["skipped"][0]["reason"] and "skipped easyocr" in err
@@ -351,3 +356,11 @@ def test_eval_lists_the_corrections_it_applied(
     assert plain["corrected_labels"] == []
     assert [c["corrected"] for c in fixed["corrected_labels"]] == ["OY09FEU"]
     assert fixed["exact_read_rate"] >= plain["exact_read_rate"]
+
+
+def test_reliability_bins_each_read_once_by_its_confidence() -> None:
+    from lanescreen.evaluation.plates import reliability
+
+    bins = reliability([(0.0, False), (0.19, False), (0.5, True), (0.97, True), (1.0, False)])
+    assert [b["reads"] for b in bins] == [2, 0, 1, 0, 2]
+    assert [b["exact_rate"] for b in bins] == [0.0, 0.0, 1.0, 0.0, 0.5]

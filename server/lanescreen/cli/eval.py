@@ -239,6 +239,12 @@ def _describe(run: dict[str, Any]) -> str:
     )
     parts.append(f"{run['ms_per_crop']:.1f} ms/crop")
     lines = [f"  {label}: " + ", ".join(parts)]
+    bins = "; ".join(
+        f"{b['from']:g}-{b['to']:g}: {b['reads']} read, {b['exact_rate']:.2f} exact"
+        for b in run["confidence"]
+        if b["reads"]
+    )
+    lines.append(f"    ground-truth crops by read confidence: {bins}")
     watch = run["watchlist"]
     for view, name in (("crop", "ground-truth crops"), ("frame", "end to end")):
         if view in watch:

@@ -11,6 +11,7 @@ filtered as the server filters it, rectification, one batched read.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -110,6 +111,9 @@ class RunMetrics:
     """... and of the reads end to end (scenes only)."""
     bad_images: list[dict[str, str]] = field(default_factory=list)
     """Images that could not be read (``image``, ``problem``): counted, named, and skipped."""
+    crop_confidence: list[tuple[float, bool]] = field(default_factory=list)
+    """Each ground-truth crop's read confidence and whether it was exact: how far the reader's
+    confidence can be trusted (``vision.min_read_confidence`` sends the doubtful to REVIEW)."""
 
     @property
     def frame_ms(self) -> list[float]:
@@ -149,7 +153,29 @@ class RunMetrics:
         out["ms_per_stage"] = {s: round(_mean(v), 2) for s, v in self.stage_ms.items() if v}
         out["ms_per_crop"] = round(_mean(self.crop_ms), 2)
         out["bad_images"] = self.bad_images
+        out["confidence"] = reliability(self.crop_confidence)
         return out
+
+
+CONFIDENCE_EDGES = (0.0, 0.2, 0.5, 0.8, 0.95, 1.0)
+"""Confidence bins of :func:`reliability` (0.5: ``vision.min_read_confidence``'s default)."""
+
+
+def reliability(reads: Sequence[tuple[float, bool]]) -> list[dict[str, float]]:
+    """For each confidence bin, the reads in it and the share of them exact: a calibrated
+    reader's exact rate sits inside its bin."""
+    bins = []
+    for low, high in itertools.pairwise(CONFIDENCE_EDGES):
+        inside = [exact for c, exact in reads if low <= c < high or (high == 1.0 and c == 1.0)]
+        bins.append(
+            {
+                "from": low,
+                "to": high,
+                "reads": len(inside),
+                "exact_rate": round(_rate(sum(inside), len(inside)), 4),
+            }
+        )
+    return bins
 
 
 def _decode(path: Path) -> tuple[Image, float]:
@@ -269,6 +295,7 @@ def evaluate_scenes(
                     run.frame_watch.count_hit(watchlist, [reads[i] for i in m], lab)
                 run.frame_watch.count_false(watchlist, reads, labels)
                 run.crop_read += sum(1 for t, lab in truth_pairs if t.text == lab)
+                run.crop_confidence += [(t.confidence, t.text == lab) for t, lab in truth_pairs]
                 run.crop_candidate_read += sum(1 for t, lab in truth_pairs if _offers(t, lab))
                 run.crop_ms.extend([truth_ms / max(1, len(truth))] * len(truth))
                 for stage, ms in zip(
@@ -309,6 +336,7 @@ def evaluate_crops(
             run.candidate_read += offered
             run.crop_candidate_read += offered
             run.latin_read += _latin(text) == _latin(label)
+            run.crop_confidence.append((read.confidence, hit))
             if not hit:
                 run.misses.append(PlateMiss.of(item.image, label, "crop", read))
             run.crop_watch.count_hit(watchlist, [read], label)
