@@ -32,6 +32,7 @@ from .dlib_net import (
     Conv,
     Dense,
     DlibNet,
+    Layer,
     Pool,
     Relu,
     Skip,
@@ -154,25 +155,29 @@ def _bgr_input(graph: _Graph, net: DlibNet) -> _Value:
     return _Value(scaled, (3, net.input.rows, net.input.cols))
 
 
-def _reversed_channels(conv: Conv) -> Conv:
-    return Conv(conv.filters[:, ::-1].copy(), conv.bias, conv.stride, conv.padding)
+def _for_bgr(layers: Sequence[Layer]) -> list[Layer]:
+    """``layers`` with the first convolution taking its input channels reversed: B, G, R planes
+    where dlib's network reads R, G, B (:func:`_bgr_input`)."""
+    first = next(i for i, layer in enumerate(layers) if isinstance(layer, Conv))
+    conv = layers[first]
+    assert isinstance(conv, Conv)
+    reversed_conv = Conv(conv.filters[:, ::-1].copy(), conv.bias, conv.stride, conv.padding)
+    return [*layers[:first], reversed_conv, *layers[first + 1 :]]
 
 
 def build_graph(net: DlibNet) -> onnx.ModelProto:
     """The ONNX model of a parsed network whose tags are bound (:func:`bind_structure`)."""
     graph = _Graph()
-    x, reverse = _bgr_input(graph, net), True
+    x = _bgr_input(graph, net)
     tags: dict[int, _Value] = {}
-    layers = list(net.layers)
+    layers = _for_bgr(net.layers)
     for index, layer in enumerate(layers):
         match layer:
             case Conv():
-                conv = _reversed_channels(layer) if reverse else layer
-                reverse = False
                 after = layers[index + 1] if index + 1 < len(layers) else None
-                x = _conv(graph, x, conv, after if isinstance(after, Affine) else None)
+                x = _conv(graph, x, layer, after if isinstance(after, Affine) else None)
             case Affine():
-                if not isinstance(layers[index - 1], Conv):
+                if index == 0 or not isinstance(layers[index - 1], Conv):
                     raise ValueError(f"layer {index}: an affine layer not after a convolution")
             case Relu():
                 x = _Value(graph.node("Relu", [x.name]), x.shape)

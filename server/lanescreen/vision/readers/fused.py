@@ -5,7 +5,8 @@ Both readers score any text exactly: fast-plate-ocr by its slots
 (:func:`~.fast_plate_ocr.text_probability`), lanescreen's own reader by its CTC frames
 (:func:`~lanescreen.vision.ctc.text_probabilities`). Every reading either proposes is scored by
 both, and the winner has the highest ``log lead + SECOND_WEIGHT * log second``: a product of
-experts in which the second opinion counts half; its confidence is the lead's probability of it. Two of them ship:
+experts in which the second opinion counts half; its confidence is the lead's probability of it.
+Two of them ship:
 
 * ``fused``: fast-plate-ocr leads (the better reader of Latin plates), lanescreen's own reader is
   asked where fast-plate-ocr's confidence is under :data:`GATE`, about one crop in six on
